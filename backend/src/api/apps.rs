@@ -1,0 +1,164 @@
+//! `/api/v1/apps`: create from a ZIP, list, inspect, control, delete, redeploy.
+
+use axum::{
+    extract::{Multipart, Path, State},
+    http::StatusCode,
+    response::IntoResponse,
+};
+use shared::v1::{App, CreatedApp, Deployment, ErrorBody};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{ApiError, ApiResult, extract::Admin, upload};
+use crate::state::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_apps, create_app))
+        .routes(routes!(get_app, delete_app))
+        .routes(routes!(start_app))
+        .routes(routes!(stop_app))
+        .routes(routes!(restart_app))
+        .routes(routes!(list_deployments, create_deployment))
+}
+
+/// The multipart form of `POST /api/v1/apps` (documentation only).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct CreateAppForm {
+    /// App name: letters, digits and hyphens.
+    name: String,
+    /// Route, e.g. `/blog`.
+    route: String,
+    /// The ZIP holding a Dockerfile.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// The multipart form of `POST /api/v1/apps/{name}/deployments` (documentation only).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct DeployForm {
+    /// The ZIP holding a Dockerfile.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+fn required_file(upload: &upload::Upload) -> ApiResult<&std::path::Path> {
+    upload.file.as_deref().ok_or_else(|| ApiError::bad_field("file", "attach the app's ZIP as the `file` field"))
+}
+
+async fn receive(state: &AppState, multipart: Multipart) -> ApiResult<upload::Upload> {
+    let platform = &state.platform;
+    upload::receive(multipart, &platform.paths.tmp(), platform.config.uploads.max_upload_mb * 1024 * 1024).await
+}
+
+/// List every app with its live status.
+#[utoipa::path(get, path = "/api/v1/apps", tag = "apps",
+    responses((status = 200, body = [App]), (status = 401, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn list_apps(State(state): State<AppState>, _: Admin) -> ApiResult<axum::Json<Vec<App>>> {
+    Ok(axum::Json(state.platform.list_apps().await?))
+}
+
+/// Create an app from a ZIP and start its first deployment.
+///
+/// The archive is checked before anything is created; the build then runs in the background:
+/// follow it with `GET /api/v1/deployments/{id}` and its log.
+#[utoipa::path(post, path = "/api/v1/apps", tag = "apps",
+    request_body(content = CreateAppForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 202, body = CreatedApp, description = "Accepted; the deployment is queued"),
+        (status = 409, body = ErrorBody, description = "The name or route is taken"),
+        (status = 413, body = ErrorBody, description = "The upload is too large"),
+        (status = 422, body = ErrorBody, description = "Invalid name, route or archive"),
+    ),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn create_app(State(state): State<AppState>, _: Admin, multipart: Multipart) -> ApiResult<impl IntoResponse> {
+    let upload = receive(&state, multipart).await?;
+    let field = |k: &str| upload.fields.get(k).cloned().unwrap_or_default();
+    let file = required_file(&upload)?;
+    let created = state.platform.create_app(&field("name"), &field("route"), file).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(created)))
+}
+
+/// One app with its live status.
+#[utoipa::path(get, path = "/api/v1/apps/{name}", tag = "apps",
+    params(("name" = String, Path, description = "App name")),
+    responses((status = 200, body = App), (status = 404, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn get_app(State(state): State<AppState>, _: Admin, Path(name): Path<String>) -> ApiResult<axum::Json<App>> {
+    Ok(axum::Json(state.platform.get_app(&name).await?))
+}
+
+/// Delete the app: its containers, images, files, logs and routes.
+#[utoipa::path(delete, path = "/api/v1/apps/{name}", tag = "apps",
+    params(("name" = String, Path, description = "App name")),
+    responses((status = 204), (status = 404, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn delete_app(State(state): State<AppState>, _: Admin, Path(name): Path<String>) -> ApiResult<StatusCode> {
+    state.platform.delete_app(&name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Start the app's current version.
+#[utoipa::path(post, path = "/api/v1/apps/{name}/start", tag = "apps",
+    params(("name" = String, Path, description = "App name")),
+    responses((status = 200, body = App), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn start_app(State(state): State<AppState>, _: Admin, Path(name): Path<String>) -> ApiResult<axum::Json<App>> {
+    Ok(axum::Json(state.platform.start_app(&name).await?))
+}
+
+/// Stop the app; Traefik stops routing to it.
+#[utoipa::path(post, path = "/api/v1/apps/{name}/stop", tag = "apps",
+    params(("name" = String, Path, description = "App name")),
+    responses((status = 200, body = App), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn stop_app(State(state): State<AppState>, _: Admin, Path(name): Path<String>) -> ApiResult<axum::Json<App>> {
+    Ok(axum::Json(state.platform.stop_app(&name).await?))
+}
+
+/// Restart the app's current version.
+#[utoipa::path(post, path = "/api/v1/apps/{name}/restart", tag = "apps",
+    params(("name" = String, Path, description = "App name")),
+    responses((status = 200, body = App), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn restart_app(State(state): State<AppState>, _: Admin, Path(name): Path<String>) -> ApiResult<axum::Json<App>> {
+    Ok(axum::Json(state.platform.restart_app(&name).await?))
+}
+
+/// The app's deployments, newest first.
+#[utoipa::path(get, path = "/api/v1/apps/{name}/deployments", tag = "deployments",
+    params(("name" = String, Path, description = "App name")),
+    responses((status = 200, body = [Deployment]), (status = 404, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn list_deployments(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(name): Path<String>,
+) -> ApiResult<axum::Json<Vec<Deployment>>> {
+    Ok(axum::Json(state.platform.list_deployments(&name).await?))
+}
+
+/// Deploy a new version from a ZIP. The running version serves until the new one answers.
+#[utoipa::path(post, path = "/api/v1/apps/{name}/deployments", tag = "deployments",
+    params(("name" = String, Path, description = "App name")),
+    request_body(content = DeployForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 202, body = Deployment, description = "Accepted; the deployment is queued"),
+        (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "Invalid archive; nothing changed"),
+    ),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn create_deployment(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(name): Path<String>,
+    multipart: Multipart,
+) -> ApiResult<impl IntoResponse> {
+    let upload = receive(&state, multipart).await?;
+    let deployment = state.platform.redeploy(&name, required_file(&upload)?).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(deployment)))
+}

@@ -1,0 +1,116 @@
+//! Login, logout, session and password change.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use shared::v1::{ChangePasswordRequest, ErrorBody, LoginRequest, LoginResponse, SessionInfo};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{ApiError, ApiResult, client_ip::client_ip, cookie, extract::{Admin, Json}};
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "milkcrate_session";
+pub const CSRF_COOKIE: &str = "milkcrate_csrf";
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(session))
+        .routes(routes!(change_password))
+}
+
+/// Cookies are marked `Secure` when the request reached the proxy over HTTPS.
+fn is_https(headers: &HeaderMap) -> bool {
+    headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+}
+
+fn session_response(state: &AppState, headers: &HeaderMap, body: impl IntoResponse, token: &str, csrf: &str) -> Response {
+    let max_age = i64::from(state.platform.config.session_hours) * 3600;
+    let secure = is_https(headers);
+    let mut response = body.into_response();
+    for value in [
+        cookie::set(SESSION_COOKIE, token, max_age, true, secure),
+        cookie::set(CSRF_COOKIE, csrf, max_age, false, secure),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// Log in with the admin password.
+///
+/// Returns a bearer token and sets the session cookie. Limited per client address (about five
+/// attempts a minute); over the limit the answer is 429 with `Retry-After`.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, body = ErrorBody, description = "Wrong password"),
+        (status = 429, body = ErrorBody, description = "Too many attempts"),
+    ))]
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(request): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    let client = client_ip(peer, &headers, &state.trusted_proxies);
+    state.login_limiter.check(client).map_err(ApiError::RateLimited)?;
+    if !state.platform.check_password(&state.hasher, &request.password).await? {
+        tracing::warn!(client = %client, "failed login from {client}");
+        return Err(ApiError::Unauthorized("wrong password".into()));
+    }
+    let version = state.platform.password_version().await?;
+    let (token, claims) = state.keys.issue(version)?;
+    tracing::info!(client = %client, "admin logged in from {client}");
+    let body = LoginResponse { token: token.clone(), expires_at: claims.expires_at(), csrf_token: claims.csrf.clone() };
+    Ok(session_response(&state, &headers, axum::Json(body), &token, &claims.csrf))
+}
+
+/// Log out: clears the session cookies.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+async fn logout(headers: HeaderMap) -> Response {
+    let secure = is_https(&headers);
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    for name in [SESSION_COOKIE, CSRF_COOKIE] {
+        if let Ok(v) = HeaderValue::from_str(&cookie::set(name, "", 0, name == SESSION_COOKIE, secure)) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// The current session.
+#[utoipa::path(get, path = "/api/v1/auth/session", tag = "auth",
+    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn session(admin: Admin) -> axum::Json<SessionInfo> {
+    axum::Json(SessionInfo { user: admin.claims.sub.clone(), expires_at: admin.claims.expires_at() })
+}
+
+/// Change the admin password. Every other session ends; the reply carries a fresh one.
+#[utoipa::path(put, path = "/api/v1/auth/password", tag = "auth", request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 403, body = ErrorBody, description = "The current password is wrong"),
+        (status = 422, body = ErrorBody, description = "The new password is too weak"),
+    ),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn change_password(
+    State(state): State<AppState>,
+    _admin: Admin,
+    headers: HeaderMap,
+    Json(request): Json<ChangePasswordRequest>,
+) -> ApiResult<Response> {
+    let version =
+        state.platform.change_password(&state.hasher, &request.current_password, &request.new_password).await?;
+    let (token, claims) = state.keys.issue(version)?;
+    let body = LoginResponse { token: token.clone(), expires_at: claims.expires_at(), csrf_token: claims.csrf.clone() };
+    Ok(session_response(&state, &headers, axum::Json(body), &token, &claims.csrf))
+}

@@ -1,0 +1,62 @@
+//! Extractors whose rejections speak our error shape.
+
+use axum::{
+    extract::{FromRequest, FromRequestParts, Request},
+    http::{Method, request::Parts},
+};
+use serde::de::DeserializeOwned;
+
+use super::{ApiError, auth::SESSION_COOKIE, cookie};
+use crate::{auth::Claims, state::AppState};
+
+/// `axum::Json`, rejecting with our JSON error body.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(Self(value))
+    }
+}
+
+/// The authenticated admin. A bearer token, or the session cookie plus a matching
+/// `X-CSRF-Token` header on anything but reads.
+pub struct Admin {
+    pub claims: Claims,
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let (token, from_cookie) = match bearer {
+            Some(token) => (token.trim().to_string(), false),
+            None => match cookie::get(&parts.headers, SESSION_COOKIE) {
+                Some(token) => (token, true),
+                None => return Err(ApiError::Unauthorized("log in first".into())),
+            },
+        };
+        let claims = state
+            .keys
+            .verify(&token)
+            .ok_or_else(|| ApiError::Unauthorized("the session expired or is invalid; log in again".into()))?;
+        if claims.pwv != state.platform.password_version().await? {
+            return Err(ApiError::Unauthorized("the password changed; log in again".into()));
+        }
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if from_cookie && !safe {
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+            if sent != Some(claims.csrf.as_str()) {
+                return Err(ApiError::Forbidden("missing or wrong X-CSRF-Token header".into()));
+            }
+        }
+        Ok(Self { claims })
+    }
+}

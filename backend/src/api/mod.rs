@@ -1,0 +1,87 @@
+//! The HTTP surface: the whole URL space is readable in [`router`].
+
+mod apps;
+mod auth;
+pub mod client_ip;
+mod cookie;
+mod deployments;
+mod error;
+mod extract;
+mod openapi;
+mod settings;
+mod upload;
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, State},
+    http::{HeaderName, HeaderValue, Uri, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+};
+use tower_http::{limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use error::{ApiError, ApiResult};
+
+use crate::state::AppState;
+
+/// JSON bodies are small; uploads have their own limit, enforced while streaming.
+const JSON_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The API router and its OpenAPI description, built from the same route table.
+pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(auth::routes())
+        .merge(apps::routes())
+        .merge(deployments::routes())
+        .merge(settings::routes())
+        .split_for_parts()
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, spec) = api_router();
+    let spec = std::sync::Arc::new(spec);
+    let max_upload = usize::try_from(state.platform.config.uploads.max_upload_mb * 1024 * 1024).unwrap_or(usize::MAX);
+    Router::new()
+        .merge(api)
+        .route("/api/v1/openapi.json", get(move || async move { axum::Json(spec.as_ref().clone()) }))
+        .route("/healthz", get(healthz))
+        .route("/", get(home))
+        .fallback(not_found)
+        .with_state(state)
+        // Multipart uploads are streamed to disk and counted there; the outer limit only stops
+        // bodies far beyond any allowed upload.
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(max_upload.saturating_add(1024 * 1024)))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(header::REFERRER_POLICY, "same-origin"))
+        .layer(security_header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// Liveness: the process serves requests.
+async fn healthz() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// `/` sends visitors to the default home route when one is set, else to the public landing.
+async fn home(State(state): State<AppState>) -> ApiResult<Response> {
+    let index = state.platform.public_index().await?;
+    Ok(match index.default_home_route {
+        Some(route) => Redirect::to(&format!("{route}/")).into_response(),
+        None => axum::Json(index).into_response(),
+    })
+}
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("nothing is served at {}", uri.path()))
+}

@@ -1,0 +1,39 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the `shared` types.
+
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Milkcrate API", description = "Deploy containerized apps from a ZIP. JSON only; errors share one shape (`ErrorBody`)."),
+    modifiers(&Security),
+    tags(
+        (name = "auth", description = "Password-only admin sessions"),
+        (name = "apps", description = "Apps and their lifecycle"),
+        (name = "deployments", description = "Versions of apps and their build logs"),
+        (name = "settings", description = "Platform settings"),
+        (name = "public", description = "What anonymous visitors see"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                super::auth::SESSION_COOKIE,
+                "Session cookie set by login; writes also need the X-CSRF-Token header",
+            ))),
+        );
+    }
+}

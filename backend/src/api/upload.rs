@@ -1,0 +1,62 @@
+//! Multipart uploads streamed to disk, never held whole in memory.
+
+use std::{collections::HashMap, path::Path};
+
+use axum::extract::Multipart;
+use tempfile::TempPath;
+use tokio::io::AsyncWriteExt;
+
+use super::ApiError;
+
+/// The parts of an upload form: small text fields, and the file on disk.
+pub struct Upload {
+    pub fields: HashMap<String, String>,
+    /// Deleted when dropped.
+    pub file: Option<TempPath>,
+}
+
+const MAX_TEXT_FIELD: usize = 4096;
+
+/// Reads `multipart`, writing the `file` part into `tmp_dir` and refusing more than `max_bytes`.
+pub async fn receive(mut multipart: Multipart, tmp_dir: &Path, max_bytes: u64) -> Result<Upload, ApiError> {
+    let mut upload = Upload { fields: HashMap::new(), file: None };
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| ApiError::bad_field("file", e.body_text()))? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let temp = tempfile::Builder::new()
+                .prefix("upload-")
+                .suffix(".zip")
+                .tempfile_in(tmp_dir)
+                .map_err(|e| anyhow::anyhow!("creating upload file: {e}"))
+                .map_err(crate::domain::DomainError::from)?;
+            let (std_file, path) = temp.into_parts();
+            let mut file = tokio::fs::File::from_std(std_file);
+            let mut written = 0u64;
+            while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::bad_field("file", e.body_text()))? {
+                written += chunk.len() as u64;
+                if written > max_bytes {
+                    return Err(ApiError::TooLarge(format!(
+                        "the upload is larger than the limit of {} MiB (MILKCRATE_MAX_UPLOAD_MB)",
+                        max_bytes / 1024 / 1024
+                    )));
+                }
+                file.write_all(&chunk).await.map_err(|e| anyhow::anyhow!("writing upload: {e}")).map_err(crate::domain::DomainError::from)?;
+            }
+            file.flush().await.map_err(|e| anyhow::anyhow!("writing upload: {e}")).map_err(crate::domain::DomainError::from)?;
+            if written == 0 {
+                return Err(ApiError::bad_field("file", "the file is empty"));
+            }
+            upload.file = Some(path);
+        } else {
+            let mut text = String::new();
+            while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::bad_field(&name, e.body_text()))? {
+                text.push_str(&String::from_utf8_lossy(&chunk));
+                if text.len() > MAX_TEXT_FIELD {
+                    return Err(ApiError::bad_field(&name, "is too long"));
+                }
+            }
+            upload.fields.insert(name, text);
+        }
+    }
+    Ok(upload)
+}

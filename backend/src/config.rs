@@ -1,0 +1,375 @@
+//! Process configuration: built-in defaults, then an optional TOML file, then environment variables.
+//!
+//! Built once in `main` and passed down; nothing else reads the environment. Every key is listed in
+//! `docs/configuration.md`.
+
+use std::{fmt, net::SocketAddr, path::PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// `development` relaxes the secret checks; `production` refuses unsafe defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Whether Milkcrate runs its own Traefik container or one is run beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProxyMode {
+    /// Milkcrate ensures a Traefik container on the Traefik network.
+    Managed,
+    /// Traefik is run by someone else (the `docker/` compose setup); Milkcrate only sets labels.
+    External,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub env: Environment,
+    pub admin_password: Option<String>,
+    pub secret_key: Option<String>,
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub traefik_network: String,
+    /// Scopes every Docker object's labels, so two Milkcrates on one daemon never touch each other.
+    pub instance: String,
+    pub session_hours: u32,
+    pub login_attempts_per_minute: u32,
+    /// Peers whose `X-Forwarded-For` is believed (IPs or CIDRs). The Traefik network is always trusted.
+    pub trusted_proxies: Vec<String>,
+    pub proxy: ProxyConfig,
+    pub limits: LimitsConfig,
+    pub uploads: UploadConfig,
+    pub builds: BuildConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProxyConfig {
+    pub mode: ProxyMode,
+    pub image: String,
+    pub container_name: String,
+    pub http_port: u16,
+    pub http_bind: String,
+    /// How Traefik reaches Milkcrate; default `http://<Traefik network gateway>:<listen port>`.
+    pub upstream: Option<String>,
+    pub docker_socket: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub memory_mb: u64,
+    pub cpus: f64,
+    pub pids: u32,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadConfig {
+    pub max_upload_mb: u64,
+    pub max_uncompressed_mb: u64,
+    pub max_entries: u64,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BuildConfig {
+    pub concurrency: usize,
+    pub build_timeout_secs: u64,
+    pub ready_timeout_secs: u64,
+    pub reconcile_interval_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            env: Environment::Development,
+            admin_password: None,
+            secret_key: None,
+            data_dir: PathBuf::from("./data"),
+            listen: SocketAddr::from(([0, 0, 0, 0], 5001)),
+            traefik_network: "milkcrate-traefik".into(),
+            instance: "milkcrate".into(),
+            session_hours: 12,
+            login_attempts_per_minute: 5,
+            trusted_proxies: Vec::new(),
+            proxy: ProxyConfig::default(),
+            limits: LimitsConfig::default(),
+            uploads: UploadConfig::default(),
+            builds: BuildConfig::default(),
+        }
+    }
+}
+
+impl Default for ProxyConfig {
+    fn default() -> Self {
+        Self {
+            mode: ProxyMode::Managed,
+            image: "traefik:v3.7.15".into(),
+            container_name: "milkcrate-traefik".into(),
+            http_port: 80,
+            http_bind: "0.0.0.0".into(),
+            upstream: None,
+            docker_socket: "/var/run/docker.sock".into(),
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self { memory_mb: 512, cpus: 0.5, pids: 100 }
+    }
+}
+
+impl Default for UploadConfig {
+    fn default() -> Self {
+        Self { max_upload_mb: 512, max_uncompressed_mb: 2048, max_entries: 20_000 }
+    }
+}
+
+impl Default for BuildConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 2,
+            build_timeout_secs: 1800,
+            ready_timeout_secs: 60,
+            reconcile_interval_secs: 30,
+        }
+    }
+}
+
+/// Secrets that must never be accepted in production.
+const WEAK_SECRETS: &[&str] = &[
+    "dev-key-change-in-production",
+    "your-secret-key-change-in-production-using-environment-variable",
+    "changeme",
+    "secret",
+];
+const MIN_SECRET_LEN: usize = 32;
+
+impl Config {
+    /// Loads the file named by `MILKCRATE_CONFIG` (if any), then applies the environment.
+    /// `env` is injected so tests never touch the process environment.
+    pub fn load(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let mut config = match env("MILKCRATE_CONFIG") {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading config file {path}"))?;
+                toml::from_str(&text).with_context(|| format!("parsing config file {path}"))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(&env)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        let get = |key: &str| env(key).filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("MILKCRATE_ENV") {
+            self.env = if v.trim().to_ascii_lowercase().starts_with("prod") {
+                Environment::Production
+            } else if v.trim().eq_ignore_ascii_case("development") {
+                Environment::Development
+            } else {
+                bail!("MILKCRATE_ENV must be `development` or `production`, not `{v}`");
+            };
+        }
+        if let Some(v) = get("MILKCRATE_ADMIN_PASSWORD") {
+            self.admin_password = Some(v);
+        }
+        if let Some(v) = get("SECRET_KEY") {
+            self.secret_key = Some(v);
+        }
+        if let Some(v) = get("MILKCRATE_DATA_DIR") {
+            self.data_dir = v.into();
+        }
+        if let Some(v) = get("TRAEFIK_NETWORK") {
+            self.traefik_network = v;
+        }
+        if let Some(v) = get("MILKCRATE_INSTANCE") {
+            self.instance = v;
+        }
+        if let Some(v) = get("MILKCRATE_TRUSTED_PROXIES") {
+            self.trusted_proxies = v.split(',').map(|s| s.trim().to_string()).collect();
+        }
+        if let Some(v) = get("MILKCRATE_PROXY") {
+            self.proxy.mode = match v.trim() {
+                "managed" => ProxyMode::Managed,
+                "external" => ProxyMode::External,
+                other => bail!("MILKCRATE_PROXY must be `managed` or `external`, not `{other}`"),
+            };
+        }
+        if let Some(v) = get("MILKCRATE_TRAEFIK_IMAGE") {
+            self.proxy.image = v;
+        }
+        if let Some(v) = get("MILKCRATE_TRAEFIK_CONTAINER") {
+            self.proxy.container_name = v;
+        }
+        if let Some(v) = get("MILKCRATE_HTTP_BIND") {
+            self.proxy.http_bind = v;
+        }
+        if let Some(v) = get("MILKCRATE_UPSTREAM") {
+            self.proxy.upstream = Some(v);
+        }
+        if let Some(v) = get("MILKCRATE_DOCKER_SOCKET") {
+            self.proxy.docker_socket = v;
+        }
+        parse_into(&get, "MILKCRATE_LISTEN", &mut self.listen)?;
+        parse_into(&get, "MILKCRATE_SESSION_HOURS", &mut self.session_hours)?;
+        parse_into(&get, "MILKCRATE_LOGIN_ATTEMPTS_PER_MINUTE", &mut self.login_attempts_per_minute)?;
+        parse_into(&get, "MILKCRATE_HTTP_PORT", &mut self.proxy.http_port)?;
+        parse_into(&get, "MILKCRATE_APP_MEMORY_MB", &mut self.limits.memory_mb)?;
+        parse_into(&get, "MILKCRATE_APP_CPUS", &mut self.limits.cpus)?;
+        parse_into(&get, "MILKCRATE_APP_PIDS", &mut self.limits.pids)?;
+        parse_into(&get, "MILKCRATE_MAX_UPLOAD_MB", &mut self.uploads.max_upload_mb)?;
+        parse_into(&get, "MILKCRATE_MAX_UNCOMPRESSED_MB", &mut self.uploads.max_uncompressed_mb)?;
+        parse_into(&get, "MILKCRATE_MAX_ZIP_ENTRIES", &mut self.uploads.max_entries)?;
+        parse_into(&get, "MILKCRATE_BUILD_CONCURRENCY", &mut self.builds.concurrency)?;
+        parse_into(&get, "MILKCRATE_BUILD_TIMEOUT_SECS", &mut self.builds.build_timeout_secs)?;
+        parse_into(&get, "MILKCRATE_READY_TIMEOUT_SECS", &mut self.builds.ready_timeout_secs)?;
+        parse_into(&get, "MILKCRATE_RECONCILE_INTERVAL_SECS", &mut self.builds.reconcile_interval_secs)?;
+        Ok(())
+    }
+
+    /// Production refuses to start with defaults an attacker could guess, naming what to set.
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.env == Environment::Production {
+            match self.admin_password.as_deref() {
+                None => bail!(
+                    "production needs MILKCRATE_ADMIN_PASSWORD: set it to the initial admin password (at least 8 characters)"
+                ),
+                Some("admin") => bail!(
+                    "MILKCRATE_ADMIN_PASSWORD is the default `admin`; set a real password (at least 8 characters)"
+                ),
+                Some(p) if shared::validation::new_password(p).is_err() => {
+                    bail!("MILKCRATE_ADMIN_PASSWORD is too short; use at least 8 characters")
+                }
+                Some(_) => {}
+            }
+            match self.secret_key.as_deref() {
+                None => bail!(
+                    "production needs SECRET_KEY: set it to {MIN_SECRET_LEN}+ random characters, e.g. `openssl rand -hex 32`"
+                ),
+                Some(k) if WEAK_SECRETS.contains(&k) || k.len() < MIN_SECRET_LEN => bail!(
+                    "SECRET_KEY is weak; set it to {MIN_SECRET_LEN}+ random characters, e.g. `openssl rand -hex 32`"
+                ),
+                Some(_) => {}
+            }
+        }
+        if self.builds.concurrency == 0 {
+            bail!("MILKCRATE_BUILD_CONCURRENCY must be at least 1");
+        }
+        if !(self.limits.cpus > 0.0) || self.limits.memory_mb < 6 || self.limits.pids == 0 {
+            bail!("app limits must be positive (memory at least 6 MB, as Docker requires)");
+        }
+        Ok(())
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("milkcrate.sqlite")
+    }
+}
+
+fn parse_into<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    slot: &mut T,
+) -> anyhow::Result<()>
+where
+    T::Err: fmt::Display,
+{
+    if let Some(v) = get(key) {
+        *slot = v.trim().parse().map_err(|e| anyhow::anyhow!("{key}=`{v}` is invalid: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Secrets are redacted so the effective config can be logged at startup.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redact = |s: &Option<String>| s.as_ref().map(|_| "***");
+        f.debug_struct("Config")
+            .field("env", &self.env)
+            .field("admin_password", &redact(&self.admin_password))
+            .field("secret_key", &redact(&self.secret_key))
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("traefik_network", &self.traefik_network)
+            .field("instance", &self.instance)
+            .field("proxy", &self.proxy)
+            .field("limits", &self.limits)
+            .field("uploads", &self.uploads)
+            .field("builds", &self.builds)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::load(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_documentation() {
+        let c = load(&[]).unwrap();
+        assert_eq!(c.env, Environment::Development);
+        assert_eq!(c.listen.to_string(), "0.0.0.0:5001");
+        assert_eq!(c.traefik_network, "milkcrate-traefik");
+        assert_eq!(c.db_path(), PathBuf::from("./data/milkcrate.sqlite"));
+        assert_eq!(c.limits.memory_mb, 512);
+    }
+
+    #[test]
+    fn production_refuses_default_password_and_weak_secret() {
+        let err = load(&[("MILKCRATE_ENV", "production")]).unwrap_err().to_string();
+        assert!(err.contains("MILKCRATE_ADMIN_PASSWORD"), "{err}");
+        let err = load(&[("MILKCRATE_ENV", "production"), ("MILKCRATE_ADMIN_PASSWORD", "admin")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("default `admin`"), "{err}");
+        let err = load(&[
+            ("MILKCRATE_ENV", "production"),
+            ("MILKCRATE_ADMIN_PASSWORD", "a-long-password"),
+            ("SECRET_KEY", "dev-key-change-in-production"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("SECRET_KEY is weak"), "{err}");
+        let err = load(&[("MILKCRATE_ENV", "production"), ("MILKCRATE_ADMIN_PASSWORD", "a-long-password")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("needs SECRET_KEY"), "{err}");
+        load(&[
+            ("MILKCRATE_ENV", "production"),
+            ("MILKCRATE_ADMIN_PASSWORD", "a-long-password"),
+            ("SECRET_KEY", &"k".repeat(40)),
+        ])
+        .unwrap();
+    }
+
+    #[test]
+    fn invalid_numbers_name_the_variable() {
+        let err = load(&[("MILKCRATE_HTTP_PORT", "eighty")]).unwrap_err().to_string();
+        assert!(err.contains("MILKCRATE_HTTP_PORT"), "{err}");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let c = load(&[("SECRET_KEY", "super-secret-value"), ("MILKCRATE_ADMIN_PASSWORD", "hunter22")]).unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("super-secret-value") && !shown.contains("hunter22"));
+    }
+}

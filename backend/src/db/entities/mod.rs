@@ -1,0 +1,5 @@
+//! sea-orm entities. They never leave `db` and `domain`: the API speaks `shared` types.
+
+pub mod app;
+pub mod deployment;
+pub mod setting;

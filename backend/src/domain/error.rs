@@ -1,0 +1,42 @@
+use std::collections::BTreeMap;
+
+use crate::{intake::IntakeError, runtime::RuntimeError};
+
+/// Messages per request field.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// What a use case can fail with. `api::error` is the one place that turns these into HTTP.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error("{entity} `{id}` not found")]
+    NotFound { entity: &'static str, id: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error("archive refused: {0}")]
+    Archive(#[from] IntakeError),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("wrong password")]
+    WrongPassword,
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    #[error(transparent)]
+    Database(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl DomainError {
+    pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
+        Self::NotFound { entity, id: id.to_string() }
+    }
+
+    /// One invalid field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(BTreeMap::from([(field.to_string(), vec![message.into()])]))
+    }
+}
+
+pub type DomainResult<T> = Result<T, DomainError>;

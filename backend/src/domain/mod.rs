@@ -1,0 +1,73 @@
+//! Use cases: apps, deployments, settings, reconciliation and the platform's own proxy.
+//! No axum here; Docker only through `runtime`, SQLite only through sea-orm.
+
+mod apps;
+mod convert;
+mod deploy;
+mod error;
+mod logbook;
+mod paths;
+mod proxy;
+mod readiness;
+mod reconcile;
+mod settings;
+mod status;
+
+use std::{collections::HashMap, sync::Arc};
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::{Mutex, OwnedMutexGuard, Semaphore};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+pub use error::{DomainError, DomainResult, FieldErrors};
+pub use paths::Paths;
+pub use settings::load_or_create_secret;
+
+use crate::{config::Config, runtime::Docker};
+
+/// The platform: every use case hangs off this, shared by the API and background tasks.
+pub struct Platform {
+    pub db: DatabaseConnection,
+    pub docker: Docker,
+    pub config: Config,
+    pub paths: Paths,
+    /// One lock per app, so deploy switchovers, start/stop and delete never interleave.
+    locks: std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// Build slots: the bounded deploy queue.
+    builds: Semaphore,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+impl Platform {
+    pub fn new(db: DatabaseConnection, docker: Docker, config: Config) -> Arc<Self> {
+        let paths = Paths::new(&config.data_dir);
+        let builds = Semaphore::new(config.builds.concurrency);
+        Arc::new(Self {
+            db,
+            docker,
+            paths,
+            config,
+            locks: Default::default(),
+            builds,
+            tasks: TaskTracker::new(),
+            shutdown: CancellationToken::new(),
+        })
+    }
+
+    async fn lock_app(&self, name: &str) -> OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+            locks.entry(name.to_string()).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+
+    /// Stops accepting work, interrupts deployments in flight (they are marked failed and their
+    /// containers removed) and waits for that to finish.
+    pub async fn shutdown(&self) {
+        self.shutdown.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
+    }
+}

@@ -1,0 +1,137 @@
+//! The platform's own Traefik: Milkcrate makes sure it exists and routes the platform's paths
+//! back to Milkcrate, unless the proxy is run by someone else (`MILKCRATE_PROXY=external`).
+
+use std::{
+    collections::HashMap,
+    hash::{DefaultHasher, Hash, Hasher},
+};
+
+use super::{DomainResult, Platform};
+use crate::{
+    config::ProxyMode,
+    runtime::{ContainerSpec, ContainerState, RuntimeError, labels},
+};
+
+/// Label holding a digest of the proxy's settings: a container with another digest is replaced.
+const CONFIG_DIGEST: &str = "milkcrate.proxy-config";
+const DYNAMIC_CONFIG_PATH: &str = "etc/milkcrate/dynamic.yml";
+
+impl Platform {
+    /// Creates, updates or starts the Traefik container as needed. Idempotent and cheap when
+    /// everything is in place already.
+    pub async fn ensure_proxy(&self) -> DomainResult<()> {
+        let network = self.docker.ensure_network(&self.config.traefik_network, self.instance_labels()).await?;
+        if self.config.proxy.mode == ProxyMode::External {
+            return Ok(());
+        }
+        let proxy = &self.config.proxy;
+        let upstream = match &proxy.upstream {
+            Some(url) => url.clone(),
+            None => {
+                let gateway = network.gateway.clone().ok_or_else(|| {
+                    RuntimeError::Failed(format!(
+                        "network {} has no gateway; set MILKCRATE_UPSTREAM",
+                        self.config.traefik_network
+                    ))
+                })?;
+                format!("http://{gateway}:{}", self.config.listen.port())
+            }
+        };
+        let dynamic = labels::platform_dynamic_config(&upstream);
+        let cmd = self.traefik_args();
+        let digest = digest(&(&proxy.image, &cmd, &dynamic, proxy.http_port, &proxy.http_bind, &proxy.docker_socket));
+
+        let existing = self
+            .docker
+            .list_containers(&[(labels::INSTANCE, &self.config.instance), (labels::ROLE, "proxy")])
+            .await?;
+        let mut up_to_date = false;
+        for c in existing {
+            if c.labels.get(CONFIG_DIGEST) == Some(&digest) && c.name == proxy.container_name {
+                up_to_date = true;
+                if c.state != ContainerState::Running {
+                    self.docker.start_container(&c.id).await?;
+                }
+            } else {
+                tracing::info!("replacing proxy container {} (its settings changed)", c.name);
+                self.docker.remove_container(&c.id).await?;
+            }
+        }
+        if up_to_date {
+            return Ok(());
+        }
+        if !self.docker.image_exists(&proxy.image).await? {
+            tracing::info!("pulling {}", proxy.image);
+            self.docker.pull_image(&proxy.image).await.map_err(|e| {
+                RuntimeError::Failed(format!(
+                    "the proxy image {} is not present and could not be pulled ({e}); set MILKCRATE_TRAEFIK_IMAGE to an image you have",
+                    proxy.image
+                ))
+            })?;
+        }
+        // A container that is not ours but has the name (an older install) is in the way.
+        self.docker.remove_container(&proxy.container_name).await?;
+        let mut container_labels: HashMap<String, String> = self.instance_labels();
+        container_labels.insert(labels::ROLE.into(), "proxy".into());
+        container_labels.insert(CONFIG_DIGEST.into(), digest);
+        let spec = ContainerSpec {
+            name: proxy.container_name.clone(),
+            image: proxy.image.clone(),
+            labels: container_labels,
+            cmd: Some(cmd),
+            network: self.config.traefik_network.clone(),
+            limits: None,
+            publish: vec![(80, proxy.http_bind.clone(), proxy.http_port)],
+            binds: vec![format!("{}:/var/run/docker.sock:ro", proxy.docker_socket)],
+        };
+        let id = self.docker.create_container(&spec).await?;
+        self.docker.upload_tar(&id, dynamic_config_tar(&dynamic)?).await?;
+        self.docker.start_container(&id).await?;
+        tracing::info!(
+            "proxy {} serves http://{}:{} and sends platform paths to {upstream}",
+            proxy.container_name,
+            proxy.http_bind,
+            proxy.http_port
+        );
+        Ok(())
+    }
+
+    /// Traefik's static configuration. The Docker provider only sees this instance's objects.
+    fn traefik_args(&self) -> Vec<String> {
+        vec![
+            "--entrypoints.web.address=:80".into(),
+            "--providers.docker=true".into(),
+            "--providers.docker.exposedbydefault=false".into(),
+            format!("--providers.docker.network={}", self.config.traefik_network),
+            format!("--providers.docker.constraints=Label(`{}`,`{}`)", labels::INSTANCE, self.config.instance),
+            format!("--providers.file.filename=/{DYNAMIC_CONFIG_PATH}"),
+            "--global.checknewversion=false".into(),
+            "--global.sendanonymoususage=false".into(),
+            "--log.level=WARN".into(),
+        ]
+    }
+}
+
+fn digest(value: &impl Hash) -> String {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+/// The dynamic config as a tar for the archive API: works on any image, no host bind mount.
+fn dynamic_config_tar(contents: &str) -> Result<Vec<u8>, RuntimeError> {
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut dir = tar::Header::new_gnu();
+    dir.set_entry_type(tar::EntryType::Directory);
+    dir.set_mode(0o755);
+    dir.set_size(0);
+    let pack = |e: std::io::Error| RuntimeError::Failed(format!("packing the proxy config: {e}"));
+    for path in ["etc/", "etc/milkcrate/"] {
+        builder.append_data(&mut dir.clone(), path, std::io::empty()).map_err(pack)?;
+    }
+    let mut file = tar::Header::new_gnu();
+    file.set_mode(0o644);
+    file.set_size(contents.len() as u64);
+    builder.append_data(&mut file, DYNAMIC_CONFIG_PATH, contents.as_bytes()).map_err(pack)?;
+    builder.into_inner().map_err(pack)
+}

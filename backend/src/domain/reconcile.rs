@@ -1,0 +1,81 @@
+//! Makes the database and Docker agree: on start and then periodically.
+
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::{DomainResult, Platform, convert};
+use crate::{
+    db::entities::{app, deployment},
+    runtime::labels,
+};
+
+const INTERRUPTED: &str = "interrupted: Milkcrate stopped before the deployment finished";
+
+impl Platform {
+    /// On start, deployments left in flight by a crash or restart are failed (and cleaned up);
+    /// always, containers and images whose app or deployment is gone are removed.
+    pub async fn reconcile(&self, at_startup: bool) -> DomainResult<()> {
+        if at_startup {
+            let stale = deployment::Entity::find()
+                .filter(deployment::Column::Status.is_in(convert::IN_FLIGHT))
+                .all(&self.db)
+                .await?;
+            for dep in stale {
+                tracing::warn!(deployment = dep.id, "deployment {} was cut off; marking it failed", dep.id);
+                self.fail_deployment(dep.id, INTERRUPTED).await?;
+            }
+            let _ = tokio::fs::remove_dir_all(self.paths.tmp()).await;
+            let _ = tokio::fs::create_dir_all(self.paths.tmp()).await;
+        }
+
+        let apps: HashMap<String, app::Model> =
+            app::Entity::find().all(&self.db).await?.into_iter().map(|a| (a.name.clone(), a)).collect();
+        let deployments = deployment::Entity::find().all(&self.db).await?;
+        // A deployment's objects are wanted while it is in flight, serves, or is the newest
+        // superseded one (kept for rollback).
+        let mut wanted: HashSet<i64> = deployments
+            .iter()
+            .filter(|d| convert::IN_FLIGHT.contains(&d.status.as_str()))
+            .map(|d| d.id)
+            .collect();
+        wanted.extend(apps.values().filter_map(|a| a.current_deployment_id));
+        let mut previous: HashMap<i64, i64> = HashMap::new();
+        for d in deployments.iter().filter(|d| d.status == "superseded") {
+            let entry = previous.entry(d.app_id).or_insert(d.id);
+            *entry = (*entry).max(d.id);
+        }
+        let keep_images: HashSet<i64> = wanted.iter().copied().chain(previous.into_values()).collect();
+        let current_containers: HashSet<i64> = wanted;
+
+        let instance = [(labels::INSTANCE, self.config.instance.as_str())];
+        for container in self.docker.list_containers(&instance).await? {
+            let Some(app_name) = container.labels.get(labels::APP) else { continue };
+            let dep = container.labels.get(labels::DEPLOYMENT).and_then(|d| d.parse().ok());
+            if !apps.contains_key(app_name) || !dep.is_some_and(|d| current_containers.contains(&d)) {
+                tracing::info!(app = %app_name, "removing orphaned container {}", container.name);
+                self.docker.remove_container(&container.id).await?;
+            }
+        }
+        for image in self.docker.list_images(&instance).await? {
+            let Some(app_name) = image.labels.get(labels::APP) else { continue };
+            let dep = image.labels.get(labels::DEPLOYMENT).and_then(|d| d.parse().ok());
+            if !apps.contains_key(app_name) || !dep.is_some_and(|d| keep_images.contains(&d)) {
+                tracing::info!(app = %app_name, "removing orphaned image {:?}", image.tags);
+                self.docker.remove_image(&image.id).await?;
+            }
+        }
+        self.remove_orphaned_folders(&apps).await;
+        Ok(())
+    }
+
+    async fn remove_orphaned_folders(&self, apps: &HashMap<String, app::Model>) {
+        let Ok(mut entries) = tokio::fs::read_dir(self.paths.apps()).await else { return };
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !apps.contains_key(&name) {
+                let _ = tokio::fs::remove_dir_all(entry.path()).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Settings kept in the database: the admin password and the default home route.
+
+use std::path::Path;
+
+use anyhow::Context;
+use rand::distr::{Alphanumeric, SampleString};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use shared::v1::{PublicIndex, Settings};
+
+use super::{DomainError, DomainResult, Platform};
+use crate::{
+    auth::PasswordHasher,
+    config::{Config, Environment},
+    db::entities::{app, setting},
+};
+
+const PASSWORD_HASH: &str = "admin_password_hash";
+const PASSWORD_VERSION: &str = "admin_password_version";
+const DEFAULT_HOME_ROUTE: &str = "default_home_route";
+
+impl Platform {
+    async fn setting(&self, key: &str) -> DomainResult<Option<String>> {
+        Ok(setting::Entity::find_by_id(key.to_string()).one(&self.db).await?.map(|s| s.value))
+    }
+
+    async fn put_setting(&self, key: &str, value: Option<String>) -> DomainResult<()> {
+        setting::Entity::delete_by_id(key.to_string()).exec(&self.db).await?;
+        if let Some(value) = value {
+            setting::ActiveModel { key: Set(key.into()), value: Set(value) }.insert(&self.db).await?;
+        }
+        Ok(())
+    }
+
+    /// On the first start, stores the hash of `MILKCRATE_ADMIN_PASSWORD` (`admin` in development).
+    /// Later starts keep the stored password, which the admin may have changed.
+    pub async fn init_admin(&self, hasher: &PasswordHasher) -> anyhow::Result<()> {
+        if self.setting(PASSWORD_HASH).await?.is_some() {
+            return Ok(());
+        }
+        let password = match (&self.config.admin_password, self.config.env) {
+            (Some(p), _) => p.clone(),
+            (None, Environment::Development) => {
+                tracing::warn!("no MILKCRATE_ADMIN_PASSWORD: the admin password is `admin` (development only)");
+                "admin".into()
+            }
+            (None, Environment::Production) => anyhow::bail!("production needs MILKCRATE_ADMIN_PASSWORD"),
+        };
+        let hash = hasher.hash(&password).await?;
+        self.put_setting(PASSWORD_HASH, Some(hash)).await?;
+        self.put_setting(PASSWORD_VERSION, Some("1".into())).await?;
+        Ok(())
+    }
+
+    /// Bumped on each password change; tokens carry it, so old sessions end.
+    pub async fn password_version(&self) -> DomainResult<i64> {
+        Ok(self.setting(PASSWORD_VERSION).await?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    pub async fn check_password(&self, hasher: &PasswordHasher, password: &str) -> DomainResult<bool> {
+        let Some(hash) = self.setting(PASSWORD_HASH).await? else {
+            return Ok(false);
+        };
+        Ok(hasher.verify(password, &hash).await?)
+    }
+
+    pub async fn change_password(&self, hasher: &PasswordHasher, current: &str, new: &str) -> DomainResult<i64> {
+        shared::validation::new_password(new).map_err(|e| DomainError::field("new_password", e))?;
+        if !self.check_password(hasher, current).await? {
+            return Err(DomainError::WrongPassword);
+        }
+        let hash = hasher.hash(new).await?;
+        let version = self.password_version().await? + 1;
+        self.put_setting(PASSWORD_HASH, Some(hash)).await?;
+        self.put_setting(PASSWORD_VERSION, Some(version.to_string())).await?;
+        tracing::info!("the admin password was changed; older sessions are signed out");
+        Ok(version)
+    }
+
+    pub async fn settings(&self) -> DomainResult<Settings> {
+        Ok(Settings { default_home_route: self.setting(DEFAULT_HOME_ROUTE).await? })
+    }
+
+    /// The default home route must be an existing app's route (the original accepted any string,
+    /// including an off-site `//evil.example`).
+    pub async fn update_settings(&self, new: Settings) -> DomainResult<Settings> {
+        let route = match new.default_home_route.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            None => None,
+            Some(raw) => {
+                let route = shared::validation::route(raw).map_err(|e| DomainError::field("default_home_route", e))?;
+                let exists = app::Entity::find().filter(app::Column::Route.eq(&route)).one(&self.db).await?.is_some();
+                if !exists {
+                    return Err(DomainError::field("default_home_route", format!("no app is served at `{route}`")));
+                }
+                Some(route)
+            }
+        };
+        self.put_setting(DEFAULT_HOME_ROUTE, route).await?;
+        self.settings().await
+    }
+
+    pub async fn public_index(&self) -> DomainResult<PublicIndex> {
+        Ok(PublicIndex { default_home_route: self.settings().await?.default_home_route, apps: self.public_apps().await? })
+    }
+}
+
+/// The JWT signing secret: `SECRET_KEY`, or in development a random one kept in the data folder.
+pub fn load_or_create_secret(config: &Config, path: &Path) -> anyhow::Result<String> {
+    if let Some(secret) = &config.secret_key {
+        return Ok(secret.clone());
+    }
+    if let Ok(existing) = std::fs::read_to_string(path)
+        && existing.trim().len() >= 32
+    {
+        return Ok(existing.trim().to_string());
+    }
+    let secret = Alphanumeric.sample_string(&mut rand::rng(), 64);
+    write_private(path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!("generated a session secret in {}", path.display());
+    Ok(secret)
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    file.write_all(contents.as_bytes())
+}

@@ -1,0 +1,382 @@
+//! The Docker adapter: converts between bollard and the runtime vocabulary at the edge.
+
+use std::{collections::HashMap, path::Path};
+
+use bollard::{
+    errors::Error as BollardError,
+    models::{
+        ContainerCreateBody, EndpointSettings, HostConfig, HostConfigLogConfig, NetworkCreateRequest,
+        NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
+    },
+    query_parameters::{
+        BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
+        ListContainersOptionsBuilder, ListImagesOptionsBuilder, LogsOptionsBuilder,
+        RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, StopContainerOptionsBuilder,
+        UploadToContainerOptionsBuilder,
+    },
+};
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use tokio_util::io::ReaderStream;
+
+use super::{
+    BuildEvent, ContainerDetails, ContainerSpec, ContainerState, ContainerSummary, ImageDetails,
+    ImageSummary, NetworkDetails, RuntimeError,
+};
+
+/// A connection to the Docker daemon. Cheap to clone.
+#[derive(Clone)]
+pub struct Docker {
+    client: bollard::Docker,
+}
+
+type Result<T> = std::result::Result<T, RuntimeError>;
+
+fn convert(what: &str, err: BollardError) -> RuntimeError {
+    match err {
+        BollardError::DockerResponseServerError { status_code: 404, message } => {
+            RuntimeError::NotFound(format!("{what}: {message}"))
+        }
+        BollardError::DockerResponseServerError { status_code: 409, message } => {
+            RuntimeError::Conflict(format!("{what}: {message}"))
+        }
+        BollardError::DockerResponseServerError { message, .. } => {
+            RuntimeError::Failed(format!("{what}: {message}"))
+        }
+        BollardError::SocketNotFoundError(_)
+        | BollardError::IOError { .. }
+        | BollardError::HyperResponseError { .. }
+        | BollardError::RequestTimeoutError => RuntimeError::Unavailable(format!("{what}: {err}")),
+        other => RuntimeError::Failed(format!("{what}: {other}")),
+    }
+}
+
+/// Treats "already gone" as success, for idempotent cleanup.
+fn ignore_missing(result: Result<()>) -> Result<()> {
+    match result {
+        Err(RuntimeError::NotFound(_)) => Ok(()),
+        other => other,
+    }
+}
+
+fn label_filter(labels: &[(&str, &str)]) -> HashMap<String, Vec<String>> {
+    let values = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    HashMap::from([("label".to_string(), values)])
+}
+
+fn state_of(status: &str) -> ContainerState {
+    match status {
+        "created" => ContainerState::Created,
+        "running" => ContainerState::Running,
+        "restarting" => ContainerState::Restarting,
+        "exited" | "dead" => ContainerState::Exited,
+        _ => ContainerState::Other,
+    }
+}
+
+impl Docker {
+    /// Connects through the local socket (or `DOCKER_HOST`) and agrees on an API version the
+    /// daemon speaks.
+    pub async fn connect() -> Result<Self> {
+        let client = bollard::Docker::connect_with_local_defaults()
+            .map_err(|e| convert("connecting", e))?
+            .negotiate_version()
+            .await
+            .map_err(|e| convert("negotiating the API version", e))?;
+        Ok(Self { client })
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        self.client.ping().await.map(|_| ()).map_err(|e| convert("ping", e))
+    }
+
+    // ---- images ----
+
+    /// Builds `tag` from the tar file at `context`, streaming the daemon's output.
+    pub async fn build_image(
+        &self,
+        context: &Path,
+        tag: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<impl Stream<Item = BuildEvent> + '_> {
+        let file = tokio::fs::File::open(context)
+            .await
+            .map_err(|e| RuntimeError::Failed(format!("opening build context: {e}")))?;
+        let options = BuildImageOptionsBuilder::default()
+            .dockerfile("Dockerfile")
+            .t(tag)
+            .rm(true)
+            .forcerm(true)
+            .labels(&labels)
+            .build();
+        let body = bollard::body_try_stream(ReaderStream::new(file));
+        let stream = self.client.build_image(options, None, Some(body)).map(|item| match item {
+            Ok(info) => match (info.error_detail.and_then(|d| d.message), info.stream, info.status) {
+                (Some(error), _, _) => BuildEvent::Error(error),
+                (None, Some(text), _) | (None, None, Some(text)) => BuildEvent::Output(text),
+                (None, None, None) => BuildEvent::Output(String::new()),
+            },
+            Err(BollardError::DockerStreamError { error }) => BuildEvent::Error(error),
+            Err(e) => BuildEvent::Error(convert("build", e).to_string()),
+        });
+        Ok(stream)
+    }
+
+    pub async fn image_details(&self, image: &str) -> Result<ImageDetails> {
+        let inspect =
+            self.client.inspect_image(image).await.map_err(|e| convert(&format!("image {image}"), e))?;
+        let config = inspect.config.unwrap_or_default();
+        let mut exposed_tcp_ports: Vec<u16> = config
+            .exposed_ports
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.strip_suffix("/tcp").and_then(|n| n.parse().ok()))
+            .collect();
+        exposed_tcp_ports.sort_unstable();
+        Ok(ImageDetails {
+            id: inspect.id.unwrap_or_default(),
+            exposed_tcp_ports,
+            labels: config.labels.unwrap_or_default(),
+        })
+    }
+
+    pub async fn image_exists(&self, image: &str) -> Result<bool> {
+        match self.client.inspect_image(image).await {
+            Ok(_) => Ok(true),
+            Err(e) => match convert("image", e) {
+                RuntimeError::NotFound(_) => Ok(false),
+                other => Err(other),
+            },
+        }
+    }
+
+    /// Pulls `image` from its registry.
+    pub async fn pull_image(&self, image: &str) -> Result<()> {
+        let options = CreateImageOptionsBuilder::default().from_image(image).build();
+        self.client
+            .create_image(Some(options), None, None)
+            .try_for_each(|_| async { Ok(()) })
+            .await
+            .map_err(|e| convert(&format!("pulling {image}"), e))
+    }
+
+    pub async fn list_images(&self, labels: &[(&str, &str)]) -> Result<Vec<ImageSummary>> {
+        let filters = label_filter(labels);
+        let options = ListImagesOptionsBuilder::default().all(false).filters(&filters).build();
+        let images = self.client.list_images(Some(options)).await.map_err(|e| convert("images", e))?;
+        Ok(images
+            .into_iter()
+            .map(|i| ImageSummary { id: i.id, tags: i.repo_tags, labels: i.labels })
+            .collect())
+    }
+
+    pub async fn remove_image(&self, image: &str) -> Result<()> {
+        let options = RemoveImageOptionsBuilder::default().force(true).noprune(false).build();
+        ignore_missing(
+            self.client
+                .remove_image(image, Some(options), None)
+                .await
+                .map(|_| ())
+                .map_err(|e| convert(&format!("image {image}"), e)),
+        )
+    }
+
+    // ---- containers ----
+
+    pub async fn create_container(&self, spec: &ContainerSpec) -> Result<String> {
+        let mut host_config = HostConfig {
+            network_mode: Some(spec.network.clone()),
+            restart_policy: Some(RestartPolicy {
+                name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
+                maximum_retry_count: None,
+            }),
+            // Bounded logs, so a chatty app cannot fill the disk.
+            log_config: Some(HostConfigLogConfig {
+                typ: Some("json-file".into()),
+                config: Some(HashMap::from([
+                    ("max-size".into(), "10m".into()),
+                    ("max-file".into(), "3".into()),
+                ])),
+            }),
+            cap_drop: Some(vec!["ALL".into()]),
+            cap_add: Some(vec!["NET_BIND_SERVICE".into()]),
+            security_opt: Some(vec!["no-new-privileges:true".into()]),
+            binds: (!spec.binds.is_empty()).then(|| spec.binds.clone()),
+            ..Default::default()
+        };
+        if let Some(limits) = spec.limits {
+            host_config.memory = Some(limits.memory_bytes);
+            host_config.memory_swap = Some(limits.memory_bytes); // equal: no swap on top
+            host_config.nano_cpus = Some(limits.nano_cpus);
+            host_config.pids_limit = Some(limits.pids);
+        }
+        if !spec.publish.is_empty() {
+            let bindings = spec
+                .publish
+                .iter()
+                .map(|(port, ip, host_port)| {
+                    let binding =
+                        PortBinding { host_ip: Some(ip.clone()), host_port: Some(host_port.to_string()) };
+                    (format!("{port}/tcp"), Some(vec![binding]))
+                })
+                .collect();
+            host_config.port_bindings = Some(bindings);
+        }
+        let body = ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            labels: Some(spec.labels.clone()),
+            cmd: spec.cmd.clone(),
+            exposed_ports: (!spec.publish.is_empty())
+                .then(|| spec.publish.iter().map(|(p, _, _)| format!("{p}/tcp")).collect()),
+            host_config: Some(host_config),
+            networking_config: Some(NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(
+                    spec.network.clone(),
+                    EndpointSettings::default(),
+                )])),
+            }),
+            ..Default::default()
+        };
+        let options = CreateContainerOptionsBuilder::default().name(&spec.name).build();
+        let created = self
+            .client
+            .create_container(Some(options), body)
+            .await
+            .map_err(|e| convert(&format!("container {}", spec.name), e))?;
+        Ok(created.id)
+    }
+
+    pub async fn start_container(&self, id: &str) -> Result<()> {
+        self.client.start_container(id, None).await.map_err(|e| convert(&format!("container {id}"), e))
+    }
+
+    pub async fn stop_container(&self, id: &str, grace_secs: i32) -> Result<()> {
+        let options = StopContainerOptionsBuilder::default().t(grace_secs).build();
+        match self.client.stop_container(id, Some(options)).await {
+            // 304: already stopped.
+            Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
+            other => other.map_err(|e| convert(&format!("container {id}"), e)),
+        }
+    }
+
+    pub async fn remove_container(&self, id: &str) -> Result<()> {
+        let options = RemoveContainerOptionsBuilder::default().force(true).v(false).build();
+        ignore_missing(
+            self.client
+                .remove_container(id, Some(options))
+                .await
+                .map_err(|e| convert(&format!("container {id}"), e)),
+        )
+    }
+
+    pub async fn inspect_container(&self, id: &str) -> Result<ContainerDetails> {
+        let c = self
+            .client
+            .inspect_container(id, None)
+            .await
+            .map_err(|e| convert(&format!("container {id}"), e))?;
+        let state = c.state.unwrap_or_default();
+        let addresses = c
+            .network_settings
+            .and_then(|n| n.networks)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(net, ep)| ep.ip_address.filter(|ip| !ip.is_empty()).map(|ip| (net, ip)))
+            .collect();
+        Ok(ContainerDetails {
+            id: c.id.unwrap_or_default(),
+            state: state.status.map(|s| state_of(&s.to_string())).unwrap_or(ContainerState::Other),
+            exit_code: state.exit_code,
+            error: state.error.filter(|e| !e.is_empty()),
+            addresses,
+            labels: c.config.and_then(|c| c.labels).unwrap_or_default(),
+        })
+    }
+
+    /// Containers (running or not) carrying all of `labels`.
+    pub async fn list_containers(&self, labels: &[(&str, &str)]) -> Result<Vec<ContainerSummary>> {
+        let filters = label_filter(labels);
+        let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
+        let list = self.client.list_containers(Some(options)).await.map_err(|e| convert("containers", e))?;
+        Ok(list
+            .into_iter()
+            .map(|c| ContainerSummary {
+                id: c.id.unwrap_or_default(),
+                name: c
+                    .names
+                    .and_then(|n| n.into_iter().next())
+                    .map(|n| n.trim_start_matches('/').to_string())
+                    .unwrap_or_default(),
+                state: c.state.map(|s| state_of(&s.to_string())).unwrap_or(ContainerState::Other),
+                labels: c.labels.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// The last `tail` lines the container printed.
+    pub async fn container_logs(&self, id: &str, tail: usize) -> Result<String> {
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .follow(false)
+            .tail(&tail.to_string())
+            .build();
+        let chunks: Vec<_> = self
+            .client
+            .logs(id, Some(options))
+            .try_collect()
+            .await
+            .map_err(|e| convert(&format!("logs of {id}"), e))?;
+        Ok(chunks.iter().map(|c| String::from_utf8_lossy(&c.clone().into_bytes()).into_owned()).collect())
+    }
+
+    /// Extracts a tar archive into the container's filesystem at `/`.
+    pub async fn upload_tar(&self, id: &str, tar: Vec<u8>) -> Result<()> {
+        let options = UploadToContainerOptionsBuilder::default().path("/").build();
+        self.client
+            .upload_to_container(id, Some(options), bollard::body_full(tar.into()))
+            .await
+            .map_err(|e| convert(&format!("upload into {id}"), e))
+    }
+
+    // ---- networks ----
+
+    pub async fn network(&self, name: &str) -> Result<Option<NetworkDetails>> {
+        match self.client.inspect_network(name, None).await {
+            Ok(n) => {
+                let configs = n.ipam.and_then(|i| i.config).unwrap_or_default();
+                Ok(Some(NetworkDetails {
+                    id: n.id.unwrap_or_default(),
+                    subnets: configs.iter().filter_map(|c| c.subnet.clone()).collect(),
+                    gateway: configs.iter().find_map(|c| c.gateway.clone()),
+                }))
+            }
+            Err(e) => match convert(&format!("network {name}"), e) {
+                RuntimeError::NotFound(_) => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    /// Returns the bridge network `name`, creating it with `labels` if it does not exist.
+    pub async fn ensure_network(&self, name: &str, labels: HashMap<String, String>) -> Result<NetworkDetails> {
+        if let Some(existing) = self.network(name).await? {
+            return Ok(existing);
+        }
+        let request = NetworkCreateRequest {
+            name: name.to_string(),
+            driver: Some("bridge".into()),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        match self.client.create_network(request).await {
+            // Lost a race with another creator: fine, it exists now.
+            Ok(_) | Err(BollardError::DockerResponseServerError { status_code: 409, .. }) => {}
+            Err(e) => return Err(convert(&format!("network {name}"), e)),
+        }
+        self.network(name).await?.ok_or_else(|| RuntimeError::NotFound(format!("network {name}")))
+    }
+
+    pub async fn remove_network(&self, name: &str) -> Result<()> {
+        ignore_missing(self.client.remove_network(name).await.map_err(|e| convert(&format!("network {name}"), e)))
+    }
+}

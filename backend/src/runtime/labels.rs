@@ -1,0 +1,170 @@
+//! Docker labels: who owns an object, and how Traefik routes to it. Pure functions, unit-tested.
+//!
+//! Routing rules (see `docs/routing.md`):
+//! - an app's rule matches its route as whole path segments (`/a` never captures `/admin` or `/ab`);
+//! - the prefix is stripped (Traefik adds `X-Forwarded-Prefix`) and `/a` redirects to `/a/`;
+//! - apps get priority 100 + route length, so the longest route wins; the platform's routers sit
+//!   below (catch-all 1, platform prefixes 30, `/traefik` 50) and cannot be shadowed because app
+//!   routes can never start with a platform segment.
+
+use std::collections::HashMap;
+
+/// Every object Milkcrate creates carries this label, set to the instance name.
+pub const INSTANCE: &str = "milkcrate.instance";
+/// The app an object belongs to.
+pub const APP: &str = "milkcrate.app";
+/// The deployment that created a container or image.
+pub const DEPLOYMENT: &str = "milkcrate.deployment";
+/// Marks the platform's own Traefik container.
+pub const ROLE: &str = "milkcrate.role";
+
+/// Priority of the catch-all router that sends everything else to Milkcrate.
+pub const PRIORITY_FALLBACK: u32 = 1;
+/// Priority of the platform's own prefixes.
+pub const PRIORITY_PLATFORM: u32 = 30;
+/// Priority of the `/traefik` block.
+pub const PRIORITY_TRAEFIK_BLOCK: u32 = 50;
+/// App priorities start above every platform router.
+pub const PRIORITY_APP_BASE: u32 = 100;
+
+/// Name of an app's router, service and middlewares: app names are `[a-z0-9-]`, safe in keys.
+pub fn router_name(app: &str) -> String {
+    format!("app-{app}")
+}
+
+/// The Traefik rule that matches `route` and everything below it, by whole segments.
+pub fn segment_rule(route: &str) -> String {
+    format!("Path(`{route}`) || PathPrefix(`{route}/`)")
+}
+
+pub fn app_priority(route: &str) -> u32 {
+    PRIORITY_APP_BASE + route.len() as u32
+}
+
+/// Ownership labels of an app's container or image.
+pub fn ownership(instance: &str, app: &str, deployment: i64) -> HashMap<String, String> {
+    HashMap::from([
+        (INSTANCE.to_string(), instance.to_string()),
+        (APP.to_string(), app.to_string()),
+        (DEPLOYMENT.to_string(), deployment.to_string()),
+    ])
+}
+
+/// Traefik labels routing `route` to `port` of the container on `network`.
+pub fn traefik_routing(app: &str, route: &str, port: u16, network: &str) -> HashMap<String, String> {
+    let r = router_name(app);
+    // Only the characters a valid route may hold need escaping: `.`.
+    let escaped = route.replace('.', "\\.");
+    let pairs = [
+        ("traefik.enable".to_string(), "true".to_string()),
+        ("traefik.docker.network".to_string(), network.to_string()),
+        (format!("traefik.http.routers.{r}.entrypoints"), "web".to_string()),
+        (format!("traefik.http.routers.{r}.rule"), segment_rule(route)),
+        (format!("traefik.http.routers.{r}.priority"), app_priority(route).to_string()),
+        (format!("traefik.http.routers.{r}.service"), r.clone()),
+        (format!("traefik.http.routers.{r}.middlewares"), format!("{r}-slash,{r}-strip,{r}-retry")),
+        (format!("traefik.http.middlewares.{r}-slash.redirectregex.regex"), format!("^(https?://[^/]+{escaped})$")),
+        (format!("traefik.http.middlewares.{r}-slash.redirectregex.replacement"), "${1}/".to_string()),
+        (format!("traefik.http.middlewares.{r}-strip.stripprefix.prefixes"), route.to_string()),
+        // During a switchover the old and new containers share the service; a refused connection
+        // to a new container that is not listening yet is retried on the old one.
+        (format!("traefik.http.middlewares.{r}-retry.retry.attempts"), "3".to_string()),
+        (format!("traefik.http.middlewares.{r}-retry.retry.initialinterval"), "50ms".to_string()),
+        (format!("traefik.http.services.{r}.loadbalancer.server.port"), port.to_string()),
+    ];
+    pairs.into_iter().collect()
+}
+
+/// True for labels an app must not bring itself (from its image): they would add routers.
+pub fn is_reserved_label(key: &str) -> bool {
+    key.starts_with("traefik.")
+}
+
+/// Traefik's dynamic configuration for the platform's own routes (file provider, YAML).
+pub fn platform_dynamic_config(upstream: &str) -> String {
+    let platform_rule = shared::validation::RESERVED_ROUTE_PREFIXES
+        .iter()
+        .filter(|p| **p != "traefik")
+        .map(|p| segment_rule(&format!("/{p}")))
+        .collect::<Vec<_>>()
+        .join(" || ");
+    let router = |rule: &str, priority: u32| {
+        serde_json::json!({
+            "entryPoints": ["web"],
+            "rule": rule,
+            "priority": priority,
+            "service": "milkcrate",
+        })
+    };
+    let config = serde_json::json!({
+        "http": {
+            "routers": {
+                "milkcrate-platform": router(&platform_rule, PRIORITY_PLATFORM),
+                "milkcrate-traefik-block": router(&segment_rule("/traefik"), PRIORITY_TRAEFIK_BLOCK),
+                "milkcrate-fallback": router("PathPrefix(`/`)", PRIORITY_FALLBACK),
+            },
+            "services": {
+                "milkcrate": { "loadBalancer": { "servers": [ { "url": upstream } ] } }
+            }
+        }
+    });
+    yaml_serde::to_string(&config).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_match_whole_segments() {
+        assert_eq!(segment_rule("/a"), "Path(`/a`) || PathPrefix(`/a/`)");
+    }
+
+    #[test]
+    fn longer_routes_win_and_apps_outrank_the_platform() {
+        assert!(app_priority("/a/b") > app_priority("/a"));
+        assert!(app_priority("/a") > PRIORITY_TRAEFIK_BLOCK);
+        assert!(PRIORITY_TRAEFIK_BLOCK > PRIORITY_PLATFORM && PRIORITY_PLATFORM > PRIORITY_FALLBACK);
+    }
+
+    #[test]
+    fn app_labels_route_strip_and_point_at_the_port() {
+        let labels = traefik_routing("blog", "/blog", 8080, "net");
+        assert_eq!(labels["traefik.enable"], "true");
+        assert_eq!(labels["traefik.docker.network"], "net");
+        assert_eq!(labels["traefik.http.routers.app-blog.rule"], "Path(`/blog`) || PathPrefix(`/blog/`)");
+        assert_eq!(labels["traefik.http.routers.app-blog.priority"], "105");
+        assert_eq!(labels["traefik.http.middlewares.app-blog-strip.stripprefix.prefixes"], "/blog");
+        assert_eq!(labels["traefik.http.services.app-blog.loadbalancer.server.port"], "8080");
+        assert_eq!(
+            labels["traefik.http.routers.app-blog.middlewares"],
+            "app-blog-slash,app-blog-strip,app-blog-retry"
+        );
+    }
+
+    #[test]
+    fn dots_in_routes_are_escaped_in_the_redirect_regex() {
+        let labels = traefik_routing("v", "/v1.2", 80, "net");
+        assert_eq!(
+            labels["traefik.http.middlewares.app-v-slash.redirectregex.regex"],
+            "^(https?://[^/]+/v1\\.2)$"
+        );
+    }
+
+    #[test]
+    fn platform_config_routes_reserved_prefixes_to_milkcrate() {
+        let yaml = platform_dynamic_config("http://172.18.0.1:5001");
+        assert!(yaml.contains("Path(`/admin`) || PathPrefix(`/admin/`)"));
+        assert!(yaml.contains("Path(`/api`) || PathPrefix(`/api/`)"));
+        assert!(yaml.contains("http://172.18.0.1:5001"));
+        assert!(yaml.contains("priority: 30"));
+        assert!(yaml.contains("priority: 50"));
+        assert!(yaml.contains("priority: 1\n"));
+    }
+
+    #[test]
+    fn only_traefik_labels_are_reserved() {
+        assert!(is_reserved_label("traefik.http.routers.evil.rule"));
+        assert!(!is_reserved_label("org.opencontainers.image.title"));
+    }
+}

@@ -1,0 +1,96 @@
+//! Startup, background upkeep and graceful shutdown.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::{
+    api::{self, client_ip::TrustedProxies},
+    auth::{LoginRateLimiter, PasswordHasher, TokenKeys},
+    config::Config,
+    db,
+    domain::{Paths, Platform, load_or_create_secret},
+    runtime::Docker,
+    state::{AppState, Inner},
+};
+
+/// Hashes allowed at once: enough for a person, too few for login spam to starve the server.
+const CONCURRENT_HASHES: usize = 2;
+
+/// Runs the server until SIGINT or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    tracing::info!("starting with {config:?}");
+    let paths = Paths::new(&config.data_dir);
+    paths.create_all().with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+    let db = db::connect(&config.db_path()).await?;
+    let docker = Docker::connect()
+        .await
+        .context("Milkcrate needs a Docker daemon; is dockerd running and is its socket readable?")?;
+    let secret = load_or_create_secret(&config, &paths.secret_key())?;
+    let keys = TokenKeys::new(secret.as_bytes(), chrono::Duration::hours(i64::from(config.session_hours)))?;
+    let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+
+    let platform = Platform::new(db, docker, config.clone());
+    let hasher = PasswordHasher::new(CONCURRENT_HASHES);
+    platform.init_admin(&hasher).await?;
+    // Before serving, so no new deployment can be mistaken for one a crash cut off.
+    platform.reconcile(true).await.context("reconciling the database with Docker")?;
+
+    let mut trusted: Vec<String> = config.trusted_proxies.clone();
+    // The proxy reaches Milkcrate from the Traefik network; its forwarded addresses are believed.
+    if let Some(network) = platform.docker.network(&config.traefik_network).await? {
+        trusted.extend(network.subnets);
+    }
+    let state = AppState::new(Inner {
+        platform: platform.clone(),
+        keys,
+        hasher,
+        login_limiter: LoginRateLimiter::new(config.login_attempts_per_minute),
+        trusted_proxies: TrustedProxies::parse(trusted.iter().map(String::as_str))?,
+    });
+
+    let upkeep = tokio::spawn(upkeep(platform.clone()));
+    tracing::info!("listening on http://{}", config.listen);
+    axum::serve(listener, api::router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("shutting down; interrupting deployments in flight");
+    upkeep.abort();
+    platform.shutdown().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Keeps the proxy in place and the database in step with Docker.
+async fn upkeep(platform: Arc<Platform>) {
+    let every = Duration::from_secs(platform.config.builds.reconcile_interval_secs.max(1));
+    loop {
+        if let Err(e) = platform.ensure_proxy().await {
+            tracing::error!("cannot set up the proxy: {e}");
+        }
+        tokio::time::sleep(every).await;
+        if let Err(e) = platform.reconcile(false).await {
+            tracing::warn!("reconciliation failed: {e}");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,15 @@
+//! The schema history, oldest first. An applied migration is never edited: add a new one.
+//! Migrations name their tables and columns locally, so later entity changes cannot rewrite history.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_create_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_create_tables::Migration)]
+    }
+}

@@ -1,0 +1,74 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Deployment;
+
+/// What an app is doing now, derived from Docker (never from hope) and its deployments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AppStatus {
+    /// The first version is being built or started; nothing serves yet.
+    Deploying,
+    /// The container runs and is routed.
+    Running,
+    /// Docker is restarting the container after it exited.
+    Restarting,
+    /// Stopped on request.
+    Stopped,
+    /// Should run, but the container exited on its own.
+    Exited,
+    /// No version ever started: the last deployment failed.
+    Failed,
+    /// Should run, but its container is gone (removed outside Milkcrate).
+    Missing,
+}
+
+/// Resource limits applied to the app's container.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Limits {
+    /// Memory limit in bytes; swap is not added on top.
+    pub memory_bytes: u64,
+    /// CPU share, in cores (0.5 = half a core).
+    pub cpus: f64,
+    /// Maximum number of processes and threads.
+    pub pids: u32,
+}
+
+/// An app as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct App {
+    /// Unique name: lowercase letters, digits and hyphens.
+    pub name: String,
+    /// Path prefix it is served under, e.g. `/blog`.
+    pub route: String,
+    /// Current state.
+    pub status: AppStatus,
+    /// The port the app listens on inside its container (from `EXPOSE`, default 8000).
+    pub port: Option<u16>,
+    /// Image of the running version.
+    pub image: Option<String>,
+    /// Container of the running version (short id).
+    pub container: Option<String>,
+    /// Limits of its container.
+    pub limits: Limits,
+    /// The version that serves (or last tried to).
+    pub current_deployment: Option<Deployment>,
+    /// The newest deployment, when it is newer than the current one (a build in progress or a
+    /// failed redeploy).
+    pub latest_deployment: Option<Deployment>,
+    /// When the app was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The reply to `POST /api/v1/apps`: the app and the deployment building it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedApp {
+    /// The new app.
+    pub app: App,
+    /// Its first deployment, queued.
+    pub deployment: Deployment,
+}

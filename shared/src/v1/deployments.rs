@@ -1,0 +1,66 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Where a deployment is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeploymentStatus {
+    /// Accepted, waiting for a build slot.
+    Queued,
+    /// The image is being built.
+    Building,
+    /// The container started; waiting for the app to answer on its port.
+    Starting,
+    /// This version serves the app.
+    Running,
+    /// The build or the start failed; see `error` and the log.
+    Failed,
+    /// A newer version replaced it.
+    Superseded,
+}
+
+impl DeploymentStatus {
+    /// True once nothing more will happen to the deployment.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Running | Self::Failed | Self::Superseded)
+    }
+}
+
+/// One version of an app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Deployment {
+    /// Identifier, increasing with time.
+    pub id: i64,
+    /// The app it belongs to.
+    pub app: String,
+    /// Current state.
+    pub status: DeploymentStatus,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+    /// The image built for it.
+    pub image: Option<String>,
+    /// The port the app answers on (from the image's `EXPOSE`).
+    pub port: Option<u16>,
+    /// When it was accepted.
+    pub created_at: DateTime<Utc>,
+    /// When it reached a final state.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// A slice of a deployment's build and start output (`GET /api/v1/deployments/{id}/log`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeploymentLog {
+    /// The deployment.
+    pub id: i64,
+    /// Its state when the slice was read.
+    pub status: DeploymentStatus,
+    /// The log text from the requested offset.
+    pub text: String,
+    /// Pass it as `offset` to get only what was written since.
+    pub next_offset: u64,
+    /// True when the deployment is final, so the log will not grow.
+    pub complete: bool,
+}

@@ -1,0 +1,13 @@
+//! Version 1 of the wire types, served under `/api/v1`.
+
+mod apps;
+mod auth;
+mod deployments;
+mod error;
+mod settings;
+
+pub use apps::*;
+pub use auth::*;
+pub use deployments::*;
+pub use error::*;
+pub use settings::*;

@@ -1,0 +1,141 @@
+//! Pure checks shared by the server and the dashboard, so a form and the API agree on every rule.
+//!
+//! Each function returns the normalized value, or a message fit to show next to the field.
+
+/// First path segments that belong to the platform; no app may be routed under them.
+pub const RESERVED_ROUTE_PREFIXES: &[&str] = &[
+    "admin", "api", "login", "logout", "upload", "static", "traefik", "healthz",
+];
+
+/// Longest accepted app name; it ends up inside Docker object names.
+pub const MAX_NAME_LEN: usize = 40;
+/// Longest accepted route.
+pub const MAX_ROUTE_LEN: usize = 100;
+/// Shortest accepted new password.
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+/// Validates an app name and returns its normalized (lowercase) form.
+///
+/// Names are compared after normalization, so `My-App` and `my-app` are the same app. Underscores
+/// are refused rather than mapped to hyphens: the original system mapped them and let `my_app`
+/// destroy `my-app`.
+pub fn app_name(input: &str) -> Result<String, String> {
+    let name = input.trim().to_ascii_lowercase();
+    if name.len() < 2 || name.len() > MAX_NAME_LEN {
+        return Err(format!("must be 2 to {MAX_NAME_LEN} characters long"));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err("may contain only letters, digits and hyphens".into());
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Err("must start and end with a letter or digit".into());
+    }
+    Ok(name)
+}
+
+/// Validates a route and returns its normalized form (leading `/`, no trailing `/`).
+///
+/// A route is one or more path segments of letters, digits, `-`, `_` and `.`. Its first segment may
+/// not be one of the platform's own ([`RESERVED_ROUTE_PREFIXES`]), compared case-insensitively.
+pub fn route(input: &str) -> Result<String, String> {
+    let trimmed = input.trim();
+    let body = trimmed.strip_prefix('/').unwrap_or(trimmed);
+    let body = body.strip_suffix('/').unwrap_or(body);
+    if body.is_empty() {
+        return Err("`/` belongs to the platform; choose a path such as `/blog`".into());
+    }
+    let route = format!("/{body}");
+    if route.len() > MAX_ROUTE_LEN {
+        return Err(format!("must be at most {MAX_ROUTE_LEN} characters long"));
+    }
+    for segment in body.split('/') {
+        if segment.is_empty() {
+            return Err("may not contain empty segments (`//`)".into());
+        }
+        if segment == "." || segment == ".." {
+            return Err("may not contain `.` or `..` segments".into());
+        }
+        if !segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(format!(
+                "segment `{segment}` may contain only letters, digits, `-`, `_` and `.`"
+            ));
+        }
+    }
+    let first = body.split('/').next().unwrap_or_default().to_ascii_lowercase();
+    if RESERVED_ROUTE_PREFIXES.contains(&first.as_str()) {
+        return Err(format!("`/{first}` is reserved for the platform"));
+    }
+    Ok(route)
+}
+
+/// Checks a new admin password.
+pub fn new_password(input: &str) -> Result<(), String> {
+    if input.chars().count() < MIN_PASSWORD_LEN {
+        return Err(format!("must be at least {MIN_PASSWORD_LEN} characters long"));
+    }
+    if input.len() > 1024 {
+        return Err("must be at most 1024 bytes long".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_normalize_to_lowercase() {
+        assert_eq!(app_name(" My-App ").as_deref(), Ok("my-app"));
+        assert_eq!(app_name("a1").as_deref(), Ok("a1"));
+    }
+
+    #[test]
+    fn names_refuse_underscores_and_edges() {
+        assert!(app_name("my_app").unwrap_err().contains("only letters"));
+        assert!(app_name("-app").unwrap_err().contains("start and end"));
+        assert!(app_name("app-").unwrap_err().contains("start and end"));
+        assert!(app_name("a").unwrap_err().contains("2 to"));
+        assert!(app_name(&"a".repeat(41)).unwrap_err().contains("2 to"));
+        assert!(app_name("café").is_err());
+    }
+
+    #[test]
+    fn routes_normalize_slashes() {
+        assert_eq!(route("blog").as_deref(), Ok("/blog"));
+        assert_eq!(route("/blog/").as_deref(), Ok("/blog"));
+        assert_eq!(route("/a/b-c/d_e.f").as_deref(), Ok("/a/b-c/d_e.f"));
+    }
+
+    #[test]
+    fn routes_refuse_root_and_reserved_prefixes() {
+        assert!(route("/").unwrap_err().contains("belongs to the platform"));
+        for reserved in ["/admin", "/API/x", "/login", "/logout", "/upload", "/static", "/traefik", "/healthz"] {
+            assert!(route(reserved).unwrap_err().contains("reserved"), "{reserved}");
+        }
+        // Only whole segments are reserved: these are ordinary routes.
+        assert!(route("/a").is_ok());
+        assert!(route("/adm").is_ok());
+        assert!(route("/administrator").is_ok());
+    }
+
+    #[test]
+    fn routes_refuse_bad_segments() {
+        assert!(route("/a//b").unwrap_err().contains("empty segments"));
+        assert!(route("/a/../b").unwrap_err().contains("`..`"));
+        assert!(route("/a b").unwrap_err().contains("only letters"));
+        assert!(route("/a?b").is_err());
+        assert!(route(&format!("/{}", "a".repeat(100))).unwrap_err().contains("at most"));
+    }
+
+    #[test]
+    fn passwords_need_eight_characters() {
+        assert!(new_password("short").is_err());
+        assert!(new_password("long enough").is_ok());
+    }
+}
