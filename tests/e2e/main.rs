@@ -1,0 +1,8 @@
+//! End-to-end tests: the real `milkcrate` binary, a real Docker daemon and a real Traefik.
+//! `scripts/test.sh` prepares the machine (Docker, busybox, the Traefik image) and builds the binary.
+
+mod auth;
+mod deploy;
+mod hostile_zips;
+mod lifecycle;
+mod openapi;

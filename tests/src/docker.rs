@@ -1,0 +1,48 @@
+//! Independent checks of Docker's state through the docker CLI: the tests observe what
+//! Milkcrate did without going through Milkcrate.
+
+use std::process::Command;
+
+fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker").args(args).output().expect("the docker CLI runs");
+    assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn lines(text: String) -> Vec<String> {
+    text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect()
+}
+
+/// Names of containers (any state) carrying `label=value`.
+pub fn containers_with(label: &str) -> Vec<String> {
+    lines(docker(&["ps", "-a", "--filter", &format!("label={label}"), "--format", "{{.Names}}"]))
+}
+
+/// IDs of images carrying `label=value`.
+pub fn images_with(label: &str) -> Vec<String> {
+    lines(docker(&["images", "-q", "--filter", &format!("label={label}")]))
+}
+
+/// Names of networks carrying `label=value`.
+pub fn networks_with(label: &str) -> Vec<String> {
+    lines(docker(&["network", "ls", "--filter", &format!("label={label}"), "--format", "{{.Name}}"]))
+}
+
+/// `docker inspect -f FORMAT NAME`.
+pub fn inspect(name: &str, format: &str) -> String {
+    docker(&["inspect", "-f", format, name])
+}
+
+/// Removes everything labelled with the instance; used when a test ends, pass or fail.
+pub fn remove_instance(instance: &str) {
+    let label = format!("milkcrate.instance={instance}");
+    for c in containers_with(&label) {
+        let _ = Command::new("docker").args(["rm", "-f", &c]).output();
+    }
+    for i in images_with(&label) {
+        let _ = Command::new("docker").args(["rmi", "-f", &i]).output();
+    }
+    for n in networks_with(&label) {
+        let _ = Command::new("docker").args(["network", "rm", &n]).output();
+    }
+}

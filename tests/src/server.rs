@@ -1,0 +1,260 @@
+use std::{
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use rand::distr::{Alphanumeric, SampleString};
+use reqwest::{StatusCode, multipart};
+use shared::v1::{Deployment, LoginResponse};
+
+use crate::{docker, eventually};
+
+/// How a test wants its Milkcrate.
+#[derive(Clone)]
+pub struct ServerOptions {
+    /// Run the managed Traefik (slower to start); without it the API alone is tested.
+    pub with_proxy: bool,
+    pub extra_env: Vec<(String, String)>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self { with_proxy: true, extra_env: Vec::new() }
+    }
+}
+
+/// A running `milkcrate serve` with its own data folder, Docker objects and (optionally) Traefik.
+pub struct Server {
+    child: Option<Child>,
+    pub instance: String,
+    pub port: u16,
+    pub proxy_port: u16,
+    pub data: tempfile::TempDir,
+    pub http: reqwest::Client,
+    token: Option<String>,
+    options: ServerOptions,
+}
+
+pub const PASSWORD: &str = "test-password-123";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("address").port()
+}
+
+fn binary() -> PathBuf {
+    if let Ok(path) = std::env::var("MILKCRATE_BIN") {
+        return path.into();
+    }
+    // target/debug/deps/e2e-xxxx -> target/debug/milkcrate
+    let exe = std::env::current_exe().expect("test executable path");
+    let bin = exe.parent().and_then(|p| p.parent()).expect("target dir").join("milkcrate");
+    assert!(bin.exists(), "{} is missing: run `cargo build -p milkcrate` first", bin.display());
+    bin
+}
+
+impl Server {
+    pub async fn start(options: ServerOptions) -> Self {
+        let instance = format!("t{}", Alphanumeric.sample_string(&mut rand::rng(), 8).to_lowercase());
+        let mut server = Self {
+            child: None,
+            port: free_port(),
+            proxy_port: free_port(),
+            data: tempfile::tempdir().expect("temp dir"),
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+            token: None,
+            instance,
+            options,
+        };
+        server.spawn().await;
+        server.login().await;
+        if server.options.with_proxy {
+            server.wait_for_proxy().await;
+        }
+        server
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = [
+            ("MILKCRATE_ENV", "development".to_string()),
+            ("MILKCRATE_ADMIN_PASSWORD", PASSWORD.to_string()),
+            ("MILKCRATE_DATA_DIR", self.data.path().display().to_string()),
+            ("MILKCRATE_LISTEN", format!("0.0.0.0:{}", self.port)),
+            ("MILKCRATE_INSTANCE", self.instance.clone()),
+            ("TRAEFIK_NETWORK", format!("{}-net", self.instance)),
+            ("MILKCRATE_TRAEFIK_CONTAINER", format!("{}-traefik", self.instance)),
+            ("MILKCRATE_HTTP_BIND", "127.0.0.1".to_string()),
+            ("MILKCRATE_HTTP_PORT", self.proxy_port.to_string()),
+            ("MILKCRATE_PROXY", if self.options.with_proxy { "managed" } else { "external" }.to_string()),
+            ("MILKCRATE_READY_TIMEOUT_SECS", "30".to_string()),
+            ("RUST_LOG", "info".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        env.extend(self.options.extra_env.iter().cloned());
+        env
+    }
+
+    async fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.data.path().join("server.log"))
+            .expect("server log");
+        let child = Command::new(binary())
+            .arg("serve")
+            .envs(self.env())
+            .stdout(Stdio::from(log.try_clone().expect("log handle")))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("milkcrate starts");
+        self.child = Some(child);
+        let url = self.url("/healthz");
+        let http = self.http.clone();
+        eventually(Duration::from_secs(30), "milkcrate to answer /healthz", || {
+            let (http, url) = (http.clone(), url.clone());
+            async move { http.get(&url).send().await.ok().filter(|r| r.status().is_success()).map(|_| ()) }
+        })
+        .await;
+    }
+
+    /// Kills the process without warning (a crash), then starts it again on the same data.
+    pub async fn crash_and_restart(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.spawn().await;
+        self.login().await;
+    }
+
+    /// What the server printed so far (for failure messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data.path().join("server.log")).unwrap_or_default()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn proxy_url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.proxy_port)
+    }
+
+    pub async fn login(&mut self) {
+        let response = self
+            .http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "password": PASSWORD }))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(response.status(), StatusCode::OK, "login failed");
+        let body: LoginResponse = response.json().await.expect("login body");
+        self.token = Some(body.token);
+    }
+
+    fn authed(&self, builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.authed(self.http.get(self.url(path))).send().await.expect("GET")
+    }
+
+    pub async fn post(&self, path: &str) -> reqwest::Response {
+        self.authed(self.http.post(self.url(path))).send().await.expect("POST")
+    }
+
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.authed(self.http.delete(self.url(path))).send().await.expect("DELETE")
+    }
+
+    /// `POST /api/v1/apps` with a ZIP.
+    pub async fn create_app(&self, name: &str, route: &str, zip: Vec<u8>) -> reqwest::Response {
+        let form = multipart::Form::new()
+            .text("name", name.to_string())
+            .text("route", route.to_string())
+            .part("file", multipart::Part::bytes(zip).file_name("app.zip"));
+        self.authed(self.http.post(self.url("/api/v1/apps"))).multipart(form).send().await.expect("create app")
+    }
+
+    /// `POST /api/v1/apps/{name}/deployments` with a ZIP.
+    pub async fn redeploy(&self, name: &str, zip: Vec<u8>) -> reqwest::Response {
+        let form = multipart::Form::new().part("file", multipart::Part::bytes(zip).file_name("app.zip"));
+        self.authed(self.http.post(self.url(&format!("/api/v1/apps/{name}/deployments"))))
+            .multipart(form)
+            .send()
+            .await
+            .expect("redeploy")
+    }
+
+    /// Polls a deployment until it is final.
+    pub async fn wait_deployment(&self, id: i64) -> Deployment {
+        let deadline = Duration::from_secs(180);
+        eventually(deadline, &format!("deployment {id} to finish"), || async move {
+            let response = self.get(&format!("/api/v1/deployments/{id}")).await;
+            let deployment: Deployment = response.json().await.ok()?;
+            deployment.status.is_final().then_some(deployment)
+        })
+        .await
+    }
+
+    /// The deployment's log, whole.
+    pub async fn deployment_log(&self, id: i64) -> String {
+        let body: serde_json::Value = self.get(&format!("/api/v1/deployments/{id}/log")).await.json().await.expect("log");
+        body["text"].as_str().unwrap_or_default().to_string()
+    }
+
+    /// GET through Traefik: status and body.
+    pub async fn via_proxy(&self, path: &str) -> (StatusCode, String) {
+        match self.http.get(self.proxy_url(path)).send().await {
+            Ok(r) => {
+                let status = r.status();
+                (status, r.text().await.unwrap_or_default())
+            }
+            Err(_) => (StatusCode::BAD_GATEWAY, String::new()),
+        }
+    }
+
+    /// Waits until Traefik answers `path` with a body containing `needle` (or, with `absent`,
+    /// until it no longer does).
+    pub async fn wait_proxy_body(&self, path: &str, needle: &str, present: bool) -> (StatusCode, String) {
+        let what = format!("{path} via Traefik to {} `{needle}`", if present { "contain" } else { "stop containing" });
+        eventually(Duration::from_secs(30), &what, || async move {
+            let (status, body) = self.via_proxy(path).await;
+            (body.contains(needle) == present).then_some((status, body))
+        })
+        .await
+    }
+
+    async fn wait_for_proxy(&self) {
+        eventually(Duration::from_secs(60), "Traefik to route /healthz to Milkcrate", || async move {
+            let (status, body) = self.via_proxy("/healthz").await;
+            (status == StatusCode::OK && body.contains("ok")).then_some(())
+        })
+        .await;
+    }
+
+    pub fn label(&self) -> String {
+        format!("milkcrate.instance={}", self.instance)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if std::thread::panicking() {
+            eprintln!("---- milkcrate log ({}) ----\n{}", self.instance, self.log());
+        }
+        docker::remove_instance(&self.instance);
+    }
+}
