@@ -122,13 +122,21 @@ impl Default for ProxyConfig {
 
 impl Default for LimitsConfig {
     fn default() -> Self {
-        Self { memory_mb: 512, cpus: 0.5, pids: 100 }
+        Self {
+            memory_mb: 512,
+            cpus: 0.5,
+            pids: 100,
+        }
     }
 }
 
 impl Default for UploadConfig {
     fn default() -> Self {
-        Self { max_upload_mb: 512, max_uncompressed_mb: 2048, max_entries: 20_000 }
+        Self {
+            max_upload_mb: 512,
+            max_uncompressed_mb: 2048,
+            max_entries: 20_000,
+        }
     }
 }
 
@@ -222,18 +230,50 @@ impl Config {
         }
         parse_into(&get, "MILKCRATE_LISTEN", &mut self.listen)?;
         parse_into(&get, "MILKCRATE_SESSION_HOURS", &mut self.session_hours)?;
-        parse_into(&get, "MILKCRATE_LOGIN_ATTEMPTS_PER_MINUTE", &mut self.login_attempts_per_minute)?;
+        parse_into(
+            &get,
+            "MILKCRATE_LOGIN_ATTEMPTS_PER_MINUTE",
+            &mut self.login_attempts_per_minute,
+        )?;
         parse_into(&get, "MILKCRATE_HTTP_PORT", &mut self.proxy.http_port)?;
         parse_into(&get, "MILKCRATE_APP_MEMORY_MB", &mut self.limits.memory_mb)?;
         parse_into(&get, "MILKCRATE_APP_CPUS", &mut self.limits.cpus)?;
         parse_into(&get, "MILKCRATE_APP_PIDS", &mut self.limits.pids)?;
-        parse_into(&get, "MILKCRATE_MAX_UPLOAD_MB", &mut self.uploads.max_upload_mb)?;
-        parse_into(&get, "MILKCRATE_MAX_UNCOMPRESSED_MB", &mut self.uploads.max_uncompressed_mb)?;
-        parse_into(&get, "MILKCRATE_MAX_ZIP_ENTRIES", &mut self.uploads.max_entries)?;
-        parse_into(&get, "MILKCRATE_BUILD_CONCURRENCY", &mut self.builds.concurrency)?;
-        parse_into(&get, "MILKCRATE_BUILD_TIMEOUT_SECS", &mut self.builds.build_timeout_secs)?;
-        parse_into(&get, "MILKCRATE_READY_TIMEOUT_SECS", &mut self.builds.ready_timeout_secs)?;
-        parse_into(&get, "MILKCRATE_RECONCILE_INTERVAL_SECS", &mut self.builds.reconcile_interval_secs)?;
+        parse_into(
+            &get,
+            "MILKCRATE_MAX_UPLOAD_MB",
+            &mut self.uploads.max_upload_mb,
+        )?;
+        parse_into(
+            &get,
+            "MILKCRATE_MAX_UNCOMPRESSED_MB",
+            &mut self.uploads.max_uncompressed_mb,
+        )?;
+        parse_into(
+            &get,
+            "MILKCRATE_MAX_ZIP_ENTRIES",
+            &mut self.uploads.max_entries,
+        )?;
+        parse_into(
+            &get,
+            "MILKCRATE_BUILD_CONCURRENCY",
+            &mut self.builds.concurrency,
+        )?;
+        parse_into(
+            &get,
+            "MILKCRATE_BUILD_TIMEOUT_SECS",
+            &mut self.builds.build_timeout_secs,
+        )?;
+        parse_into(
+            &get,
+            "MILKCRATE_READY_TIMEOUT_SECS",
+            &mut self.builds.ready_timeout_secs,
+        )?;
+        parse_into(
+            &get,
+            "MILKCRATE_RECONCILE_INTERVAL_SECS",
+            &mut self.builds.reconcile_interval_secs,
+        )?;
         Ok(())
     }
 
@@ -265,7 +305,11 @@ impl Config {
         if self.builds.concurrency == 0 {
             bail!("MILKCRATE_BUILD_CONCURRENCY must be at least 1");
         }
-        if !(self.limits.cpus > 0.0) || self.limits.memory_mb < 6 || self.limits.pids == 0 {
+        if self.limits.cpus.is_nan()
+            || self.limits.cpus <= 0.0
+            || self.limits.memory_mb < 6
+            || self.limits.pids == 0
+        {
             bail!("app limits must be positive (memory at least 6 MB, as Docker requires)");
         }
         Ok(())
@@ -285,7 +329,10 @@ where
     T::Err: fmt::Display,
 {
     if let Some(v) = get(key) {
-        *slot = v.trim().parse().map_err(|e| anyhow::anyhow!("{key}=`{v}` is invalid: {e}"))?;
+        *slot = v
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{key}=`{v}` is invalid: {e}"))?;
     }
     Ok(())
 }
@@ -317,8 +364,10 @@ mod tests {
     use super::*;
 
     fn load(vars: &[(&str, &str)]) -> anyhow::Result<Config> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::load(|k| map.get(k).cloned())
     }
 
@@ -334,11 +383,16 @@ mod tests {
 
     #[test]
     fn production_refuses_default_password_and_weak_secret() {
-        let err = load(&[("MILKCRATE_ENV", "production")]).unwrap_err().to_string();
-        assert!(err.contains("MILKCRATE_ADMIN_PASSWORD"), "{err}");
-        let err = load(&[("MILKCRATE_ENV", "production"), ("MILKCRATE_ADMIN_PASSWORD", "admin")])
+        let err = load(&[("MILKCRATE_ENV", "production")])
             .unwrap_err()
             .to_string();
+        assert!(err.contains("MILKCRATE_ADMIN_PASSWORD"), "{err}");
+        let err = load(&[
+            ("MILKCRATE_ENV", "production"),
+            ("MILKCRATE_ADMIN_PASSWORD", "admin"),
+        ])
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("default `admin`"), "{err}");
         let err = load(&[
             ("MILKCRATE_ENV", "production"),
@@ -348,9 +402,12 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("SECRET_KEY is weak"), "{err}");
-        let err = load(&[("MILKCRATE_ENV", "production"), ("MILKCRATE_ADMIN_PASSWORD", "a-long-password")])
-            .unwrap_err()
-            .to_string();
+        let err = load(&[
+            ("MILKCRATE_ENV", "production"),
+            ("MILKCRATE_ADMIN_PASSWORD", "a-long-password"),
+        ])
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("needs SECRET_KEY"), "{err}");
         load(&[
             ("MILKCRATE_ENV", "production"),
@@ -362,13 +419,19 @@ mod tests {
 
     #[test]
     fn invalid_numbers_name_the_variable() {
-        let err = load(&[("MILKCRATE_HTTP_PORT", "eighty")]).unwrap_err().to_string();
+        let err = load(&[("MILKCRATE_HTTP_PORT", "eighty")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("MILKCRATE_HTTP_PORT"), "{err}");
     }
 
     #[test]
     fn debug_output_hides_secrets() {
-        let c = load(&[("SECRET_KEY", "super-secret-value"), ("MILKCRATE_ADMIN_PASSWORD", "hunter22")]).unwrap();
+        let c = load(&[
+            ("SECRET_KEY", "super-secret-value"),
+            ("MILKCRATE_ADMIN_PASSWORD", "hunter22"),
+        ])
+        .unwrap();
         let shown = format!("{c:?}");
         assert!(!shown.contains("super-secret-value") && !shown.contains("hunter22"));
     }

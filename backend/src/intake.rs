@@ -22,7 +22,11 @@ pub struct IntakeLimits {
 
 impl Default for IntakeLimits {
     fn default() -> Self {
-        Self { max_entries: 20_000, max_uncompressed_bytes: 2 * 1024 * 1024 * 1024, max_ratio: 200 }
+        Self {
+            max_entries: 20_000,
+            max_uncompressed_bytes: 2 * 1024 * 1024 * 1024,
+            max_ratio: 200,
+        }
     }
 }
 
@@ -30,7 +34,12 @@ impl Default for IntakeLimits {
 const BOMB_MIN_SIZE: u64 = 1024 * 1024;
 
 /// Compose file names recognised at the app root, in order of preference.
-pub const COMPOSE_FILES: [&str; 4] = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
+pub const COMPOSE_FILES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
 
 /// What kind of app the archive holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +68,7 @@ pub enum IntakeError {
     PathTraversal(String),
     #[error("entry `{0}`: absolute paths are not allowed")]
     AbsolutePath(String),
-    #[error("entry `{0}` is a symbolic link; links are not allowed")]
+    #[error("entry `{0}` is a symlink; links are not allowed")]
     Symlink(String),
     #[error("entry `{0}` is a device, pipe or socket; only files and folders are allowed")]
     SpecialFile(String),
@@ -71,7 +80,9 @@ pub enum IntakeError {
     Bomb(String),
     #[error("entry `{0}` appears twice")]
     DuplicateEntry(String),
-    #[error("no Dockerfile (or compose file) at the top of the archive, nor in its single top-level folder")]
+    #[error(
+        "no Dockerfile (or compose file) at the top of the archive, nor in its single top-level folder"
+    )]
     MissingDockerfile,
     #[error("extracting `{entry}` failed: {message}")]
     Io { entry: String, message: String },
@@ -130,17 +141,28 @@ struct Planned {
 
 /// Checks every entry of the ZIP at `zip_path`, then extracts it into `dest` (existing, empty).
 /// Blocking. On error the caller removes `dest`; nothing is ever written outside it.
-pub fn extract_zip(zip_path: &Path, dest: &Path, limits: &IntakeLimits) -> Result<Extracted, IntakeError> {
+pub fn extract_zip(
+    zip_path: &Path,
+    dest: &Path,
+    limits: &IntakeLimits,
+) -> Result<Extracted, IntakeError> {
     let file = File::open(zip_path).map_err(|e| IntakeError::InvalidZip(e.to_string()))?;
     let mut archive = ZipArchive::new(file).map_err(|e| IntakeError::InvalidZip(e.to_string()))?;
     if archive.len() as u64 > limits.max_entries {
-        return Err(IntakeError::TooManyEntries { found: archive.len() as u64, limit: limits.max_entries });
+        return Err(IntakeError::TooManyEntries {
+            found: archive.len() as u64,
+            limit: limits.max_entries,
+        });
     }
     let mut planned = plan(&mut archive, limits)?;
     let (prefix, source) = find_app_root(&planned)?;
     if let Some(prefix) = &prefix {
         for entry in &mut planned {
-            entry.relative = entry.relative.strip_prefix(prefix).map(Path::to_path_buf).unwrap_or_default();
+            entry.relative = entry
+                .relative
+                .strip_prefix(prefix)
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
         }
         planned.retain(|e| !e.relative.as_os_str().is_empty());
     }
@@ -159,19 +181,32 @@ pub fn extract_zip(zip_path: &Path, dest: &Path, limits: &IntakeLimits) -> Resul
         written += write_entry(&mut archive, entry, &target, budget, limits)?;
         files += 1;
     }
-    Ok(Extracted { source, files, bytes: written })
+    Ok(Extracted {
+        source,
+        files,
+        bytes: written,
+    })
 }
 
 /// Runs every rule over the central directory, before anything is written.
-fn plan(archive: &mut ZipArchive<File>, limits: &IntakeLimits) -> Result<Vec<Planned>, IntakeError> {
+fn plan(
+    archive: &mut ZipArchive<File>,
+    limits: &IntakeLimits,
+) -> Result<Vec<Planned>, IntakeError> {
     let mut planned = Vec::with_capacity(archive.len());
     let mut seen = HashSet::new();
     let mut declared_total = 0u64;
     for index in 0..archive.len() {
-        let entry = archive.by_index_raw(index).map_err(|e| IntakeError::InvalidZip(e.to_string()))?;
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|e| IntakeError::InvalidZip(e.to_string()))?;
         let raw_name = entry.name().to_string();
         let relative = checked_path(&raw_name)?;
-        if relative.components().next().is_some_and(|c| c.as_os_str() == "__MACOSX") {
+        if relative
+            .components()
+            .next()
+            .is_some_and(|c| c.as_os_str() == "__MACOSX")
+        {
             continue; // Finder's resource forks: not part of the app.
         }
         if entry.encrypted() {
@@ -188,7 +223,10 @@ fn plan(archive: &mut ZipArchive<File>, limits: &IntakeLimits) -> Result<Vec<Pla
         let size = entry.size();
         declared_total = declared_total.saturating_add(size);
         if declared_total > limits.max_uncompressed_bytes {
-            return Err(IntakeError::TooLarge { entry: raw_name, limit_mb: limits.max_uncompressed_bytes / 1024 / 1024 });
+            return Err(IntakeError::TooLarge {
+                entry: raw_name,
+                limit_mb: limits.max_uncompressed_bytes / 1024 / 1024,
+            });
         }
         if size > BOMB_MIN_SIZE && size / entry.compressed_size().max(1) > limits.max_ratio {
             return Err(IntakeError::Bomb(raw_name));
@@ -196,7 +234,14 @@ fn plan(archive: &mut ZipArchive<File>, limits: &IntakeLimits) -> Result<Vec<Pla
         if !seen.insert(relative.clone()) {
             return Err(IntakeError::DuplicateEntry(raw_name));
         }
-        planned.push(Planned { index, raw_name, relative, is_dir, mode, declared_size: size });
+        planned.push(Planned {
+            index,
+            raw_name,
+            relative,
+            is_dir,
+            mode,
+            declared_size: size,
+        });
     }
     Ok(planned)
 }
@@ -205,7 +250,8 @@ fn plan(archive: &mut ZipArchive<File>, limits: &IntakeLimits) -> Result<Vec<Pla
 fn checked_path(raw: &str) -> Result<PathBuf, IntakeError> {
     // Windows tools write `\`; treat it as a separator so `..\x` cannot slip through.
     let name = raw.replace('\\', "/");
-    let has_drive = name.len() >= 2 && name.as_bytes()[1] == b':' && name.as_bytes()[0].is_ascii_alphabetic();
+    let has_drive =
+        name.len() >= 2 && name.as_bytes()[1] == b':' && name.as_bytes()[0].is_ascii_alphabetic();
     if name.starts_with('/') || has_drive {
         return Err(IntakeError::AbsolutePath(raw.to_string()));
     }
@@ -218,33 +264,50 @@ fn checked_path(raw: &str) -> Result<PathBuf, IntakeError> {
             Component::Normal(part) => path.push(part),
             Component::CurDir => {}
             Component::ParentDir => return Err(IntakeError::PathTraversal(raw.to_string())),
-            Component::RootDir | Component::Prefix(_) => return Err(IntakeError::AbsolutePath(raw.to_string())),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(IntakeError::AbsolutePath(raw.to_string()));
+            }
         }
     }
     if path.as_os_str().is_empty() {
-        return Err(IntakeError::InvalidZip(format!("entry `{raw}` has an empty name")));
+        return Err(IntakeError::InvalidZip(format!(
+            "entry `{raw}` has an empty name"
+        )));
     }
     Ok(path)
 }
 
 /// The app root: the archive root, or its single top-level folder when that holds the app.
 fn find_app_root(planned: &[Planned]) -> Result<(Option<PathBuf>, AppSource), IntakeError> {
-    let files: HashSet<&Path> = planned.iter().filter(|e| !e.is_dir).map(|e| e.relative.as_path()).collect();
+    let files: HashSet<&Path> = planned
+        .iter()
+        .filter(|e| !e.is_dir)
+        .map(|e| e.relative.as_path())
+        .collect();
     let source_in = |root: &Path| -> Option<AppSource> {
-        let compose = COMPOSE_FILES.iter().find(|f| files.contains(root.join(f).as_path()));
+        let compose = COMPOSE_FILES
+            .iter()
+            .find(|f| files.contains(root.join(f).as_path()));
         match compose {
             Some(file) => Some(AppSource::Compose(file.to_string())),
-            None => files.contains(root.join("Dockerfile").as_path()).then_some(AppSource::Dockerfile),
+            None => files
+                .contains(root.join("Dockerfile").as_path())
+                .then_some(AppSource::Dockerfile),
         }
     };
     if let Some(source) = source_in(Path::new("")) {
         return Ok((None, source));
     }
-    let tops: HashSet<&std::ffi::OsStr> =
-        planned.iter().filter_map(|e| e.relative.components().next()).map(|c| c.as_os_str()).collect();
+    let tops: HashSet<&std::ffi::OsStr> = planned
+        .iter()
+        .filter_map(|e| e.relative.components().next())
+        .map(|c| c.as_os_str())
+        .collect();
     if tops.len() == 1 {
         let top = PathBuf::from(tops.into_iter().next().unwrap_or_default());
-        let only_inside = planned.iter().all(|e| e.relative.starts_with(&top) && (e.relative != top || e.is_dir));
+        let only_inside = planned
+            .iter()
+            .all(|e| e.relative.starts_with(&top) && (e.relative != top || e.is_dir));
         if only_inside && let Some(source) = source_in(&top) {
             return Ok((Some(top), source));
         }
@@ -253,7 +316,10 @@ fn find_app_root(planned: &[Planned]) -> Result<(Option<PathBuf>, AppSource), In
 }
 
 fn io_error(entry: &str, e: impl ToString) -> IntakeError {
-    IntakeError::Io { entry: entry.to_string(), message: e.to_string() }
+    IntakeError::Io {
+        entry: entry.to_string(),
+        message: e.to_string(),
+    }
 }
 
 /// Creates `dest/relative` folder by folder, refusing to pass through anything but a real folder.
@@ -266,7 +332,8 @@ fn create_dirs(dest: &Path, relative: &Path, entry: &str) -> Result<(), IntakeEr
             Ok(_) => return Err(io_error(entry, "a file is in the way of a folder")),
             Err(_) => {
                 fs::create_dir(&current).map_err(|e| io_error(entry, e))?;
-                fs::set_permissions(&current, fs::Permissions::from_mode(0o755)).map_err(|e| io_error(entry, e))?;
+                fs::set_permissions(&current, fs::Permissions::from_mode(0o755))
+                    .map_err(|e| io_error(entry, e))?;
             }
         }
     }
@@ -282,9 +349,15 @@ fn write_entry(
     limits: &IntakeLimits,
 ) -> Result<u64, IntakeError> {
     let name = &entry.raw_name;
-    let mut reader = archive.by_index(entry.index).map_err(|e| io_error(name, e))?;
+    let mut reader = archive
+        .by_index(entry.index)
+        .map_err(|e| io_error(name, e))?;
     // Never setuid, setgid or sticky; keep the executable bits.
-    let mode = entry.mode.map(|m| m & 0o777).filter(|m| *m != 0).unwrap_or(0o644);
+    let mode = entry
+        .mode
+        .map(|m| m & 0o777)
+        .filter(|m| *m != 0)
+        .unwrap_or(0o644);
     let mut out = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -298,7 +371,10 @@ fn write_entry(
         return Err(IntakeError::Bomb(name.clone()));
     }
     if copied > budget {
-        return Err(IntakeError::TooLarge { entry: name.clone(), limit_mb: limits.max_uncompressed_bytes / 1024 / 1024 });
+        return Err(IntakeError::TooLarge {
+            entry: name.clone(),
+            limit_mb: limits.max_uncompressed_bytes / 1024 / 1024,
+        });
     }
     out.flush().map_err(|e| io_error(name, e))?;
     fs::set_permissions(target, fs::Permissions::from_mode(mode)).map_err(|e| io_error(name, e))?;

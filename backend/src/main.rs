@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand};
 use milkcrate::{config::Config, telemetry};
 
 #[derive(Parser)]
-#[command(name = "milkcrate", version, about = "Deploy containerized apps from a ZIP, routed by Traefik")]
+#[command(
+    name = "milkcrate",
+    version,
+    about = "Deploy containerized apps from a ZIP, routed by Traefik"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

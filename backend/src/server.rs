@@ -22,20 +22,30 @@ const CONCURRENT_HASHES: usize = 2;
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("starting with {config:?}");
     let paths = Paths::new(&config.data_dir);
-    paths.create_all().with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+    paths
+        .create_all()
+        .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
     let db = db::connect(&config.db_path()).await?;
-    let docker = Docker::connect()
-        .await
-        .context("Milkcrate needs a Docker daemon; is dockerd running and is its socket readable?")?;
+    let docker = Docker::connect().await.context(
+        "Milkcrate needs a Docker daemon; is dockerd running and is its socket readable?",
+    )?;
     let secret = load_or_create_secret(&config, &paths.secret_key())?;
-    let keys = TokenKeys::new(secret.as_bytes(), chrono::Duration::hours(i64::from(config.session_hours)))?;
-    let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+    let keys = TokenKeys::new(
+        secret.as_bytes(),
+        chrono::Duration::hours(i64::from(config.session_hours)),
+    )?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
 
     let platform = Platform::new(db, docker, config.clone());
     let hasher = PasswordHasher::new(CONCURRENT_HASHES);
     platform.init_admin(&hasher).await?;
     // Before serving, so no new deployment can be mistaken for one a crash cut off.
-    platform.reconcile(true).await.context("reconciling the database with Docker")?;
+    platform
+        .reconcile(true)
+        .await
+        .context("reconciling the database with Docker")?;
 
     let mut trusted: Vec<String> = config.trusted_proxies.clone();
     // The proxy reaches Milkcrate from the Traefik network; its forwarded addresses are believed.
@@ -52,10 +62,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
     let upkeep = tokio::spawn(upkeep(platform.clone()));
     tracing::info!("listening on http://{}", config.listen);
-    axum::serve(listener, api::router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    axum::serve(
+        listener,
+        api::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving HTTP")?;
     tracing::info!("shutting down; interrupting deployments in flight");
     upkeep.abort();
     platform.shutdown().await;

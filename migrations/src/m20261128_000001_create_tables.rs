@@ -50,16 +50,30 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(App::Table)
-                    .col(ColumnDef::new(App::Id).big_integer().not_null().primary_key().auto_increment())
+                    .col(
+                        ColumnDef::new(App::Id)
+                            .big_integer()
+                            .not_null()
+                            .primary_key()
+                            .auto_increment(),
+                    )
                     // UNIQUE in the schema, not just a check before insert: concurrent uploads race.
                     .col(ColumnDef::new(App::Name).string().not_null().unique_key())
                     .col(ColumnDef::new(App::Route).string().not_null().unique_key())
                     .col(ColumnDef::new(App::DesiredState).string().not_null())
-                    .col(ColumnDef::new(App::CurrentDeploymentId).big_integer().null())
+                    .col(
+                        ColumnDef::new(App::CurrentDeploymentId)
+                            .big_integer()
+                            .null(),
+                    )
                     .col(ColumnDef::new(App::MemoryBytes).big_integer().not_null())
                     .col(ColumnDef::new(App::NanoCpus).big_integer().not_null())
                     .col(ColumnDef::new(App::Pids).big_integer().not_null())
-                    .col(ColumnDef::new(App::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(App::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -80,8 +94,16 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Deployment::Image).string().null())
                     .col(ColumnDef::new(Deployment::ContainerId).string().null())
                     .col(ColumnDef::new(Deployment::Port).integer().null())
-                    .col(ColumnDef::new(Deployment::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Deployment::FinishedAt).timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new(Deployment::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Deployment::FinishedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(Deployment::Table, Deployment::AppId)
@@ -104,7 +126,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Setting::Table)
-                    .col(ColumnDef::new(Setting::Key).string().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Setting::Key)
+                            .string()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Setting::Value).text().not_null())
                     .to_owned(),
             )
@@ -112,8 +139,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Setting::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Deployment::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(App::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Setting::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Deployment::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(App::Table).to_owned())
+            .await
     }
 }

@@ -67,7 +67,11 @@ pub fn route(input: &str) -> Result<String, String> {
             ));
         }
     }
-    let first = body.split('/').next().unwrap_or_default().to_ascii_lowercase();
+    let first = body
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     if RESERVED_ROUTE_PREFIXES.contains(&first.as_str()) {
         return Err(format!("`/{first}` is reserved for the platform"));
     }
@@ -77,7 +81,9 @@ pub fn route(input: &str) -> Result<String, String> {
 /// Checks a new admin password.
 pub fn new_password(input: &str) -> Result<(), String> {
     if input.chars().count() < MIN_PASSWORD_LEN {
-        return Err(format!("must be at least {MIN_PASSWORD_LEN} characters long"));
+        return Err(format!(
+            "must be at least {MIN_PASSWORD_LEN} characters long"
+        ));
     }
     if input.len() > 1024 {
         return Err("must be at most 1024 bytes long".into());
@@ -115,8 +121,13 @@ mod tests {
     #[test]
     fn routes_refuse_root_and_reserved_prefixes() {
         assert!(route("/").unwrap_err().contains("belongs to the platform"));
-        for reserved in ["/admin", "/API/x", "/login", "/logout", "/upload", "/static", "/traefik", "/healthz"] {
-            assert!(route(reserved).unwrap_err().contains("reserved"), "{reserved}");
+        for reserved in [
+            "/admin", "/API/x", "/login", "/logout", "/upload", "/static", "/traefik", "/healthz",
+        ] {
+            assert!(
+                route(reserved).unwrap_err().contains("reserved"),
+                "{reserved}"
+            );
         }
         // Only whole segments are reserved: these are ordinary routes.
         assert!(route("/a").is_ok());
@@ -130,7 +141,11 @@ mod tests {
         assert!(route("/a/../b").unwrap_err().contains("`..`"));
         assert!(route("/a b").unwrap_err().contains("only letters"));
         assert!(route("/a?b").is_err());
-        assert!(route(&format!("/{}", "a".repeat(100))).unwrap_err().contains("at most"));
+        assert!(
+            route(&format!("/{}", "a".repeat(100)))
+                .unwrap_err()
+                .contains("at most")
+        );
     }
 
     #[test]

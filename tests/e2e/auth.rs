@@ -4,7 +4,11 @@ use integration_tests::{Server, ServerOptions};
 use reqwest::StatusCode;
 
 async fn api_only() -> Server {
-    Server::start(ServerOptions { with_proxy: false, ..Default::default() }).await
+    Server::start(ServerOptions {
+        with_proxy: false,
+        ..Default::default()
+    })
+    .await
 }
 
 async fn login(server: &Server, password: &str) -> reqwest::Response {
@@ -26,9 +30,20 @@ async fn wrong_passwords_and_missing_tokens_get_401_json() {
     assert_eq!(body["code"], "unauthorized");
     assert_eq!(body["message"], "wrong password");
 
-    let anonymous = server.http.get(server.url("/api/v1/apps")).send().await.unwrap();
+    let anonymous = server
+        .http
+        .get(server.url("/api/v1/apps"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    let forged = server.http.get(server.url("/api/v1/apps")).bearer_auth("eyJhbGciOiJIUzI1NiJ9.e30.x").send().await.unwrap();
+    let forged = server
+        .http
+        .get(server.url("/api/v1/apps"))
+        .bearer_auth("eyJhbGciOiJIUzI1NiJ9.e30.x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -37,11 +52,22 @@ async fn login_is_rate_limited_per_client() {
     let server = api_only().await;
     // The harness already logged in once; four more attempts fill the minute's five.
     for _ in 0..4 {
-        assert_eq!(login(&server, "guess").await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            login(&server, "guess").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
     let limited = login(&server, integration_tests_password()).await;
-    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
-    let retry_after: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert_eq!(
+        limited.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     let body: serde_json::Value = limited.json().await.unwrap();
     assert_eq!(body["code"], "rate_limited");
@@ -55,18 +81,41 @@ fn integration_tests_password() -> &'static str {
 async fn cookie_sessions_need_the_csrf_header_for_writes() {
     let server = api_only().await;
     let response = login(&server, integration_tests_password()).await;
-    let cookies: Vec<String> =
-        response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
-    let session = cookies.iter().find(|c| c.starts_with("milkcrate_session=")).expect("session cookie");
-    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
+    let cookies: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("milkcrate_session="))
+        .expect("session cookie");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
     let body: serde_json::Value = response.json().await.unwrap();
     let csrf = body["csrf_token"].as_str().unwrap().to_string();
     let cookie = session.split(';').next().unwrap().to_string();
 
-    let read = server.http.get(server.url("/api/v1/settings")).header("cookie", &cookie).send().await.unwrap();
+    let read = server
+        .http
+        .get(server.url("/api/v1/settings"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(read.status(), StatusCode::OK);
     let payload = serde_json::json!({ "default_home_route": null });
-    let forged = server.http.put(server.url("/api/v1/settings")).header("cookie", &cookie).json(&payload).send().await.unwrap();
+    let forged = server
+        .http
+        .put(server.url("/api/v1/settings"))
+        .header("cookie", &cookie)
+        .json(&payload)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     let allowed = server
         .http
@@ -83,7 +132,11 @@ async fn cookie_sessions_need_the_csrf_header_for_writes() {
 #[tokio::test]
 async fn changing_the_password_ends_other_sessions() {
     let server = api_only().await;
-    let old_token = login(&server, integration_tests_password()).await.json::<serde_json::Value>().await.unwrap()["token"]
+    let old_token = login(&server, integration_tests_password())
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["token"]
         .as_str()
         .unwrap()
         .to_string();
@@ -99,13 +152,30 @@ async fn changing_the_password_ends_other_sessions() {
     assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
     let weak = change(integration_tests_password(), "short").await.unwrap();
     assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let changed = change(integration_tests_password(), "another-password").await.unwrap();
+    let changed = change(integration_tests_password(), "another-password")
+        .await
+        .unwrap();
     assert_eq!(changed.status(), StatusCode::OK);
-    let new_token = changed.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let new_token = changed.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
-    let with_old = server.http.get(server.url("/api/v1/apps")).bearer_auth(&old_token).send().await.unwrap();
+    let with_old = server
+        .http
+        .get(server.url("/api/v1/apps"))
+        .bearer_auth(&old_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(with_old.status(), StatusCode::UNAUTHORIZED);
-    let with_new = server.http.get(server.url("/api/v1/apps")).bearer_auth(&new_token).send().await.unwrap();
+    let with_new = server
+        .http
+        .get(server.url("/api/v1/apps"))
+        .bearer_auth(&new_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(with_new.status(), StatusCode::OK);
 }
 
@@ -115,7 +185,15 @@ async fn the_default_home_route_must_be_an_app() {
     let response = server
         .http
         .put(server.url("/api/v1/settings"))
-        .bearer_auth(login(&server, integration_tests_password()).await.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap())
+        .bearer_auth(
+            login(&server, integration_tests_password())
+                .await
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()["token"]
+                .as_str()
+                .unwrap(),
+        )
         .json(&serde_json::json!({ "default_home_route": "//evil.example" }))
         .send()
         .await

@@ -36,21 +36,38 @@ async fn expect_refused(server: &Server, zip: Vec<u8>, expect_in_message: &[&str
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["code"], "invalid_archive", "{body}");
-    let message = body["fields"]["file"][0].as_str().unwrap_or_default().to_string();
+    let message = body["fields"]["file"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     for needle in expect_in_message {
-        assert!(message.contains(needle), "`{message}` should mention `{needle}`");
+        assert!(
+            message.contains(needle),
+            "`{message}` should mention `{needle}`"
+        );
     }
     // Nothing was created, nothing is left behind.
     let apps: Vec<serde_json::Value> = server.get("/api/v1/apps").await.json().await.unwrap();
     assert!(apps.is_empty());
-    let leftovers = |dir: &str| std::fs::read_dir(server.data.path().join(dir)).map(|d| d.count()).unwrap_or(0);
+    let leftovers = |dir: &str| {
+        std::fs::read_dir(server.data.path().join(dir))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
     assert_eq!(leftovers("apps"), 0, "nothing extracted");
     assert_eq!(leftovers("tmp"), 0, "upload and staging removed");
 }
 
 async fn api_only(extra_env: &[(&str, &str)]) -> Server {
-    let extra_env = extra_env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    Server::start(ServerOptions { with_proxy: false, extra_env }).await
+    let extra_env = extra_env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Server::start(ServerOptions {
+        with_proxy: false,
+        extra_env,
+    })
+    .await
 }
 
 #[tokio::test]
@@ -70,16 +87,28 @@ async fn absolute_paths_are_refused() {
 #[tokio::test]
 async fn symlinks_are_refused() {
     let server = api_only(&[]).await;
-    let zip = with_unix_mode(with_dockerfile(vec![("link", 0o777, b"/etc/passwd".to_vec())]), "link", 0o120777);
+    let zip = with_unix_mode(
+        with_dockerfile(vec![("link", 0o777, b"/etc/passwd".to_vec())]),
+        "link",
+        0o120777,
+    );
     expect_refused(&server, zip, &["link", "symlink"]).await;
 }
 
 #[tokio::test]
 async fn fifos_and_devices_are_refused() {
     let server = api_only(&[]).await;
-    let zip = with_unix_mode(with_dockerfile(vec![("pipe", 0o644, Vec::new())]), "pipe", 0o010644);
+    let zip = with_unix_mode(
+        with_dockerfile(vec![("pipe", 0o644, Vec::new())]),
+        "pipe",
+        0o010644,
+    );
     expect_refused(&server, zip, &["pipe"]).await;
-    let zip = with_unix_mode(with_dockerfile(vec![("disk", 0o644, Vec::new())]), "disk", 0o060644);
+    let zip = with_unix_mode(
+        with_dockerfile(vec![("disk", 0o644, Vec::new())]),
+        "disk",
+        0o060644,
+    );
     expect_refused(&server, zip, &["disk"]).await;
 }
 
@@ -87,7 +116,10 @@ async fn fifos_and_devices_are_refused() {
 async fn too_many_entries_are_refused() {
     let server = api_only(&[("MILKCRATE_MAX_ZIP_ENTRIES", "20")]).await;
     let names: Vec<String> = (0..30).map(|i| format!("f{i}.txt")).collect();
-    let entries = names.iter().map(|n| (n.as_str(), 0o644, b"x".to_vec())).collect::<Vec<_>>();
+    let entries = names
+        .iter()
+        .map(|n| (n.as_str(), 0o644, b"x".to_vec()))
+        .collect::<Vec<_>>();
     let mut all: Vec<(&str, u32, Vec<u8>)> = vec![("Dockerfile", 0o644, DOCKERFILE.into())];
     all.extend(entries);
     expect_refused(&server, zip_of(&all), &["20"]).await;
@@ -97,7 +129,7 @@ async fn too_many_entries_are_refused() {
 async fn archives_too_large_uncompressed_are_refused() {
     let server = api_only(&[("MILKCRATE_MAX_UNCOMPRESSED_MB", "1")]).await;
     // Random bytes do not compress, so this is not a ratio bomb, only too big.
-    let noise: Vec<u8> = (0..1_500_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let noise: Vec<u8> = (0..1_500_000).map(|_| rand::random::<u8>()).collect();
     let zip = with_dockerfile(vec![("big.bin", 0o644, noise)]);
     expect_refused(&server, zip, &["big.bin"]).await;
 }
@@ -125,12 +157,23 @@ async fn files_that_are_not_zips_are_refused() {
 #[tokio::test]
 async fn uploads_over_the_size_limit_get_413() {
     let server = api_only(&[("MILKCRATE_MAX_UPLOAD_MB", "1")]).await;
-    let noise: Vec<u8> = (0..2_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect();
-    let response = server.create_app("big", "/big", with_dockerfile(vec![("noise", 0o644, noise)])).await;
+    let noise: Vec<u8> = (0..2_000_000).map(|_| rand::random::<u8>()).collect();
+    let response = server
+        .create_app(
+            "big",
+            "/big",
+            with_dockerfile(vec![("noise", 0o644, noise)]),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["code"], "payload_too_large");
-    assert!(body["message"].as_str().unwrap().contains("MILKCRATE_MAX_UPLOAD_MB"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("MILKCRATE_MAX_UPLOAD_MB")
+    );
 }
 
 #[tokio::test]
@@ -141,6 +184,16 @@ async fn bad_names_and_routes_are_reported_per_field() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["code"], "validation_failed");
-    assert!(body["fields"]["name"][0].as_str().unwrap().contains("letters, digits and hyphens"));
-    assert!(body["fields"]["route"][0].as_str().unwrap().contains("reserved"));
+    assert!(
+        body["fields"]["name"][0]
+            .as_str()
+            .unwrap()
+            .contains("letters, digits and hyphens")
+    );
+    assert!(
+        body["fields"]["route"][0]
+            .as_str()
+            .unwrap()
+            .contains("reserved")
+    );
 }

@@ -7,9 +7,19 @@ use reqwest::StatusCode;
 use shared::v1::{App, AppStatus, CreatedApp, Deployment, DeploymentStatus};
 
 async fn deploy(server: &Server, name: &str, route: &str, marker: &str) -> Deployment {
-    let created: CreatedApp = server.create_app(name, route, apps::web_app(marker)).await.json().await.unwrap();
+    let created: CreatedApp = server
+        .create_app(name, route, apps::web_app(marker))
+        .await
+        .json()
+        .await
+        .unwrap();
     let deployment = server.wait_deployment(created.deployment.id).await;
-    assert_eq!(deployment.status, DeploymentStatus::Running, "{}", server.deployment_log(deployment.id).await);
+    assert_eq!(
+        deployment.status,
+        DeploymentStatus::Running,
+        "{}",
+        server.deployment_log(deployment.id).await
+    );
     deployment
 }
 
@@ -17,33 +27,75 @@ async fn deploy(server: &Server, name: &str, route: &str, marker: &str) -> Deplo
 async fn a_broken_version_fails_and_the_old_one_keeps_serving() {
     let server = Server::start(ServerOptions::default()).await;
     let v1 = deploy(&server, "steady", "/steady", "version one").await;
-    server.wait_proxy_body("/steady/", "version one", true).await;
+    server
+        .wait_proxy_body("/steady/", "version one", true)
+        .await;
 
     // A version that builds but exits at once.
-    let crashing: Deployment = server.redeploy("steady", apps::crashing_app()).await.json().await.unwrap();
+    let crashing: Deployment = server
+        .redeploy("steady", apps::crashing_app())
+        .await
+        .json()
+        .await
+        .unwrap();
     let crashing = server.wait_deployment(crashing.id).await;
     assert_eq!(crashing.status, DeploymentStatus::Failed);
     let error = crashing.error.clone().unwrap();
     assert!(error.contains("exited with code 3"), "{error}");
-    assert!(server.deployment_log(crashing.id).await.contains("crashing on purpose"));
+    assert!(
+        server
+            .deployment_log(crashing.id)
+            .await
+            .contains("crashing on purpose")
+    );
     let (status, body) = server.via_proxy("/steady/").await;
-    assert_eq!((status, body.contains("version one")), (StatusCode::OK, true), "{body}");
+    assert_eq!(
+        (status, body.contains("version one")),
+        (StatusCode::OK, true),
+        "{body}"
+    );
 
     // A version whose build fails.
-    let unbuildable: Deployment = server.redeploy("steady", apps::unbuildable_app()).await.json().await.unwrap();
+    let unbuildable: Deployment = server
+        .redeploy("steady", apps::unbuildable_app())
+        .await
+        .json()
+        .await
+        .unwrap();
     let unbuildable = server.wait_deployment(unbuildable.id).await;
     assert_eq!(unbuildable.status, DeploymentStatus::Failed);
-    assert!(unbuildable.error.as_deref().unwrap().contains("build failed"), "{:?}", unbuildable.error);
-    assert!(server.deployment_log(unbuildable.id).await.contains("broken build"));
+    assert!(
+        unbuildable
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("build failed"),
+        "{:?}",
+        unbuildable.error
+    );
+    assert!(
+        server
+            .deployment_log(unbuildable.id)
+            .await
+            .contains("broken build")
+    );
 
     // A refused upload changes nothing at all.
     let refused = server.redeploy("steady", b"not a zip".to_vec()).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let app: App = server.get("/api/v1/apps/steady").await.json().await.unwrap();
+    let app: App = server
+        .get("/api/v1/apps/steady")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(app.status, AppStatus::Running);
     assert_eq!(app.current_deployment.as_ref().map(|d| d.id), Some(v1.id));
-    assert_eq!(app.latest_deployment.as_ref().map(|d| d.status), Some(DeploymentStatus::Failed));
+    assert_eq!(
+        app.latest_deployment.as_ref().map(|d| d.status),
+        Some(DeploymentStatus::Failed)
+    );
     let (_, body) = server.via_proxy("/steady/").await;
     assert!(body.contains("version one"));
     // Failed versions leave no container or image behind.
@@ -57,16 +109,42 @@ async fn a_broken_version_fails_and_the_old_one_keeps_serving() {
     }
 
     // A good version replaces it; the old container goes, its image stays for rollback.
-    let v2: Deployment = server.redeploy("steady", apps::web_app("version two")).await.json().await.unwrap();
-    assert_eq!(server.wait_deployment(v2.id).await.status, DeploymentStatus::Running);
-    server.wait_proxy_body("/steady/", "version two", true).await;
-    let old: Deployment = server.get(&format!("/api/v1/deployments/{}", v1.id)).await.json().await.unwrap();
+    let v2: Deployment = server
+        .redeploy("steady", apps::web_app("version two"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        server.wait_deployment(v2.id).await.status,
+        DeploymentStatus::Running
+    );
+    server
+        .wait_proxy_body("/steady/", "version two", true)
+        .await;
+    let old: Deployment = server
+        .get(&format!("/api/v1/deployments/{}", v1.id))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(old.status, DeploymentStatus::Superseded);
-    let app_label = format!("milkcrate.app=steady");
-    let containers: Vec<_> =
-        docker::containers_with(&app_label).into_iter().filter(|c| c.starts_with(&server.instance)).collect();
-    assert_eq!(containers.len(), 1, "only the current container remains: {containers:?}");
-    let history: Vec<Deployment> = server.get("/api/v1/apps/steady/deployments").await.json().await.unwrap();
+    let app_label = "milkcrate.app=steady".to_string();
+    let containers: Vec<_> = docker::containers_with(&app_label)
+        .into_iter()
+        .filter(|c| c.starts_with(&server.instance))
+        .collect();
+    assert_eq!(
+        containers.len(),
+        1,
+        "only the current container remains: {containers:?}"
+    );
+    let history: Vec<Deployment> = server
+        .get("/api/v1/apps/steady/deployments")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(history.len(), 4);
     assert_eq!(history[0].id, v2.id, "newest first");
 }
@@ -76,21 +154,44 @@ async fn delete_leaves_nothing_of_the_app() {
     let server = Server::start(ServerOptions::default()).await;
     deploy(&server, "doomed", "/doomed", "doomed page").await;
     deploy(&server, "keeper", "/keeper", "keeper page").await;
-    server.wait_proxy_body("/doomed/", "doomed page", true).await;
+    server
+        .wait_proxy_body("/doomed/", "doomed page", true)
+        .await;
     assert!(server.data.path().join("apps/doomed").exists());
 
-    assert_eq!(server.delete("/api/v1/apps/doomed").await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        server.delete("/api/v1/apps/doomed").await.status(),
+        StatusCode::NO_CONTENT
+    );
 
-    assert_eq!(server.get("/api/v1/apps/doomed").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        server.get("/api/v1/apps/doomed").await.status(),
+        StatusCode::NOT_FOUND
+    );
     let doomed = |c: &String| c.starts_with(&server.instance);
-    assert!(docker::containers_with("milkcrate.app=doomed").iter().filter(|c| doomed(c)).count() == 0);
+    assert!(
+        docker::containers_with("milkcrate.app=doomed")
+            .iter()
+            .filter(|c| doomed(c))
+            .count()
+            == 0
+    );
     let images = docker::images_with(&format!("milkcrate.instance={}", server.instance));
-    assert_eq!(images.len(), 1, "only the keeper's image remains: {images:?}");
+    assert_eq!(
+        images.len(),
+        1,
+        "only the keeper's image remains: {images:?}"
+    );
     assert!(!server.data.path().join("apps/doomed").exists());
-    server.wait_proxy_body("/doomed/", "doomed page", false).await;
+    server
+        .wait_proxy_status("/doomed/", StatusCode::NOT_FOUND)
+        .await;
     // The other app is untouched.
     let (status, body) = server.via_proxy("/keeper/").await;
-    assert_eq!((status, body.contains("keeper page")), (StatusCode::OK, true));
+    assert_eq!(
+        (status, body.contains("keeper page")),
+        (StatusCode::OK, true)
+    );
     // Deleting twice is a clear 404.
     let again = server.delete("/api/v1/apps/doomed").await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
@@ -100,18 +201,39 @@ async fn delete_leaves_nothing_of_the_app() {
 
 #[tokio::test]
 async fn a_crash_during_a_build_ends_the_deployment_failed_and_orphans_nothing() {
-    let mut server = Server::start(ServerOptions { with_proxy: false, ..Default::default() }).await;
-    let created: CreatedApp = server.create_app("slow", "/slow", apps::slow_build_app(120)).await.json().await.unwrap();
+    let mut server = Server::start(ServerOptions {
+        with_proxy: false,
+        ..Default::default()
+    })
+    .await;
+    let created: CreatedApp = server
+        .create_app("slow", "/slow", apps::slow_build_app(120))
+        .await
+        .json()
+        .await
+        .unwrap();
     let id = created.deployment.id;
     eventually(Duration::from_secs(60), "the build to start", || async {
-        let d: Deployment = server.get(&format!("/api/v1/deployments/{id}")).await.json().await.ok()?;
-        (d.status == DeploymentStatus::Building && server.deployment_log(id).await.contains("sleep")).then_some(())
+        let d: Deployment = server
+            .get(&format!("/api/v1/deployments/{id}"))
+            .await
+            .json()
+            .await
+            .ok()?;
+        (d.status == DeploymentStatus::Building
+            && server.deployment_log(id).await.contains("sleep"))
+        .then_some(())
     })
     .await;
 
     server.crash_and_restart().await;
 
-    let deployment: Deployment = server.get(&format!("/api/v1/deployments/{id}")).await.json().await.unwrap();
+    let deployment: Deployment = server
+        .get(&format!("/api/v1/deployments/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(deployment.status, DeploymentStatus::Failed);
     assert!(deployment.error.unwrap().contains("interrupted"));
     let app: App = server.get("/api/v1/apps/slow").await.json().await.unwrap();
@@ -119,15 +241,27 @@ async fn a_crash_during_a_build_ends_the_deployment_failed_and_orphans_nothing()
     assert!(docker::containers_with(&server.label()).is_empty());
     assert!(docker::images_with(&server.label()).is_empty());
     // The daemon drops the cut-off build's intermediate container once the client is gone.
-    eventually(Duration::from_secs(30), "the interrupted build's container to go", || async {
-        let out = std::process::Command::new("docker")
-            .args(["ps", "-a", "--no-trunc", "--format", "{{.Command}}"])
-            .output()
-            .ok()?;
-        (!String::from_utf8_lossy(&out.stdout).contains("sleep 120")).then_some(())
-    })
+    eventually(
+        Duration::from_secs(30),
+        "the interrupted build's container to go",
+        || async {
+            let out = std::process::Command::new("docker")
+                .args(["ps", "-a", "--no-trunc", "--format", "{{.Command}}"])
+                .output()
+                .ok()?;
+            (!String::from_utf8_lossy(&out.stdout).contains("sleep 120")).then_some(())
+        },
+    )
     .await;
     // A new version deploys normally afterwards.
-    let next: Deployment = server.redeploy("slow", apps::web_app("after the crash")).await.json().await.unwrap();
-    assert_eq!(server.wait_deployment(next.id).await.status, DeploymentStatus::Running);
+    let next: Deployment = server
+        .redeploy("slow", apps::web_app("after the crash"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        server.wait_deployment(next.id).await.status,
+        DeploymentStatus::Running
+    );
 }

@@ -27,21 +27,59 @@ const ROUTES: &[(&str, &str)] = &[
 
 #[tokio::test]
 async fn every_route_is_in_the_openapi_document_and_served() {
-    let server = Server::start(ServerOptions { with_proxy: false, ..Default::default() }).await;
-    let spec: serde_json::Value = server.http.get(server.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
-    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"), "{}", spec["openapi"]);
+    let server = Server::start(ServerOptions {
+        with_proxy: false,
+        ..Default::default()
+    })
+    .await;
+    let spec: serde_json::Value = server
+        .http
+        .get(server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        spec["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        spec["openapi"]
+    );
     let paths = spec["paths"].as_object().unwrap();
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(documented, ROUTES.len(), "the spec has routes this test does not know: {:?}", paths.keys());
+    assert_eq!(
+        documented,
+        ROUTES.len(),
+        "the spec has routes this test does not know: {:?}",
+        paths.keys()
+    );
     for (method, path) in ROUTES {
-        assert!(paths.get(*path).and_then(|p| p.get(*method)).is_some(), "{method} {path} is not documented");
+        assert!(
+            paths.get(*path).and_then(|p| p.get(*method)).is_some(),
+            "{method} {path} is not documented"
+        );
         // And the server really routes it (no 404/405 from the router itself).
         let concrete = path.replace("{name}", "nope").replace("{id}", "999999");
-        let response = server.http.request(method.to_uppercase().parse().unwrap(), server.url(&concrete)).send().await.unwrap();
+        let response = server
+            .http
+            .request(
+                method.to_uppercase().parse().unwrap(),
+                server.url(&concrete),
+            )
+            .send()
+            .await
+            .unwrap();
         assert_ne!(response.status().as_u16(), 405, "{method} {path}");
         if response.status().as_u16() == 404 {
             let body: serde_json::Value = response.json().await.unwrap();
-            assert!(!body["message"].as_str().unwrap_or_default().starts_with("nothing is served"), "{method} {path} is not routed");
+            assert!(
+                !body["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("nothing is served"),
+                "{method} {path} is not routed"
+            );
         }
     }
     assert!(spec["components"]["schemas"]["ErrorBody"].is_object());

@@ -4,28 +4,57 @@
 use std::process::Command;
 
 fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker").args(args).output().expect("the docker CLI runs");
-    assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("the docker CLI runs");
+    assert!(
+        out.status.success(),
+        "docker {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 fn lines(text: String) -> Vec<String> {
-    text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect()
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Names of containers (any state) carrying `label=value`.
 pub fn containers_with(label: &str) -> Vec<String> {
-    lines(docker(&["ps", "-a", "--filter", &format!("label={label}"), "--format", "{{.Names}}"]))
+    lines(docker(&[
+        "ps",
+        "-a",
+        "--filter",
+        &format!("label={label}"),
+        "--format",
+        "{{.Names}}",
+    ]))
 }
 
 /// IDs of images carrying `label=value`.
 pub fn images_with(label: &str) -> Vec<String> {
-    lines(docker(&["images", "-q", "--filter", &format!("label={label}")]))
+    lines(docker(&[
+        "images",
+        "-q",
+        "--filter",
+        &format!("label={label}"),
+    ]))
 }
 
 /// Names of networks carrying `label=value`.
 pub fn networks_with(label: &str) -> Vec<String> {
-    lines(docker(&["network", "ls", "--filter", &format!("label={label}"), "--format", "{{.Name}}"]))
+    lines(docker(&[
+        "network",
+        "ls",
+        "--filter",
+        &format!("label={label}"),
+        "--format",
+        "{{.Name}}",
+    ]))
 }
 
 /// `docker inspect -f FORMAT NAME`.

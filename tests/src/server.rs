@@ -21,7 +21,10 @@ pub struct ServerOptions {
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        Self { with_proxy: true, extra_env: Vec::new() }
+        Self {
+            with_proxy: true,
+            extra_env: Vec::new(),
+        }
     }
 }
 
@@ -40,7 +43,11 @@ pub struct Server {
 pub const PASSWORD: &str = "test-password-123";
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("address").port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("address")
+        .port()
 }
 
 fn binary() -> PathBuf {
@@ -49,20 +56,37 @@ fn binary() -> PathBuf {
     }
     // target/debug/deps/e2e-xxxx -> target/debug/milkcrate
     let exe = std::env::current_exe().expect("test executable path");
-    let bin = exe.parent().and_then(|p| p.parent()).expect("target dir").join("milkcrate");
-    assert!(bin.exists(), "{} is missing: run `cargo build -p milkcrate` first", bin.display());
+    let bin = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("target dir")
+        .join("milkcrate");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p milkcrate` first",
+        bin.display()
+    );
     bin
 }
 
 impl Server {
     pub async fn start(options: ServerOptions) -> Self {
-        let instance = format!("t{}", Alphanumeric.sample_string(&mut rand::rng(), 8).to_lowercase());
+        let instance = format!(
+            "t{}",
+            Alphanumeric
+                .sample_string(&mut rand::rng(), 8)
+                .to_lowercase()
+        );
         let mut server = Self {
             child: None,
             port: free_port(),
             proxy_port: free_port(),
             data: tempfile::tempdir().expect("temp dir"),
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("client"),
             token: None,
             instance,
             options,
@@ -83,10 +107,21 @@ impl Server {
             ("MILKCRATE_LISTEN", format!("0.0.0.0:{}", self.port)),
             ("MILKCRATE_INSTANCE", self.instance.clone()),
             ("TRAEFIK_NETWORK", format!("{}-net", self.instance)),
-            ("MILKCRATE_TRAEFIK_CONTAINER", format!("{}-traefik", self.instance)),
+            (
+                "MILKCRATE_TRAEFIK_CONTAINER",
+                format!("{}-traefik", self.instance),
+            ),
             ("MILKCRATE_HTTP_BIND", "127.0.0.1".to_string()),
             ("MILKCRATE_HTTP_PORT", self.proxy_port.to_string()),
-            ("MILKCRATE_PROXY", if self.options.with_proxy { "managed" } else { "external" }.to_string()),
+            (
+                "MILKCRATE_PROXY",
+                if self.options.with_proxy {
+                    "managed"
+                } else {
+                    "external"
+                }
+                .to_string(),
+            ),
             ("MILKCRATE_READY_TIMEOUT_SECS", "30".to_string()),
             ("RUST_LOG", "info".to_string()),
         ]
@@ -113,10 +148,21 @@ impl Server {
         self.child = Some(child);
         let url = self.url("/healthz");
         let http = self.http.clone();
-        eventually(Duration::from_secs(30), "milkcrate to answer /healthz", || {
-            let (http, url) = (http.clone(), url.clone());
-            async move { http.get(&url).send().await.ok().filter(|r| r.status().is_success()).map(|_| ()) }
-        })
+        eventually(
+            Duration::from_secs(30),
+            "milkcrate to answer /healthz",
+            || {
+                let (http, url) = (http.clone(), url.clone());
+                async move {
+                    http.get(&url)
+                        .send()
+                        .await
+                        .ok()
+                        .filter(|r| r.status().is_success())
+                        .map(|_| ())
+                }
+            },
+        )
         .await;
     }
 
@@ -164,15 +210,24 @@ impl Server {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.authed(self.http.get(self.url(path))).send().await.expect("GET")
+        self.authed(self.http.get(self.url(path)))
+            .send()
+            .await
+            .expect("GET")
     }
 
     pub async fn post(&self, path: &str) -> reqwest::Response {
-        self.authed(self.http.post(self.url(path))).send().await.expect("POST")
+        self.authed(self.http.post(self.url(path)))
+            .send()
+            .await
+            .expect("POST")
     }
 
     pub async fn delete(&self, path: &str) -> reqwest::Response {
-        self.authed(self.http.delete(self.url(path))).send().await.expect("DELETE")
+        self.authed(self.http.delete(self.url(path)))
+            .send()
+            .await
+            .expect("DELETE")
     }
 
     /// `POST /api/v1/apps` with a ZIP.
@@ -181,33 +236,50 @@ impl Server {
             .text("name", name.to_string())
             .text("route", route.to_string())
             .part("file", multipart::Part::bytes(zip).file_name("app.zip"));
-        self.authed(self.http.post(self.url("/api/v1/apps"))).multipart(form).send().await.expect("create app")
+        self.authed(self.http.post(self.url("/api/v1/apps")))
+            .multipart(form)
+            .send()
+            .await
+            .expect("create app")
     }
 
     /// `POST /api/v1/apps/{name}/deployments` with a ZIP.
     pub async fn redeploy(&self, name: &str, zip: Vec<u8>) -> reqwest::Response {
-        let form = multipart::Form::new().part("file", multipart::Part::bytes(zip).file_name("app.zip"));
-        self.authed(self.http.post(self.url(&format!("/api/v1/apps/{name}/deployments"))))
-            .multipart(form)
-            .send()
-            .await
-            .expect("redeploy")
+        let form =
+            multipart::Form::new().part("file", multipart::Part::bytes(zip).file_name("app.zip"));
+        self.authed(
+            self.http
+                .post(self.url(&format!("/api/v1/apps/{name}/deployments"))),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .expect("redeploy")
     }
 
     /// Polls a deployment until it is final.
     pub async fn wait_deployment(&self, id: i64) -> Deployment {
         let deadline = Duration::from_secs(180);
-        eventually(deadline, &format!("deployment {id} to finish"), || async move {
-            let response = self.get(&format!("/api/v1/deployments/{id}")).await;
-            let deployment: Deployment = response.json().await.ok()?;
-            deployment.status.is_final().then_some(deployment)
-        })
+        eventually(
+            deadline,
+            &format!("deployment {id} to finish"),
+            || async move {
+                let response = self.get(&format!("/api/v1/deployments/{id}")).await;
+                let deployment: Deployment = response.json().await.ok()?;
+                deployment.status.is_final().then_some(deployment)
+            },
+        )
         .await
     }
 
     /// The deployment's log, whole.
     pub async fn deployment_log(&self, id: i64) -> String {
-        let body: serde_json::Value = self.get(&format!("/api/v1/deployments/{id}/log")).await.json().await.expect("log");
+        let body: serde_json::Value = self
+            .get(&format!("/api/v1/deployments/{id}/log"))
+            .await
+            .json()
+            .await
+            .expect("log");
         body["text"].as_str().unwrap_or_default().to_string()
     }
 
@@ -218,26 +290,67 @@ impl Server {
                 let status = r.status();
                 (status, r.text().await.unwrap_or_default())
             }
-            Err(_) => (StatusCode::BAD_GATEWAY, String::new()),
+            Err(e) => {
+                eprintln!("note: GET {path} through Traefik failed: {e}");
+                (StatusCode::BAD_GATEWAY, String::new())
+            }
         }
     }
 
     /// Waits until Traefik answers `path` with a body containing `needle` (or, with `absent`,
     /// until it no longer does).
-    pub async fn wait_proxy_body(&self, path: &str, needle: &str, present: bool) -> (StatusCode, String) {
-        let what = format!("{path} via Traefik to {} `{needle}`", if present { "contain" } else { "stop containing" });
+    pub async fn wait_proxy_body(
+        &self,
+        path: &str,
+        needle: &str,
+        present: bool,
+    ) -> (StatusCode, String) {
+        let last = std::sync::Mutex::new(None);
+        let what = format!(
+            "{path} via Traefik to {} `{needle}`",
+            if present {
+                "contain"
+            } else {
+                "stop containing"
+            }
+        );
+        let found = tokio::time::timeout(
+            Duration::from_secs(30),
+            eventually(Duration::from_secs(31), &what, || async {
+                let (status, body) = self.via_proxy(path).await;
+                let done = body.contains(needle) == present;
+                *last.lock().unwrap() = Some((status, body.clone()));
+                done.then_some((status, body))
+            }),
+        )
+        .await;
+        found.unwrap_or_else(|_| {
+            panic!(
+                "timed out waiting for {what}; last answer: {:?}",
+                last.lock().unwrap()
+            )
+        })
+    }
+
+    /// Waits until Traefik answers `path` with `status`; returns the body.
+    pub async fn wait_proxy_status(&self, path: &str, status: StatusCode) -> String {
+        let what = format!("{path} via Traefik to answer {status}");
         eventually(Duration::from_secs(30), &what, || async move {
-            let (status, body) = self.via_proxy(path).await;
-            (body.contains(needle) == present).then_some((status, body))
+            let (got, body) = self.via_proxy(path).await;
+            (got == status).then_some(body)
         })
         .await
     }
 
     async fn wait_for_proxy(&self) {
-        eventually(Duration::from_secs(60), "Traefik to route /healthz to Milkcrate", || async move {
-            let (status, body) = self.via_proxy("/healthz").await;
-            (status == StatusCode::OK && body.contains("ok")).then_some(())
-        })
+        eventually(
+            Duration::from_secs(60),
+            "Traefik to route /healthz to Milkcrate",
+            || async move {
+                let (status, body) = self.via_proxy("/healthz").await;
+                (status == StatusCode::OK && body.contains("ok")).then_some(())
+            },
+        )
         .await;
     }
 
@@ -253,7 +366,11 @@ impl Drop for Server {
             let _ = child.wait();
         }
         if std::thread::panicking() {
-            eprintln!("---- milkcrate log ({}) ----\n{}", self.instance, self.log());
+            eprintln!(
+                "---- milkcrate log ({}) ----\n{}",
+                self.instance,
+                self.log()
+            );
         }
         docker::remove_instance(&self.instance);
     }

@@ -1,7 +1,7 @@
 //! `/api/v1/apps`: create from a ZIP, list, inspect, control, delete, redeploy.
 
 use axum::{
-    extract::{Multipart, Path, State},
+    extract::{DefaultBodyLimit, Multipart, Path, State},
     http::StatusCode,
     response::IntoResponse,
 };
@@ -15,11 +15,13 @@ use crate::state::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_apps, create_app))
+        .routes(routes!(list_deployments, create_deployment))
+        // Uploads are streamed to disk and limited there (`upload::receive`), not by the JSON limit.
+        .layer(DefaultBodyLimit::disable())
         .routes(routes!(get_app, delete_app))
         .routes(routes!(start_app))
         .routes(routes!(stop_app))
         .routes(routes!(restart_app))
-        .routes(routes!(list_deployments, create_deployment))
 }
 
 /// The multipart form of `POST /api/v1/apps` (documentation only).
@@ -45,12 +47,20 @@ struct DeployForm {
 }
 
 fn required_file(upload: &upload::Upload) -> ApiResult<&std::path::Path> {
-    upload.file.as_deref().ok_or_else(|| ApiError::bad_field("file", "attach the app's ZIP as the `file` field"))
+    upload
+        .file
+        .as_deref()
+        .ok_or_else(|| ApiError::bad_field("file", "attach the app's ZIP as the `file` field"))
 }
 
 async fn receive(state: &AppState, multipart: Multipart) -> ApiResult<upload::Upload> {
     let platform = &state.platform;
-    upload::receive(multipart, &platform.paths.tmp(), platform.config.uploads.max_upload_mb * 1024 * 1024).await
+    upload::receive(
+        multipart,
+        &platform.paths.tmp(),
+        platform.config.uploads.max_upload_mb * 1024 * 1024,
+    )
+    .await
 }
 
 /// List every app with its live status.
@@ -74,11 +84,18 @@ async fn list_apps(State(state): State<AppState>, _: Admin) -> ApiResult<axum::J
         (status = 422, body = ErrorBody, description = "Invalid name, route or archive"),
     ),
     security(("bearer" = []), ("cookie" = [])))]
-async fn create_app(State(state): State<AppState>, _: Admin, multipart: Multipart) -> ApiResult<impl IntoResponse> {
+async fn create_app(
+    State(state): State<AppState>,
+    _: Admin,
+    multipart: Multipart,
+) -> ApiResult<impl IntoResponse> {
     let upload = receive(&state, multipart).await?;
     let field = |k: &str| upload.fields.get(k).cloned().unwrap_or_default();
     let file = required_file(&upload)?;
-    let created = state.platform.create_app(&field("name"), &field("route"), file).await?;
+    let created = state
+        .platform
+        .create_app(&field("name"), &field("route"), file)
+        .await?;
     Ok((StatusCode::ACCEPTED, axum::Json(created)))
 }
 
@@ -87,7 +104,11 @@ async fn create_app(State(state): State<AppState>, _: Admin, multipart: Multipar
     params(("name" = String, Path, description = "App name")),
     responses((status = 200, body = App), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn get_app(State(state): State<AppState>, _: Admin, Path(name): Path<String>) -> ApiResult<axum::Json<App>> {
+async fn get_app(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(name): Path<String>,
+) -> ApiResult<axum::Json<App>> {
     Ok(axum::Json(state.platform.get_app(&name).await?))
 }
 
@@ -96,7 +117,11 @@ async fn get_app(State(state): State<AppState>, _: Admin, Path(name): Path<Strin
     params(("name" = String, Path, description = "App name")),
     responses((status = 204), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn delete_app(State(state): State<AppState>, _: Admin, Path(name): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_app(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
     state.platform.delete_app(&name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -106,7 +131,11 @@ async fn delete_app(State(state): State<AppState>, _: Admin, Path(name): Path<St
     params(("name" = String, Path, description = "App name")),
     responses((status = 200, body = App), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn start_app(State(state): State<AppState>, _: Admin, Path(name): Path<String>) -> ApiResult<axum::Json<App>> {
+async fn start_app(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(name): Path<String>,
+) -> ApiResult<axum::Json<App>> {
     Ok(axum::Json(state.platform.start_app(&name).await?))
 }
 
@@ -115,7 +144,11 @@ async fn start_app(State(state): State<AppState>, _: Admin, Path(name): Path<Str
     params(("name" = String, Path, description = "App name")),
     responses((status = 200, body = App), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn stop_app(State(state): State<AppState>, _: Admin, Path(name): Path<String>) -> ApiResult<axum::Json<App>> {
+async fn stop_app(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(name): Path<String>,
+) -> ApiResult<axum::Json<App>> {
     Ok(axum::Json(state.platform.stop_app(&name).await?))
 }
 
@@ -124,7 +157,11 @@ async fn stop_app(State(state): State<AppState>, _: Admin, Path(name): Path<Stri
     params(("name" = String, Path, description = "App name")),
     responses((status = 200, body = App), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn restart_app(State(state): State<AppState>, _: Admin, Path(name): Path<String>) -> ApiResult<axum::Json<App>> {
+async fn restart_app(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(name): Path<String>,
+) -> ApiResult<axum::Json<App>> {
     Ok(axum::Json(state.platform.restart_app(&name).await?))
 }
 
@@ -159,6 +196,9 @@ async fn create_deployment(
     multipart: Multipart,
 ) -> ApiResult<impl IntoResponse> {
     let upload = receive(&state, multipart).await?;
-    let deployment = state.platform.redeploy(&name, required_file(&upload)?).await?;
+    let deployment = state
+        .platform
+        .redeploy(&name, required_file(&upload)?)
+        .await?;
     Ok((StatusCode::ACCEPTED, axum::Json(deployment)))
 }

@@ -10,7 +10,12 @@ use axum::{
 use shared::v1::{ChangePasswordRequest, ErrorBody, LoginRequest, LoginResponse, SessionInfo};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{ApiError, ApiResult, client_ip::client_ip, cookie, extract::{Admin, Json}};
+use super::{
+    ApiError, ApiResult,
+    client_ip::client_ip,
+    cookie,
+    extract::{Admin, Json},
+};
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "milkcrate_session";
@@ -26,10 +31,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// Cookies are marked `Secure` when the request reached the proxy over HTTPS.
 fn is_https(headers: &HeaderMap) -> bool {
-    headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        == Some("https")
 }
 
-fn session_response(state: &AppState, headers: &HeaderMap, body: impl IntoResponse, token: &str, csrf: &str) -> Response {
+fn session_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: impl IntoResponse,
+    token: &str,
+    csrf: &str,
+) -> Response {
     let max_age = i64::from(state.platform.config.session_hours) * 3600;
     let secure = is_https(headers);
     let mut response = body.into_response();
@@ -61,16 +75,33 @@ async fn login(
     Json(request): Json<LoginRequest>,
 ) -> ApiResult<Response> {
     let client = client_ip(peer, &headers, &state.trusted_proxies);
-    state.login_limiter.check(client).map_err(ApiError::RateLimited)?;
-    if !state.platform.check_password(&state.hasher, &request.password).await? {
+    state
+        .login_limiter
+        .check(client)
+        .map_err(ApiError::RateLimited)?;
+    if !state
+        .platform
+        .check_password(&state.hasher, &request.password)
+        .await?
+    {
         tracing::warn!(client = %client, "failed login from {client}");
         return Err(ApiError::Unauthorized("wrong password".into()));
     }
     let version = state.platform.password_version().await?;
     let (token, claims) = state.keys.issue(version)?;
     tracing::info!(client = %client, "admin logged in from {client}");
-    let body = LoginResponse { token: token.clone(), expires_at: claims.expires_at(), csrf_token: claims.csrf.clone() };
-    Ok(session_response(&state, &headers, axum::Json(body), &token, &claims.csrf))
+    let body = LoginResponse {
+        token: token.clone(),
+        expires_at: claims.expires_at(),
+        csrf_token: claims.csrf.clone(),
+    };
+    Ok(session_response(
+        &state,
+        &headers,
+        axum::Json(body),
+        &token,
+        &claims.csrf,
+    ))
 }
 
 /// Log out: clears the session cookies.
@@ -79,7 +110,9 @@ async fn logout(headers: HeaderMap) -> Response {
     let secure = is_https(&headers);
     let mut response = StatusCode::NO_CONTENT.into_response();
     for name in [SESSION_COOKIE, CSRF_COOKIE] {
-        if let Ok(v) = HeaderValue::from_str(&cookie::set(name, "", 0, name == SESSION_COOKIE, secure)) {
+        if let Ok(v) =
+            HeaderValue::from_str(&cookie::set(name, "", 0, name == SESSION_COOKIE, secure))
+        {
             response.headers_mut().append(header::SET_COOKIE, v);
         }
     }
@@ -91,7 +124,10 @@ async fn logout(headers: HeaderMap) -> Response {
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn session(admin: Admin) -> axum::Json<SessionInfo> {
-    axum::Json(SessionInfo { user: admin.claims.sub.clone(), expires_at: admin.claims.expires_at() })
+    axum::Json(SessionInfo {
+        user: admin.claims.sub.clone(),
+        expires_at: admin.claims.expires_at(),
+    })
 }
 
 /// Change the admin password. Every other session ends; the reply carries a fresh one.
@@ -108,9 +144,25 @@ async fn change_password(
     headers: HeaderMap,
     Json(request): Json<ChangePasswordRequest>,
 ) -> ApiResult<Response> {
-    let version =
-        state.platform.change_password(&state.hasher, &request.current_password, &request.new_password).await?;
+    let version = state
+        .platform
+        .change_password(
+            &state.hasher,
+            &request.current_password,
+            &request.new_password,
+        )
+        .await?;
     let (token, claims) = state.keys.issue(version)?;
-    let body = LoginResponse { token: token.clone(), expires_at: claims.expires_at(), csrf_token: claims.csrf.clone() };
-    Ok(session_response(&state, &headers, axum::Json(body), &token, &claims.csrf))
+    let body = LoginResponse {
+        token: token.clone(),
+        expires_at: claims.expires_at(),
+        csrf_token: claims.csrf.clone(),
+    };
+    Ok(session_response(
+        &state,
+        &headers,
+        axum::Json(body),
+        &token,
+        &claims.csrf,
+    ))
 }

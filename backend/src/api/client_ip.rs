@@ -18,10 +18,16 @@ impl TrustedProxies {
                 Some((ip, prefix)) => (ip, Some(prefix)),
                 None => (entry, None),
             };
-            let ip: IpAddr = ip.parse().map_err(|_| anyhow::anyhow!("`{entry}` is not an IP address or CIDR"))?;
+            let ip: IpAddr = ip
+                .parse()
+                .map_err(|_| anyhow::anyhow!("`{entry}` is not an IP address or CIDR"))?;
             let max = if ip.is_ipv4() { 32 } else { 128 };
             let prefix = match prefix {
-                Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(|| anyhow::anyhow!("`{entry}` has a bad prefix length"))?,
+                Some(p) => p
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|p| *p <= max)
+                    .ok_or_else(|| anyhow::anyhow!("`{entry}` has a bad prefix length"))?,
                 None => max,
             };
             nets.push((ip, prefix));
@@ -30,18 +36,28 @@ impl TrustedProxies {
     }
 
     pub fn contains(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|(net, prefix)| in_network(ip, *net, *prefix))
+        self.0
+            .iter()
+            .any(|(net, prefix)| in_network(ip, *net, *prefix))
     }
 }
 
 fn in_network(ip: IpAddr, net: IpAddr, prefix: u8) -> bool {
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(b)) => {
-            let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix)) };
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(prefix))
+            };
             u32::from(a) & mask == u32::from(b) & mask
         }
         (IpAddr::V6(a), IpAddr::V6(b)) => {
-            let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(prefix)) };
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(prefix))
+            };
             u128::from(a) & mask == u128::from(b) & mask
         }
         _ => false,
@@ -61,7 +77,7 @@ pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &TrustedProxies
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-        .last()
+        .next_back()
         .unwrap_or(peer_ip)
 }
 
@@ -92,7 +108,9 @@ mod tests {
 
     #[test]
     fn bad_entries_are_named() {
-        let err = TrustedProxies::parse(["10.0.0.0/40"]).unwrap_err().to_string();
+        let err = TrustedProxies::parse(["10.0.0.0/40"])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("10.0.0.0/40"));
         assert!(TrustedProxies::parse(["nonsense"]).is_err());
     }

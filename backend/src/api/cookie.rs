@@ -32,8 +32,14 @@ mod tests {
     #[test]
     fn reads_one_cookie_among_many() {
         let mut headers = HeaderMap::new();
-        headers.insert("cookie", "a=1; milkcrate_session=tok.en; b=2".parse().unwrap());
-        assert_eq!(get(&headers, "milkcrate_session").as_deref(), Some("tok.en"));
+        headers.insert(
+            "cookie",
+            "a=1; milkcrate_session=tok.en; b=2".parse().unwrap(),
+        );
+        assert_eq!(
+            get(&headers, "milkcrate_session").as_deref(),
+            Some("tok.en")
+        );
         assert_eq!(get(&headers, "missing"), None);
     }
 

@@ -10,7 +10,9 @@ use super::{ApiResult, extract::Admin};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_deployment)).routes(routes!(get_deployment_log))
+    OpenApiRouter::new()
+        .routes(routes!(get_deployment))
+        .routes(routes!(get_deployment_log))
 }
 
 /// One deployment.
@@ -18,7 +20,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
     params(("id" = i64, Path, description = "Deployment id")),
     responses((status = 200, body = Deployment), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn get_deployment(State(state): State<AppState>, _: Admin, Path(id): Path<i64>) -> ApiResult<axum::Json<Deployment>> {
+async fn get_deployment(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Deployment>> {
     Ok(axum::Json(state.platform.get_deployment(id).await?))
 }
 
@@ -40,5 +46,7 @@ async fn get_deployment_log(
     Path(id): Path<i64>,
     Query(query): Query<LogQuery>,
 ) -> ApiResult<axum::Json<DeploymentLog>> {
-    Ok(axum::Json(state.platform.deployment_log(id, query.offset).await?))
+    Ok(axum::Json(
+        state.platform.deployment_log(id, query.offset).await?,
+    ))
 }

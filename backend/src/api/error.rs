@@ -23,7 +23,10 @@ pub enum ApiError {
     #[error("too many login attempts; try again in {0} seconds")]
     RateLimited(u64),
     #[error("{message}")]
-    BadRequest { field: Option<String>, message: String },
+    BadRequest {
+        field: Option<String>,
+        message: String,
+    },
     #[error("{0}")]
     TooLarge(String),
     #[error("{0}")]
@@ -32,24 +35,43 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad_field(field: &str, message: impl Into<String>) -> Self {
-        Self::BadRequest { field: Some(field.into()), message: message.into() }
+        Self::BadRequest {
+            field: Some(field.into()),
+            message: message.into(),
+        }
     }
 
     fn classify(&self) -> (StatusCode, ErrorCode) {
         use DomainError as D;
         match self {
-            Self::Domain(D::NotFound { .. }) | Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
-            Self::Domain(D::Conflict(_)) => (StatusCode::CONFLICT, ErrorCode::Conflict),
-            Self::Domain(D::Invalid(fields)) if is_taken(fields) => (StatusCode::CONFLICT, ErrorCode::Conflict),
-            Self::Domain(D::Invalid(_)) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed),
-            Self::Domain(D::Archive(_)) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidArchive),
-            Self::Domain(D::TooLarge(_)) | Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
-            Self::Domain(D::WrongPassword) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
-            Self::Domain(D::Runtime(RuntimeError::Unavailable(_))) => {
-                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::RuntimeUnavailable)
+            Self::Domain(D::NotFound { .. }) | Self::NotFound(_) => {
+                (StatusCode::NOT_FOUND, ErrorCode::NotFound)
             }
-            Self::Domain(D::Runtime(RuntimeError::NotFound(_))) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
-            Self::Domain(D::Runtime(RuntimeError::Conflict(_))) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            Self::Domain(D::Conflict(_)) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            Self::Domain(D::Invalid(fields)) if is_taken(fields) => {
+                (StatusCode::CONFLICT, ErrorCode::Conflict)
+            }
+            Self::Domain(D::Invalid(_)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::ValidationFailed,
+            ),
+            Self::Domain(D::Archive(_)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidArchive)
+            }
+            Self::Domain(D::TooLarge(_)) | Self::TooLarge(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
+            }
+            Self::Domain(D::WrongPassword) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            Self::Domain(D::Runtime(RuntimeError::Unavailable(_))) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::RuntimeUnavailable,
+            ),
+            Self::Domain(D::Runtime(RuntimeError::NotFound(_))) => {
+                (StatusCode::NOT_FOUND, ErrorCode::NotFound)
+            }
+            Self::Domain(D::Runtime(RuntimeError::Conflict(_))) => {
+                (StatusCode::CONFLICT, ErrorCode::Conflict)
+            }
             Self::Domain(D::Runtime(RuntimeError::Failed(_)) | D::Database(_) | D::Internal(_)) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
             }
@@ -67,9 +89,11 @@ impl ApiError {
                 format!("invalid {}", names.join(", "))
             }
             Self::Domain(DomainError::WrongPassword) => "the current password is wrong".into(),
-            Self::Domain(DomainError::Runtime(RuntimeError::Failed(_)) | DomainError::Database(_) | DomainError::Internal(_)) => {
-                "internal server error; the server log has the details".into()
-            }
+            Self::Domain(
+                DomainError::Runtime(RuntimeError::Failed(_))
+                | DomainError::Database(_)
+                | DomainError::Internal(_),
+            ) => "internal server error; the server log has the details".into(),
             other => other.to_string(),
         }
     }
@@ -77,11 +101,16 @@ impl ApiError {
     fn fields(&self) -> BTreeMap<String, Vec<String>> {
         match self {
             Self::Domain(DomainError::Invalid(fields)) => fields.clone(),
-            Self::Domain(DomainError::Archive(e)) => BTreeMap::from([("file".to_string(), vec![e.to_string()])]),
+            Self::Domain(DomainError::Archive(e)) => {
+                BTreeMap::from([("file".to_string(), vec![e.to_string()])])
+            }
             Self::Domain(DomainError::WrongPassword) => {
                 BTreeMap::from([("current_password".to_string(), vec!["is wrong".to_string()])])
             }
-            Self::BadRequest { field: Some(field), message } => BTreeMap::from([(field.clone(), vec![message.clone()])]),
+            Self::BadRequest {
+                field: Some(field),
+                message,
+            } => BTreeMap::from([(field.clone(), vec![message.clone()])]),
             _ => BTreeMap::new(),
         }
     }
@@ -98,14 +127,22 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!("request failed: {self:?}");
         }
-        let body = ErrorBody { code, message: self.message(), fields: self.fields() };
+        let body = ErrorBody {
+            code,
+            message: self.message(),
+            fields: self.fields(),
+        };
         let mut response = (status, Json(body)).into_response();
         match &self {
             Self::RateLimited(secs) => {
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*secs));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*secs));
             }
             Self::Unauthorized(_) => {
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             _ => {}
         }
@@ -115,19 +152,28 @@ impl IntoResponse for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
-        Self::BadRequest { field: None, message: rejection.body_text() }
+        Self::BadRequest {
+            field: None,
+            message: rejection.body_text(),
+        }
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        Self::BadRequest { field: None, message: rejection.body_text() }
+        Self::BadRequest {
+            field: None,
+            message: rejection.body_text(),
+        }
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        Self::BadRequest { field: None, message: rejection.body_text() }
+        Self::BadRequest {
+            field: None,
+            message: rejection.body_text(),
+        }
     }
 }
 

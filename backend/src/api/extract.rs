@@ -30,7 +30,10 @@ pub struct Admin {
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let bearer = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -43,18 +46,24 @@ impl FromRequestParts<AppState> for Admin {
                 None => return Err(ApiError::Unauthorized("log in first".into())),
             },
         };
-        let claims = state
-            .keys
-            .verify(&token)
-            .ok_or_else(|| ApiError::Unauthorized("the session expired or is invalid; log in again".into()))?;
+        let claims = state.keys.verify(&token).ok_or_else(|| {
+            ApiError::Unauthorized("the session expired or is invalid; log in again".into())
+        })?;
         if claims.pwv != state.platform.password_version().await? {
-            return Err(ApiError::Unauthorized("the password changed; log in again".into()));
+            return Err(ApiError::Unauthorized(
+                "the password changed; log in again".into(),
+            ));
         }
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if from_cookie && !safe {
-            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok());
             if sent != Some(claims.csrf.as_str()) {
-                return Err(ApiError::Forbidden("missing or wrong X-CSRF-Token header".into()));
+                return Err(ApiError::Forbidden(
+                    "missing or wrong X-CSRF-Token header".into(),
+                ));
             }
         }
         Ok(Self { claims })

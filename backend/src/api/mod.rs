@@ -18,7 +18,9 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
-use tower_http::{limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer};
+use tower_http::{
+    limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer,
+};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -42,7 +44,8 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 pub fn router(state: AppState) -> Router {
     let (api, spec) = api_router();
     let spec = std::sync::Arc::new(spec);
-    let max_upload = usize::try_from(state.platform.config.uploads.max_upload_mb * 1024 * 1024).unwrap_or(usize::MAX);
+    let max_upload = usize::try_from(state.platform.config.uploads.max_upload_mb * 1024 * 1024)
+        .unwrap_or(usize::MAX);
     Router::new()
         .merge(api)
         .route("/api/v1/openapi.json", get(move || async move { axum::Json(spec.as_ref().clone()) }))

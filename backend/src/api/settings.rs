@@ -4,11 +4,16 @@ use axum::extract::State;
 use shared::v1::{ErrorBody, PublicIndex, Settings};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{ApiResult, extract::{Admin, Json}};
+use super::{
+    ApiResult,
+    extract::{Admin, Json},
+};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_settings, update_settings)).routes(routes!(public_apps))
+    OpenApiRouter::new()
+        .routes(routes!(get_settings, update_settings))
+        .routes(routes!(public_apps))
 }
 
 /// Platform settings.
@@ -23,7 +28,11 @@ async fn get_settings(State(state): State<AppState>, _: Admin) -> ApiResult<axum
 #[utoipa::path(put, path = "/api/v1/settings", tag = "settings", request_body = Settings,
     responses((status = 200, body = Settings), (status = 422, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn update_settings(State(state): State<AppState>, _: Admin, Json(settings): Json<Settings>) -> ApiResult<axum::Json<Settings>> {
+async fn update_settings(
+    State(state): State<AppState>,
+    _: Admin,
+    Json(settings): Json<Settings>,
+) -> ApiResult<axum::Json<Settings>> {
     Ok(axum::Json(state.platform.update_settings(settings).await?))
 }
 

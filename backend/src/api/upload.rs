@@ -17,10 +17,29 @@ pub struct Upload {
 
 const MAX_TEXT_FIELD: usize = 4096;
 
+fn multipart_error(field: &str, e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::TooLarge(format!("the request is too large: {}", e.body_text()))
+    } else {
+        ApiError::bad_field(field, e.body_text())
+    }
+}
+
 /// Reads `multipart`, writing the `file` part into `tmp_dir` and refusing more than `max_bytes`.
-pub async fn receive(mut multipart: Multipart, tmp_dir: &Path, max_bytes: u64) -> Result<Upload, ApiError> {
-    let mut upload = Upload { fields: HashMap::new(), file: None };
-    while let Some(mut field) = multipart.next_field().await.map_err(|e| ApiError::bad_field("file", e.body_text()))? {
+pub async fn receive(
+    mut multipart: Multipart,
+    tmp_dir: &Path,
+    max_bytes: u64,
+) -> Result<Upload, ApiError> {
+    let mut upload = Upload {
+        fields: HashMap::new(),
+        file: None,
+    };
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_error("file", e))?
+    {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
             let temp = tempfile::Builder::new()
@@ -32,7 +51,11 @@ pub async fn receive(mut multipart: Multipart, tmp_dir: &Path, max_bytes: u64) -
             let (std_file, path) = temp.into_parts();
             let mut file = tokio::fs::File::from_std(std_file);
             let mut written = 0u64;
-            while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::bad_field("file", e.body_text()))? {
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|e| multipart_error("file", e))?
+            {
                 written += chunk.len() as u64;
                 if written > max_bytes {
                     return Err(ApiError::TooLarge(format!(
@@ -40,16 +63,22 @@ pub async fn receive(mut multipart: Multipart, tmp_dir: &Path, max_bytes: u64) -
                         max_bytes / 1024 / 1024
                     )));
                 }
-                file.write_all(&chunk).await.map_err(|e| anyhow::anyhow!("writing upload: {e}")).map_err(crate::domain::DomainError::from)?;
+                file.write_all(&chunk)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("writing upload: {e}"))
+                    .map_err(crate::domain::DomainError::from)?;
             }
-            file.flush().await.map_err(|e| anyhow::anyhow!("writing upload: {e}")).map_err(crate::domain::DomainError::from)?;
+            file.flush()
+                .await
+                .map_err(|e| anyhow::anyhow!("writing upload: {e}"))
+                .map_err(crate::domain::DomainError::from)?;
             if written == 0 {
                 return Err(ApiError::bad_field("file", "the file is empty"));
             }
             upload.file = Some(path);
         } else {
             let mut text = String::new();
-            while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::bad_field(&name, e.body_text()))? {
+            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&name, e))? {
                 text.push_str(&String::from_utf8_lossy(&chunk));
                 if text.len() > MAX_TEXT_FIELD {
                     return Err(ApiError::bad_field(&name, "is too long"));

@@ -16,7 +16,9 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn new(max_concurrent: usize) -> Self {
-        Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))) }
+        Self {
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+        }
     }
 
     pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
@@ -41,7 +43,9 @@ impl PasswordHasher {
             let Ok(parsed) = PasswordHash::new(&stored_hash) else {
                 return false;
             };
-            Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
         })
         .await
         .context("verifying task panicked")

@@ -15,7 +15,10 @@ const WINDOW: Duration = Duration::from_secs(60);
 
 impl LoginRateLimiter {
     pub fn new(per_minute: u32) -> Self {
-        Self { per_minute: per_minute.max(1) as usize, attempts: Mutex::new(HashMap::new()) }
+        Self {
+            per_minute: per_minute.max(1) as usize,
+            attempts: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Records an attempt. `Err(seconds)` when over the limit: how long until one is allowed.
@@ -26,7 +29,11 @@ impl LoginRateLimiter {
     fn check_at(&self, client: IpAddr, now: Instant) -> Result<(), u64> {
         let mut map = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
         // Forget idle clients so the map cannot grow without bound.
-        map.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < WINDOW));
+        map.retain(|_, times| {
+            times
+                .last()
+                .is_some_and(|t| now.duration_since(*t) < WINDOW)
+        });
         let times = map.entry(client).or_default();
         times.retain(|t| now.duration_since(*t) < WINDOW);
         if times.len() >= self.per_minute {
@@ -52,11 +59,21 @@ mod tests {
         for i in 0..5 {
             assert!(limiter.check_at(ip, start + Duration::from_secs(i)).is_ok());
         }
-        let wait = limiter.check_at(ip, start + Duration::from_secs(10)).unwrap_err();
+        let wait = limiter
+            .check_at(ip, start + Duration::from_secs(10))
+            .unwrap_err();
         assert_eq!(wait, 50);
         // Other clients are not affected.
-        assert!(limiter.check_at(other, start + Duration::from_secs(10)).is_ok());
+        assert!(
+            limiter
+                .check_at(other, start + Duration::from_secs(10))
+                .is_ok()
+        );
         // Once the window passes, attempts are allowed again.
-        assert!(limiter.check_at(ip, start + Duration::from_secs(61)).is_ok());
+        assert!(
+            limiter
+                .check_at(ip, start + Duration::from_secs(61))
+                .is_ok()
+        );
     }
 }

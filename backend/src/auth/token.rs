@@ -57,7 +57,9 @@ impl TokenKeys {
     pub fn verify(&self, token: &str) -> Option<Claims> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok().map(|d| d.claims)
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .ok()
+            .map(|d| d.claims)
     }
 }
 
@@ -72,14 +74,16 @@ mod tests {
         let back = keys.verify(&token).unwrap();
         assert_eq!(back.pwv, 3);
         assert_eq!(back.csrf, claims.csrf);
-        let other = TokenKeys::new(b"another-secret-another-secret-xx", Duration::hours(1)).unwrap();
+        let other =
+            TokenKeys::new(b"another-secret-another-secret-xx", Duration::hours(1)).unwrap();
         assert!(other.verify(&token).is_none());
         assert!(keys.verify(&format!("{token}x")).is_none());
     }
 
     #[test]
     fn expired_tokens_are_refused() {
-        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", Duration::seconds(-5)).unwrap();
+        let keys =
+            TokenKeys::new(b"0123456789abcdef0123456789abcdef", Duration::seconds(-5)).unwrap();
         let (token, _) = keys.issue(0).unwrap();
         assert!(keys.verify(&token).is_none());
     }

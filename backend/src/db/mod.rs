@@ -22,7 +22,11 @@ pub async fn connect(path: &Path) -> anyhow::Result<DatabaseConnection> {
         .with_context(|| format!("opening database {}", path.display()))?;
     // WAL (a property of the file) lets the dashboard read while a deploy writes. sqlx already
     // turns foreign keys on and sets a busy timeout on every pooled connection.
-    db.execute_unprepared("PRAGMA journal_mode=WAL").await.context("enabling WAL")?;
-    Migrator::up(&db, None).await.context("applying database migrations")?;
+    db.execute_unprepared("PRAGMA journal_mode=WAL")
+        .await
+        .context("enabling WAL")?;
+    Migrator::up(&db, None)
+        .await
+        .context("applying database migrations")?;
     Ok(db)
 }

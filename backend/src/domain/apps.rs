@@ -4,9 +4,12 @@ use std::{collections::HashMap, path::Path, sync::Arc};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr,
+    TransactionTrait,
 };
-use shared::v1::{App, AppStatus, CreatedApp, Deployment, DeploymentLog, DeploymentStatus, PublicApp};
+use shared::v1::{
+    App, AppStatus, CreatedApp, Deployment, DeploymentLog, DeploymentStatus, PublicApp,
+};
 
 use super::{DomainError, DomainResult, FieldErrors, Platform, convert, logbook, status};
 use crate::{
@@ -34,24 +37,40 @@ impl Platform {
             .prefix("stage-")
             .tempdir_in(self.paths.tmp())
             .map_err(|e| anyhow::anyhow!("creating staging folder: {e}"))?;
-        let (zip, dest, limits) = (upload.to_path_buf(), staging.path().to_path_buf(), self.intake_limits());
-        let extracted = tokio::task::spawn_blocking(move || intake::extract_zip(&zip, &dest, &limits))
-            .await
-            .map_err(|e| anyhow::anyhow!("extraction task failed: {e}"))??;
+        let (zip, dest, limits) = (
+            upload.to_path_buf(),
+            staging.path().to_path_buf(),
+            self.intake_limits(),
+        );
+        let extracted =
+            tokio::task::spawn_blocking(move || intake::extract_zip(&zip, &dest, &limits))
+                .await
+                .map_err(|e| anyhow::anyhow!("extraction task failed: {e}"))??;
         if let AppSource::Compose(file) = extracted.source {
             return Err(DomainError::field(
                 "file",
-                format!("`{file}` found: compose apps are not supported by this version; add a Dockerfile"),
+                format!(
+                    "`{file}` found: compose apps are not supported by this version; add a Dockerfile"
+                ),
             ));
         }
         Ok(staging)
     }
 
     /// Creates an app from `name`, `route` and an uploaded ZIP, and queues its first deployment.
-    pub async fn create_app(self: &Arc<Self>, name: &str, route: &str, upload: &Path) -> DomainResult<CreatedApp> {
+    pub async fn create_app(
+        self: &Arc<Self>,
+        name: &str,
+        route: &str,
+        upload: &Path,
+    ) -> DomainResult<CreatedApp> {
         let mut fields = FieldErrors::new();
-        let name = shared::validation::app_name(name).map_err(|e| fields.insert("name".into(), vec![e])).ok();
-        let route = shared::validation::route(route).map_err(|e| fields.insert("route".into(), vec![e])).ok();
+        let name = shared::validation::app_name(name)
+            .map_err(|e| fields.insert("name".into(), vec![e]))
+            .ok();
+        let route = shared::validation::route(route)
+            .map_err(|e| fields.insert("route".into(), vec![e]))
+            .ok();
         let (Some(name), Some(route)) = (name, route) else {
             return Err(DomainError::Invalid(fields));
         };
@@ -82,7 +101,10 @@ impl Platform {
         self.enqueue(deployment.id);
         tracing::info!(app = %name, deployment = deployment.id, "created app {name} at {route}");
         let app_view = self.get_app(&name).await?;
-        Ok(CreatedApp { app: app_view, deployment: convert::deployment(deployment, &name) })
+        Ok(CreatedApp {
+            app: app_view,
+            deployment: convert::deployment(deployment, &name),
+        })
     }
 
     /// Queues a new version of an existing app. The running version is untouched until the new
@@ -99,11 +121,27 @@ impl Platform {
 
     async fn ensure_free(&self, name: &str, route: &str) -> DomainResult<()> {
         let mut fields = FieldErrors::new();
-        if app::Entity::find().filter(app::Column::Name.eq(name)).one(&self.db).await?.is_some() {
-            fields.insert("name".into(), vec![format!("an app named `{name}` already exists")]);
+        if app::Entity::find()
+            .filter(app::Column::Name.eq(name))
+            .one(&self.db)
+            .await?
+            .is_some()
+        {
+            fields.insert(
+                "name".into(),
+                vec![format!("an app named `{name}` already exists")],
+            );
         }
-        if app::Entity::find().filter(app::Column::Route.eq(route)).one(&self.db).await?.is_some() {
-            fields.insert("route".into(), vec![format!("`{route}` is already used by another app")]);
+        if app::Entity::find()
+            .filter(app::Column::Route.eq(route))
+            .one(&self.db)
+            .await?
+            .is_some()
+        {
+            fields.insert(
+                "route".into(),
+                vec![format!("`{route}` is already used by another app")],
+            );
         }
         if fields.is_empty() {
             Ok(())
@@ -112,10 +150,17 @@ impl Platform {
         }
     }
 
-    async fn place_source(&self, staging: tempfile::TempDir, app: &str, deployment: i64) -> DomainResult<()> {
+    async fn place_source(
+        &self,
+        staging: tempfile::TempDir,
+        app: &str,
+        deployment: i64,
+    ) -> DomainResult<()> {
         let target = self.paths.source_dir(app, deployment);
         let parent = self.paths.app_dir(app);
-        tokio::fs::create_dir_all(&parent).await.map_err(|e| anyhow::anyhow!("creating {}: {e}", parent.display()))?;
+        tokio::fs::create_dir_all(&parent)
+            .await
+            .map_err(|e| anyhow::anyhow!("creating {}: {e}", parent.display()))?;
         let staged = staging.keep();
         tokio::fs::rename(&staged, &target)
             .await
@@ -134,7 +179,10 @@ impl Platform {
 
     /// Every app with its live status: one Docker call for the whole list.
     pub async fn list_apps(&self) -> DomainResult<Vec<App>> {
-        let apps = app::Entity::find().order_by_asc(app::Column::Name).all(&self.db).await?;
+        let apps = app::Entity::find()
+            .order_by_asc(app::Column::Name)
+            .all(&self.db)
+            .await?;
         let containers = self.app_containers().await?;
         let mut out = Vec::with_capacity(apps.len());
         for app in apps {
@@ -150,19 +198,32 @@ impl Platform {
     }
 
     async fn app_containers(&self) -> DomainResult<HashMap<String, ContainerSummary>> {
-        let list = self.docker.list_containers(&[(labels::INSTANCE, &self.config.instance)]).await?;
+        let list = self
+            .docker
+            .list_containers(&[(labels::INSTANCE, &self.config.instance)])
+            .await?;
         Ok(list.into_iter().map(|c| (c.id.clone(), c)).collect())
     }
 
-    async fn view(&self, app: app::Model, containers: &HashMap<String, ContainerSummary>) -> DomainResult<App> {
+    async fn view(
+        &self,
+        app: app::Model,
+        containers: &HashMap<String, ContainerSummary>,
+    ) -> DomainResult<App> {
         let deployments = deployment::Entity::find()
             .filter(deployment::Column::AppId.eq(app.id))
             .order_by_desc(deployment::Column::Id)
             .all(&self.db)
             .await?;
-        let current = app.current_deployment_id.and_then(|id| deployments.iter().find(|d| d.id == id)).cloned();
+        let current = app
+            .current_deployment_id
+            .and_then(|id| deployments.iter().find(|d| d.id == id))
+            .cloned();
         let latest = deployments.first().cloned();
-        let container = current.as_ref().and_then(|d| d.container_id.as_ref()).and_then(|id| containers.get(id));
+        let container = current
+            .as_ref()
+            .and_then(|d| d.container_id.as_ref())
+            .and_then(|id| containers.get(id));
         let status = status::app_status(
             app.desired_state == "running",
             current.is_some(),
@@ -172,7 +233,10 @@ impl Platform {
         let latest = latest.filter(|l| Some(l.id) != app.current_deployment_id);
         Ok(App {
             limits: convert::limits(&app),
-            port: current.as_ref().and_then(|d| d.port).and_then(|p| u16::try_from(p).ok()),
+            port: current
+                .as_ref()
+                .and_then(|d| d.port)
+                .and_then(|p| u16::try_from(p).ok()),
             image: current.as_ref().and_then(|d| d.image.clone()),
             container: container.map(|c| c.id.chars().take(12).collect()),
             current_deployment: current.map(|d| convert::deployment(d, &app.name)),
@@ -187,13 +251,18 @@ impl Platform {
     /// The current deployment's container, or a conflict explaining why there is none.
     async fn current_container(&self, app: &app::Model) -> DomainResult<String> {
         let Some(current) = app.current_deployment_id else {
-            return Err(DomainError::Conflict(format!("`{}` has no running version yet", app.name)));
+            return Err(DomainError::Conflict(format!(
+                "`{}` has no running version yet",
+                app.name
+            )));
         };
         deployment::Entity::find_by_id(current)
             .one(&self.db)
             .await?
             .and_then(|d| d.container_id)
-            .ok_or_else(|| DomainError::Conflict(format!("`{}` has no container; deploy it again", app.name)))
+            .ok_or_else(|| {
+                DomainError::Conflict(format!("`{}` has no container; deploy it again", app.name))
+            })
     }
 
     async fn set_desired(&self, app: app::Model, state: &str) -> DomainResult<()> {
@@ -207,7 +276,10 @@ impl Platform {
         let _guard = self.lock_app(&name.to_ascii_lowercase()).await;
         let app = self.find_app(name).await?;
         let container = self.current_container(&app).await?;
-        self.docker.start_container(&container).await.or_else(already_in_state)?;
+        self.docker
+            .start_container(&container)
+            .await
+            .or_else(already_in_state)?;
         self.set_desired(app, "running").await?;
         tracing::info!(app = %name, "started {name}");
         self.get_app(name).await
@@ -217,7 +289,9 @@ impl Platform {
         let _guard = self.lock_app(&name.to_ascii_lowercase()).await;
         let app = self.find_app(name).await?;
         let container = self.current_container(&app).await?;
-        self.docker.stop_container(&container, STOP_GRACE_SECS).await?;
+        self.docker
+            .stop_container(&container, STOP_GRACE_SECS)
+            .await?;
         self.set_desired(app, "stopped").await?;
         tracing::info!(app = %name, "stopped {name}");
         self.get_app(name).await
@@ -227,7 +301,9 @@ impl Platform {
         let _guard = self.lock_app(&name.to_ascii_lowercase()).await;
         let app = self.find_app(name).await?;
         let container = self.current_container(&app).await?;
-        self.docker.stop_container(&container, STOP_GRACE_SECS).await?;
+        self.docker
+            .stop_container(&container, STOP_GRACE_SECS)
+            .await?;
         self.docker.start_container(&container).await?;
         self.set_desired(app, "running").await?;
         tracing::info!(app = %name, "restarted {name}");
@@ -239,7 +315,10 @@ impl Platform {
     pub async fn delete_app(&self, name: &str) -> DomainResult<()> {
         let _guard = self.lock_app(&name.to_ascii_lowercase()).await;
         let app = self.find_app(name).await?;
-        let owned = [(labels::INSTANCE, self.config.instance.as_str()), (labels::APP, app.name.as_str())];
+        let owned = [
+            (labels::INSTANCE, self.config.instance.as_str()),
+            (labels::APP, app.name.as_str()),
+        ];
         for container in self.docker.list_containers(&owned).await? {
             self.docker.remove_container(&container.id).await?;
         }
@@ -274,7 +353,10 @@ impl Platform {
             .order_by_desc(deployment::Column::Id)
             .all(&self.db)
             .await?;
-        Ok(rows.into_iter().map(|d| convert::deployment(d, &app.name)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|d| convert::deployment(d, &app.name))
+            .collect())
     }
 
     pub async fn get_deployment(&self, id: i64) -> DomainResult<Deployment> {
@@ -292,7 +374,13 @@ impl Platform {
         let (text, next_offset) = logbook::read_from(&self.paths.deployment_log(id), offset)
             .await
             .map_err(|e| anyhow::anyhow!("reading log of deployment {id}: {e}"))?;
-        Ok(DeploymentLog { id, status: deployment.status, text, next_offset, complete: deployment.status.is_final() })
+        Ok(DeploymentLog {
+            id,
+            status: deployment.status,
+            text,
+            next_offset,
+            complete: deployment.status.is_final(),
+        })
     }
 
     /// Apps visitors may see: those with a running version, newest first.
@@ -307,7 +395,7 @@ impl Platform {
                 route: a.route,
             })
             .collect();
-        public.sort_by(|a, b| b.deployed_at.cmp(&a.deployed_at));
+        public.sort_by_key(|a| std::cmp::Reverse(a.deployed_at));
         Ok(public)
     }
 }

@@ -30,8 +30,17 @@ pub fn parse_status(text: &str) -> DeploymentStatus {
 pub const IN_FLIGHT: [&str; 3] = ["queued", "building", "starting"];
 
 pub fn deployment(model: deployment::Model, app_name: &str) -> Deployment {
-    let deployment::Model { id, app_id: _, status, error, image, container_id: _, port, created_at, finished_at } =
-        model;
+    let deployment::Model {
+        id,
+        app_id: _,
+        status,
+        error,
+        image,
+        container_id: _,
+        port,
+        created_at,
+        finished_at,
+    } = model;
     Deployment {
         id,
         app: app_name.to_string(),

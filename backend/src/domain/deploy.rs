@@ -13,6 +13,9 @@ use crate::{
     runtime::{BuildEvent, ContainerLimits, ContainerSpec, labels},
 };
 
+/// How long a replaced version gets to finish its requests.
+const STOP_GRACE_SECS: i32 = 10;
+
 /// The port apps are assumed to listen on when their image exposes none (the seed's rule).
 pub const DEFAULT_PORT: u16 = 8000;
 
@@ -46,7 +49,8 @@ impl Platform {
     /// Runs the deployment in the background once a build slot is free.
     pub fn enqueue(self: &Arc<Self>, deployment_id: i64) {
         let this = self.clone();
-        self.tasks.spawn(async move { this.run(deployment_id).await });
+        self.tasks
+            .spawn(async move { this.run(deployment_id).await });
     }
 
     async fn run(self: Arc<Self>, id: i64) {
@@ -59,7 +63,10 @@ impl Platform {
             log.step(&format!("deployment failed: {reason}")).await;
             tracing::warn!(deployment = id, "deployment {id} failed: {reason}");
             if let Err(e) = self.fail_deployment(id, &reason).await {
-                tracing::error!(deployment = id, "cannot record the failure of deployment {id}: {e}");
+                tracing::error!(
+                    deployment = id,
+                    "cannot record the failure of deployment {id}: {e}"
+                );
             }
         }
     }
@@ -71,8 +78,12 @@ impl Platform {
     }
 
     async fn deploy(&self, id: i64, log: &mut Logbook) -> Result<(), Failure> {
-        let (dep, app) = self.load(id).await?.ok_or_else(|| Failure("the app was deleted".into()))?;
-        self.set_status(dep.clone(), DeploymentStatus::Building).await?;
+        let (dep, app) = self
+            .load(id)
+            .await?
+            .ok_or_else(|| Failure("the app was deleted".into()))?;
+        self.set_status(dep.clone(), DeploymentStatus::Building)
+            .await?;
 
         let image = self.image_tag(&app.name, id);
         let source = self.paths.source_dir(&app.name, id);
@@ -86,9 +97,15 @@ impl Platform {
             )));
         }
         let port = pick_port(&details.exposed_tcp_ports);
-        log.step(&format!("image {image} built; the app should answer on port {port}")).await;
+        log.step(&format!(
+            "image {image} built; the app should answer on port {port}"
+        ))
+        .await;
 
-        let (dep, _) = self.load(id).await?.ok_or_else(|| Failure("the app was deleted".into()))?;
+        let (dep, _) = self
+            .load(id)
+            .await?
+            .ok_or_else(|| Failure("the app was deleted".into()))?;
         let mut active: deployment::ActiveModel = dep.into();
         active.image = Set(Some(image.clone()));
         active.port = Set(Some(i32::from(port)));
@@ -99,12 +116,21 @@ impl Platform {
         let mut active: deployment::ActiveModel = dep.into();
         active.container_id = Set(Some(container.clone()));
         active.update(&self.db).await?;
-        log.step(&format!("container started; waiting up to {}s for the app to answer", self.config.builds.ready_timeout_secs))
-            .await;
+        log.step(&format!(
+            "container started; waiting up to {}s for the app to answer",
+            self.config.builds.ready_timeout_secs
+        ))
+        .await;
         let deadline = Duration::from_secs(self.config.builds.ready_timeout_secs);
-        readiness::wait_until_ready(&self.docker, &container, &self.config.traefik_network, port, deadline)
-            .await
-            .map_err(Failure)?;
+        readiness::wait_until_ready(
+            &self.docker,
+            &container,
+            &self.config.traefik_network,
+            port,
+            deadline,
+        )
+        .await
+        .map_err(Failure)?;
         self.switch_over(id, log).await
     }
 
@@ -116,7 +142,11 @@ impl Platform {
             .and_then(|(d, a)| a.map(|a| (d, a))))
     }
 
-    async fn set_status(&self, dep: deployment::Model, status: DeploymentStatus) -> DomainResult<deployment::Model> {
+    async fn set_status(
+        &self,
+        dep: deployment::Model,
+        status: DeploymentStatus,
+    ) -> DomainResult<deployment::Model> {
         let mut active: deployment::ActiveModel = dep.into();
         active.status = Set(convert::status_str(status).into());
         if status.is_final() {
@@ -125,7 +155,14 @@ impl Platform {
         Ok(active.update(&self.db).await?)
     }
 
-    async fn build(&self, app: &app::Model, id: i64, source: &Path, image: &str, log: &mut Logbook) -> Result<(), Failure> {
+    async fn build(
+        &self,
+        app: &app::Model,
+        id: i64,
+        source: &Path,
+        image: &str,
+        log: &mut Logbook,
+    ) -> Result<(), Failure> {
         log.step("packing the build context").await;
         let context = self.paths.tmp().join(format!("context-{id}.tar"));
         let (src, dst) = (source.to_path_buf(), context.clone());
@@ -138,7 +175,7 @@ impl Platform {
             let mut error = None;
             while let Some(event) = stream.next().await {
                 match event {
-                    BuildEvent::Output(text) if !text.is_empty() => log.write(&text).await,
+                    BuildEvent::Output(text) if !text.trim().is_empty() => log.write(&text).await,
                     BuildEvent::Output(_) => {}
                     BuildEvent::Error(text) => {
                         log.write(&text).await;
@@ -155,21 +192,38 @@ impl Platform {
         let _ = tokio::fs::remove_file(&context).await;
         match result {
             Ok(outcome) => outcome,
-            Err(_) => Err(Failure(format!("the build took longer than {}s", timeout.as_secs()))),
+            Err(_) => Err(Failure(format!(
+                "the build took longer than {}s",
+                timeout.as_secs()
+            ))),
         }
     }
 
-    async fn start_container(&self, app: &app::Model, id: i64, image: &str, port: u16) -> Result<String, Failure> {
+    async fn start_container(
+        &self,
+        app: &app::Model,
+        id: i64,
+        image: &str,
+        port: u16,
+    ) -> Result<String, Failure> {
         let network = &self.config.traefik_network;
-        self.docker.ensure_network(network, self.instance_labels()).await?;
+        self.docker
+            .ensure_network(network, self.instance_labels())
+            .await?;
         let mut container_labels = labels::ownership(&self.config.instance, &app.name, id);
-        container_labels.extend(labels::traefik_routing(&app.name, &app.route, port, network));
+        container_labels.extend(labels::traefik_routing(
+            &app.name, &app.route, port, network,
+        ));
         let spec = ContainerSpec {
             name: self.container_name(&app.name, id),
             image: image.to_string(),
             labels: container_labels,
             network: network.clone(),
-            limits: Some(ContainerLimits { memory_bytes: app.memory_bytes, nano_cpus: app.nano_cpus, pids: app.pids }),
+            limits: Some(ContainerLimits {
+                memory_bytes: app.memory_bytes,
+                nano_cpus: app.nano_cpus,
+                pids: app.pids,
+            }),
             ..Default::default()
         };
         let container = self.docker.create_container(&spec).await?;
@@ -178,15 +232,27 @@ impl Platform {
     }
 
     pub(super) fn instance_labels(&self) -> std::collections::HashMap<String, String> {
-        std::collections::HashMap::from([(labels::INSTANCE.to_string(), self.config.instance.clone())])
+        std::collections::HashMap::from([(
+            labels::INSTANCE.to_string(),
+            self.config.instance.clone(),
+        )])
     }
 
     /// Makes deployment `id` the app's current version and retires the previous one.
     async fn switch_over(&self, id: i64, log: &mut Logbook) -> Result<(), Failure> {
-        let (dep, app) = self.load(id).await?.ok_or_else(|| Failure("the app was deleted".into()))?;
+        let (dep, app) = self
+            .load(id)
+            .await?
+            .ok_or_else(|| Failure("the app was deleted".into()))?;
         let _guard = self.lock_app(&app.name).await;
-        let app = app::Entity::find_by_id(app.id).one(&self.db).await?.ok_or_else(|| Failure("the app was deleted".into()))?;
-        if app.current_deployment_id.is_some_and(|current| current > id) {
+        let app = app::Entity::find_by_id(app.id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| Failure("the app was deleted".into()))?;
+        if app
+            .current_deployment_id
+            .is_some_and(|current| current > id)
+        {
             return Err(Failure("a newer version became current first".into()));
         }
         let previous = app.current_deployment_id;
@@ -202,9 +268,15 @@ impl Platform {
             && let Some(old_dep) = deployment::Entity::find_by_id(old).one(&self.db).await?
         {
             if let Some(container) = &old_dep.container_id {
+                // A graceful stop lets in-flight requests finish and closes Traefik's pooled
+                // connections cleanly before the container disappears.
+                if let Err(e) = self.docker.stop_container(container, STOP_GRACE_SECS).await {
+                    tracing::warn!(app = %app.name, "cannot stop the previous container: {e}");
+                }
                 self.docker.remove_container(container).await?;
             }
-            self.set_status(old_dep, DeploymentStatus::Superseded).await?;
+            self.set_status(old_dep, DeploymentStatus::Superseded)
+                .await?;
         }
         self.prune_images(&app, id, previous).await;
         Ok(())
@@ -212,8 +284,13 @@ impl Platform {
 
     /// Removes the app's images except the current one and the one before it (for rollback).
     async fn prune_images(&self, app: &app::Model, current: i64, previous: Option<i64>) {
-        let owned = [(labels::INSTANCE, self.config.instance.as_str()), (labels::APP, app.name.as_str())];
-        let Ok(images) = self.docker.list_images(&owned).await else { return };
+        let owned = [
+            (labels::INSTANCE, self.config.instance.as_str()),
+            (labels::APP, app.name.as_str()),
+        ];
+        let Ok(images) = self.docker.list_images(&owned).await else {
+            return;
+        };
         let in_flight: Vec<i64> = deployment::Entity::find()
             .filter(deployment::Column::AppId.eq(app.id))
             .filter(deployment::Column::Status.is_in(convert::IN_FLIGHT))
@@ -223,8 +300,12 @@ impl Platform {
             .map(|rows| rows.into_iter().map(|d| d.id).collect())
             .unwrap_or_default();
         for image in images {
-            let owner = image.labels.get(labels::DEPLOYMENT).and_then(|d| d.parse::<i64>().ok());
-            let keep = owner.is_some_and(|d| d == current || Some(d) == previous || in_flight.contains(&d));
+            let owner = image
+                .labels
+                .get(labels::DEPLOYMENT)
+                .and_then(|d| d.parse::<i64>().ok());
+            let keep = owner
+                .is_some_and(|d| d == current || Some(d) == previous || in_flight.contains(&d));
             if !keep && let Err(e) = self.docker.remove_image(&image.id).await {
                 tracing::warn!(app = %app.name, "cannot remove old image {}: {e}", image.id);
             }
@@ -239,7 +320,10 @@ impl Platform {
         if dep.status == convert::status_str(DeploymentStatus::Running) {
             return Ok(());
         }
-        let owned = [(labels::INSTANCE, self.config.instance.as_str()), (labels::DEPLOYMENT, &id.to_string())];
+        let owned = [
+            (labels::INSTANCE, self.config.instance.as_str()),
+            (labels::DEPLOYMENT, &id.to_string()),
+        ];
         for container in self.docker.list_containers(&owned).await? {
             self.docker.remove_container(&container.id).await?;
         }
@@ -265,7 +349,11 @@ fn pack_context(source: &Path, target: &Path) -> std::io::Result<()> {
     let mut builder = tar::Builder::new(std::io::BufWriter::new(file));
     builder.follow_symlinks(false);
     builder.append_dir_all(".", source)?;
-    builder.into_inner()?.into_inner().map_err(|e| e.into_error())?.sync_all()
+    builder
+        .into_inner()?
+        .into_inner()
+        .map_err(|e| e.into_error())?
+        .sync_all()
 }
 
 #[cfg(test)]

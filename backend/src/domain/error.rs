@@ -30,7 +30,10 @@ pub enum DomainError {
 
 impl DomainError {
     pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
-        Self::NotFound { entity, id: id.to_string() }
+        Self::NotFound {
+            entity,
+            id: id.to_string(),
+        }
     }
 
     /// One invalid field.

@@ -13,16 +13,25 @@ pub struct Logbook {
 
 impl Logbook {
     pub async fn open(path: PathBuf) -> Self {
-        let file = tokio::fs::OpenOptions::new().create(true).append(true).open(&path).await;
+        let file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .await;
         if let Err(e) = &file {
             tracing::warn!(path = %path.display(), "cannot open deployment log: {e}");
         }
-        Self { path, file: file.ok() }
+        Self {
+            path,
+            file: file.ok(),
+        }
     }
 
     /// Writes `text`, adding a newline unless it ends with one.
     pub async fn write(&mut self, text: &str) {
-        let Some(file) = self.file.as_mut() else { return };
+        let Some(file) = self.file.as_mut() else {
+            return;
+        };
         let mut data = text.to_string();
         if !data.ends_with('\n') {
             data.push('\n');

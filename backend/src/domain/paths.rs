@@ -8,7 +8,9 @@ pub struct Paths {
 
 impl Paths {
     pub fn new(root: &Path) -> Self {
-        Self { root: root.to_path_buf() }
+        Self {
+            root: root.to_path_buf(),
+        }
     }
 
     /// Creates the directories Milkcrate writes to (the original never created its upload folder).

@@ -20,7 +20,10 @@ impl Platform {
     /// Creates, updates or starts the Traefik container as needed. Idempotent and cheap when
     /// everything is in place already.
     pub async fn ensure_proxy(&self) -> DomainResult<()> {
-        let network = self.docker.ensure_network(&self.config.traefik_network, self.instance_labels()).await?;
+        let network = self
+            .docker
+            .ensure_network(&self.config.traefik_network, self.instance_labels())
+            .await?;
         if self.config.proxy.mode == ProxyMode::External {
             return Ok(());
         }
@@ -39,11 +42,21 @@ impl Platform {
         };
         let dynamic = labels::platform_dynamic_config(&upstream);
         let cmd = self.traefik_args();
-        let digest = digest(&(&proxy.image, &cmd, &dynamic, proxy.http_port, &proxy.http_bind, &proxy.docker_socket));
+        let digest = digest(&(
+            &proxy.image,
+            &cmd,
+            &dynamic,
+            proxy.http_port,
+            &proxy.http_bind,
+            &proxy.docker_socket,
+        ));
 
         let existing = self
             .docker
-            .list_containers(&[(labels::INSTANCE, &self.config.instance), (labels::ROLE, "proxy")])
+            .list_containers(&[
+                (labels::INSTANCE, &self.config.instance),
+                (labels::ROLE, "proxy"),
+            ])
             .await?;
         let mut up_to_date = false;
         for c in existing {
@@ -53,7 +66,10 @@ impl Platform {
                     self.docker.start_container(&c.id).await?;
                 }
             } else {
-                tracing::info!("replacing proxy container {} (its settings changed)", c.name);
+                tracing::info!(
+                    "replacing proxy container {} (its settings changed)",
+                    c.name
+                );
                 self.docker.remove_container(&c.id).await?;
             }
         }
@@ -85,7 +101,9 @@ impl Platform {
             binds: vec![format!("{}:/var/run/docker.sock:ro", proxy.docker_socket)],
         };
         let id = self.docker.create_container(&spec).await?;
-        self.docker.upload_tar(&id, dynamic_config_tar(&dynamic)?).await?;
+        self.docker
+            .upload_tar(&id, dynamic_config_tar(&dynamic)?)
+            .await?;
         self.docker.start_container(&id).await?;
         tracing::info!(
             "proxy {} serves http://{}:{} and sends platform paths to {upstream}",
@@ -103,7 +121,11 @@ impl Platform {
             "--providers.docker=true".into(),
             "--providers.docker.exposedbydefault=false".into(),
             format!("--providers.docker.network={}", self.config.traefik_network),
-            format!("--providers.docker.constraints=Label(`{}`,`{}`)", labels::INSTANCE, self.config.instance),
+            format!(
+                "--providers.docker.constraints=Label(`{}`,`{}`)",
+                labels::INSTANCE,
+                self.config.instance
+            ),
             format!("--providers.file.filename=/{DYNAMIC_CONFIG_PATH}"),
             "--global.checknewversion=false".into(),
             "--global.sendanonymoususage=false".into(),
@@ -127,11 +149,15 @@ fn dynamic_config_tar(contents: &str) -> Result<Vec<u8>, RuntimeError> {
     dir.set_size(0);
     let pack = |e: std::io::Error| RuntimeError::Failed(format!("packing the proxy config: {e}"));
     for path in ["etc/", "etc/milkcrate/"] {
-        builder.append_data(&mut dir.clone(), path, std::io::empty()).map_err(pack)?;
+        builder
+            .append_data(&mut dir.clone(), path, std::io::empty())
+            .map_err(pack)?;
     }
     let mut file = tar::Header::new_gnu();
     file.set_mode(0o644);
     file.set_size(contents.len() as u64);
-    builder.append_data(&mut file, DYNAMIC_CONFIG_PATH, contents.as_bytes()).map_err(pack)?;
+    builder
+        .append_data(&mut file, DYNAMIC_CONFIG_PATH, contents.as_bytes())
+        .map_err(pack)?;
     builder.into_inner().map_err(pack)
 }

@@ -24,11 +24,25 @@ pub async fn wait_until_ready(
 ) -> Result<(), String> {
     let until = Instant::now() + deadline;
     loop {
-        let details = docker.inspect_container(container).await.map_err(|e| e.to_string())?;
-        if matches!(details.state, ContainerState::Exited) {
-            let code = details.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "?".into());
+        let details = docker
+            .inspect_container(container)
+            .await
+            .map_err(|e| e.to_string())?;
+        // Docker's restart policy revives a crashing app; one restart already means it exited.
+        if matches!(
+            details.state,
+            ContainerState::Exited | ContainerState::Restarting
+        ) || details.restart_count > 0
+        {
+            let code = details
+                .exit_code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "?".into());
             let detail = details.error.map(|e| format!(" ({e})")).unwrap_or_default();
-            return Err(format!("the container exited with code {code}{detail}{}", last_words(docker, container).await));
+            return Err(format!(
+                "the container exited with code {code}{detail}{}",
+                last_words(docker, container).await
+            ));
         }
         if let Some(ip) = details.addresses.get(network)
             && answers(ip, port).await
@@ -49,7 +63,10 @@ pub async fn wait_until_ready(
 async fn answers(ip: &str, port: u16) -> bool {
     let attempt = async {
         let mut stream = TcpStream::connect((ip, port)).await.ok()?;
-        stream.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n").await.ok()?;
+        stream
+            .write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .await
+            .ok()?;
         let mut byte = [0u8; 1];
         (stream.read(&mut byte).await.ok()? > 0).then_some(())
     };

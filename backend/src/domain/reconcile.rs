@@ -22,15 +22,23 @@ impl Platform {
                 .all(&self.db)
                 .await?;
             for dep in stale {
-                tracing::warn!(deployment = dep.id, "deployment {} was cut off; marking it failed", dep.id);
+                tracing::warn!(
+                    deployment = dep.id,
+                    "deployment {} was cut off; marking it failed",
+                    dep.id
+                );
                 self.fail_deployment(dep.id, INTERRUPTED).await?;
             }
             let _ = tokio::fs::remove_dir_all(self.paths.tmp()).await;
             let _ = tokio::fs::create_dir_all(self.paths.tmp()).await;
         }
 
-        let apps: HashMap<String, app::Model> =
-            app::Entity::find().all(&self.db).await?.into_iter().map(|a| (a.name.clone(), a)).collect();
+        let apps: HashMap<String, app::Model> = app::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|a| (a.name.clone(), a))
+            .collect();
         let deployments = deployment::Entity::find().all(&self.db).await?;
         // A deployment's objects are wanted while it is in flight, serves, or is the newest
         // superseded one (kept for rollback).
@@ -45,21 +53,36 @@ impl Platform {
             let entry = previous.entry(d.app_id).or_insert(d.id);
             *entry = (*entry).max(d.id);
         }
-        let keep_images: HashSet<i64> = wanted.iter().copied().chain(previous.into_values()).collect();
+        let keep_images: HashSet<i64> = wanted
+            .iter()
+            .copied()
+            .chain(previous.into_values())
+            .collect();
         let current_containers: HashSet<i64> = wanted;
 
         let instance = [(labels::INSTANCE, self.config.instance.as_str())];
         for container in self.docker.list_containers(&instance).await? {
-            let Some(app_name) = container.labels.get(labels::APP) else { continue };
-            let dep = container.labels.get(labels::DEPLOYMENT).and_then(|d| d.parse().ok());
-            if !apps.contains_key(app_name) || !dep.is_some_and(|d| current_containers.contains(&d)) {
+            let Some(app_name) = container.labels.get(labels::APP) else {
+                continue;
+            };
+            let dep = container
+                .labels
+                .get(labels::DEPLOYMENT)
+                .and_then(|d| d.parse().ok());
+            if !apps.contains_key(app_name) || !dep.is_some_and(|d| current_containers.contains(&d))
+            {
                 tracing::info!(app = %app_name, "removing orphaned container {}", container.name);
                 self.docker.remove_container(&container.id).await?;
             }
         }
         for image in self.docker.list_images(&instance).await? {
-            let Some(app_name) = image.labels.get(labels::APP) else { continue };
-            let dep = image.labels.get(labels::DEPLOYMENT).and_then(|d| d.parse().ok());
+            let Some(app_name) = image.labels.get(labels::APP) else {
+                continue;
+            };
+            let dep = image
+                .labels
+                .get(labels::DEPLOYMENT)
+                .and_then(|d| d.parse().ok());
             if !apps.contains_key(app_name) || !dep.is_some_and(|d| keep_images.contains(&d)) {
                 tracing::info!(app = %app_name, "removing orphaned image {:?}", image.tags);
                 self.docker.remove_image(&image.id).await?;
@@ -70,7 +93,9 @@ impl Platform {
     }
 
     async fn remove_orphaned_folders(&self, apps: &HashMap<String, app::Model>) {
-        let Ok(mut entries) = tokio::fs::read_dir(self.paths.apps()).await else { return };
+        let Ok(mut entries) = tokio::fs::read_dir(self.paths.apps()).await else {
+            return;
+        };
         while let Ok(Some(entry)) = entries.next_entry().await {
             let name = entry.file_name().to_string_lossy().into_owned();
             if !apps.contains_key(&name) {

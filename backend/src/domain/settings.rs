@@ -20,13 +20,23 @@ const DEFAULT_HOME_ROUTE: &str = "default_home_route";
 
 impl Platform {
     async fn setting(&self, key: &str) -> DomainResult<Option<String>> {
-        Ok(setting::Entity::find_by_id(key.to_string()).one(&self.db).await?.map(|s| s.value))
+        Ok(setting::Entity::find_by_id(key.to_string())
+            .one(&self.db)
+            .await?
+            .map(|s| s.value))
     }
 
     async fn put_setting(&self, key: &str, value: Option<String>) -> DomainResult<()> {
-        setting::Entity::delete_by_id(key.to_string()).exec(&self.db).await?;
+        setting::Entity::delete_by_id(key.to_string())
+            .exec(&self.db)
+            .await?;
         if let Some(value) = value {
-            setting::ActiveModel { key: Set(key.into()), value: Set(value) }.insert(&self.db).await?;
+            setting::ActiveModel {
+                key: Set(key.into()),
+                value: Set(value),
+            }
+            .insert(&self.db)
+            .await?;
         }
         Ok(())
     }
@@ -40,10 +50,14 @@ impl Platform {
         let password = match (&self.config.admin_password, self.config.env) {
             (Some(p), _) => p.clone(),
             (None, Environment::Development) => {
-                tracing::warn!("no MILKCRATE_ADMIN_PASSWORD: the admin password is `admin` (development only)");
+                tracing::warn!(
+                    "no MILKCRATE_ADMIN_PASSWORD: the admin password is `admin` (development only)"
+                );
                 "admin".into()
             }
-            (None, Environment::Production) => anyhow::bail!("production needs MILKCRATE_ADMIN_PASSWORD"),
+            (None, Environment::Production) => {
+                anyhow::bail!("production needs MILKCRATE_ADMIN_PASSWORD")
+            }
         };
         let hash = hasher.hash(&password).await?;
         self.put_setting(PASSWORD_HASH, Some(hash)).await?;
@@ -53,17 +67,30 @@ impl Platform {
 
     /// Bumped on each password change; tokens carry it, so old sessions end.
     pub async fn password_version(&self) -> DomainResult<i64> {
-        Ok(self.setting(PASSWORD_VERSION).await?.and_then(|v| v.parse().ok()).unwrap_or(0))
+        Ok(self
+            .setting(PASSWORD_VERSION)
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
     }
 
-    pub async fn check_password(&self, hasher: &PasswordHasher, password: &str) -> DomainResult<bool> {
+    pub async fn check_password(
+        &self,
+        hasher: &PasswordHasher,
+        password: &str,
+    ) -> DomainResult<bool> {
         let Some(hash) = self.setting(PASSWORD_HASH).await? else {
             return Ok(false);
         };
         Ok(hasher.verify(password, &hash).await?)
     }
 
-    pub async fn change_password(&self, hasher: &PasswordHasher, current: &str, new: &str) -> DomainResult<i64> {
+    pub async fn change_password(
+        &self,
+        hasher: &PasswordHasher,
+        current: &str,
+        new: &str,
+    ) -> DomainResult<i64> {
         shared::validation::new_password(new).map_err(|e| DomainError::field("new_password", e))?;
         if !self.check_password(hasher, current).await? {
             return Err(DomainError::WrongPassword);
@@ -71,25 +98,41 @@ impl Platform {
         let hash = hasher.hash(new).await?;
         let version = self.password_version().await? + 1;
         self.put_setting(PASSWORD_HASH, Some(hash)).await?;
-        self.put_setting(PASSWORD_VERSION, Some(version.to_string())).await?;
+        self.put_setting(PASSWORD_VERSION, Some(version.to_string()))
+            .await?;
         tracing::info!("the admin password was changed; older sessions are signed out");
         Ok(version)
     }
 
     pub async fn settings(&self) -> DomainResult<Settings> {
-        Ok(Settings { default_home_route: self.setting(DEFAULT_HOME_ROUTE).await? })
+        Ok(Settings {
+            default_home_route: self.setting(DEFAULT_HOME_ROUTE).await?,
+        })
     }
 
     /// The default home route must be an existing app's route (the original accepted any string,
     /// including an off-site `//evil.example`).
     pub async fn update_settings(&self, new: Settings) -> DomainResult<Settings> {
-        let route = match new.default_home_route.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        let route = match new
+            .default_home_route
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
             None => None,
             Some(raw) => {
-                let route = shared::validation::route(raw).map_err(|e| DomainError::field("default_home_route", e))?;
-                let exists = app::Entity::find().filter(app::Column::Route.eq(&route)).one(&self.db).await?.is_some();
+                let route = shared::validation::route(raw)
+                    .map_err(|e| DomainError::field("default_home_route", e))?;
+                let exists = app::Entity::find()
+                    .filter(app::Column::Route.eq(&route))
+                    .one(&self.db)
+                    .await?
+                    .is_some();
                 if !exists {
-                    return Err(DomainError::field("default_home_route", format!("no app is served at `{route}`")));
+                    return Err(DomainError::field(
+                        "default_home_route",
+                        format!("no app is served at `{route}`"),
+                    ));
                 }
                 Some(route)
             }
@@ -99,7 +142,10 @@ impl Platform {
     }
 
     pub async fn public_index(&self) -> DomainResult<PublicIndex> {
-        Ok(PublicIndex { default_home_route: self.settings().await?.default_home_route, apps: self.public_apps().await? })
+        Ok(PublicIndex {
+            default_home_route: self.settings().await?.default_home_route,
+            apps: self.public_apps().await?,
+        })
     }
 }
 
@@ -121,6 +167,11 @@ pub fn load_or_create_secret(config: &Config, path: &Path) -> anyhow::Result<Str
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::{io::Write, os::unix::fs::OpenOptionsExt};
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(contents.as_bytes())
 }

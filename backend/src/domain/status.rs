@@ -32,17 +32,35 @@ mod tests {
 
     #[test]
     fn a_first_deploy_in_progress_is_deploying_and_a_failed_one_failed() {
-        assert_eq!(app_status(true, false, None, Some(DeploymentStatus::Building)), AppStatus::Deploying);
-        assert_eq!(app_status(true, false, None, Some(DeploymentStatus::Failed)), AppStatus::Failed);
+        assert_eq!(
+            app_status(true, false, None, Some(DeploymentStatus::Building)),
+            AppStatus::Deploying
+        );
+        assert_eq!(
+            app_status(true, false, None, Some(DeploymentStatus::Failed)),
+            AppStatus::Failed
+        );
     }
 
     #[test]
     fn docker_decides_once_a_version_exists() {
         let running = Some(ContainerState::Running);
-        assert_eq!(app_status(true, true, running, Some(DeploymentStatus::Failed)), AppStatus::Running);
-        assert_eq!(app_status(false, true, Some(ContainerState::Exited), None), AppStatus::Stopped);
-        assert_eq!(app_status(true, true, Some(ContainerState::Exited), None), AppStatus::Exited);
+        assert_eq!(
+            app_status(true, true, running, Some(DeploymentStatus::Failed)),
+            AppStatus::Running
+        );
+        assert_eq!(
+            app_status(false, true, Some(ContainerState::Exited), None),
+            AppStatus::Stopped
+        );
+        assert_eq!(
+            app_status(true, true, Some(ContainerState::Exited), None),
+            AppStatus::Exited
+        );
         assert_eq!(app_status(true, true, None, None), AppStatus::Missing);
-        assert_eq!(app_status(true, true, Some(ContainerState::Restarting), None), AppStatus::Restarting);
+        assert_eq!(
+            app_status(true, true, Some(ContainerState::Restarting), None),
+            AppStatus::Restarting
+        );
     }
 }

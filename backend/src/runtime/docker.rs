@@ -5,8 +5,8 @@ use std::{collections::HashMap, path::Path};
 use bollard::{
     errors::Error as BollardError,
     models::{
-        ContainerCreateBody, EndpointSettings, HostConfig, HostConfigLogConfig, NetworkCreateRequest,
-        NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
+        ContainerCreateBody, EndpointSettings, HostConfig, HostConfigLogConfig,
+        NetworkCreateRequest, NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
     },
     query_parameters::{
         BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
@@ -33,12 +33,14 @@ type Result<T> = std::result::Result<T, RuntimeError>;
 
 fn convert(what: &str, err: BollardError) -> RuntimeError {
     match err {
-        BollardError::DockerResponseServerError { status_code: 404, message } => {
-            RuntimeError::NotFound(format!("{what}: {message}"))
-        }
-        BollardError::DockerResponseServerError { status_code: 409, message } => {
-            RuntimeError::Conflict(format!("{what}: {message}"))
-        }
+        BollardError::DockerResponseServerError {
+            status_code: 404,
+            message,
+        } => RuntimeError::NotFound(format!("{what}: {message}")),
+        BollardError::DockerResponseServerError {
+            status_code: 409,
+            message,
+        } => RuntimeError::Conflict(format!("{what}: {message}")),
         BollardError::DockerResponseServerError { message, .. } => {
             RuntimeError::Failed(format!("{what}: {message}"))
         }
@@ -86,7 +88,11 @@ impl Docker {
     }
 
     pub async fn ping(&self) -> Result<()> {
-        self.client.ping().await.map(|_| ()).map_err(|e| convert("ping", e))
+        self.client
+            .ping()
+            .await
+            .map(|_| ())
+            .map_err(|e| convert("ping", e))
     }
 
     // ---- images ----
@@ -109,21 +115,31 @@ impl Docker {
             .labels(&labels)
             .build();
         let body = bollard::body_try_stream(ReaderStream::new(file));
-        let stream = self.client.build_image(options, None, Some(body)).map(|item| match item {
-            Ok(info) => match (info.error_detail.and_then(|d| d.message), info.stream, info.status) {
-                (Some(error), _, _) => BuildEvent::Error(error),
-                (None, Some(text), _) | (None, None, Some(text)) => BuildEvent::Output(text),
-                (None, None, None) => BuildEvent::Output(String::new()),
-            },
-            Err(BollardError::DockerStreamError { error }) => BuildEvent::Error(error),
-            Err(e) => BuildEvent::Error(convert("build", e).to_string()),
-        });
+        let stream = self
+            .client
+            .build_image(options, None, Some(body))
+            .map(|item| match item {
+                Ok(info) => match (
+                    info.error_detail.and_then(|d| d.message),
+                    info.stream,
+                    info.status,
+                ) {
+                    (Some(error), _, _) => BuildEvent::Error(error),
+                    (None, Some(text), _) | (None, None, Some(text)) => BuildEvent::Output(text),
+                    (None, None, None) => BuildEvent::Output(String::new()),
+                },
+                Err(BollardError::DockerStreamError { error }) => BuildEvent::Error(error),
+                Err(e) => BuildEvent::Error(convert("build", e).to_string()),
+            });
         Ok(stream)
     }
 
     pub async fn image_details(&self, image: &str) -> Result<ImageDetails> {
-        let inspect =
-            self.client.inspect_image(image).await.map_err(|e| convert(&format!("image {image}"), e))?;
+        let inspect = self
+            .client
+            .inspect_image(image)
+            .await
+            .map_err(|e| convert(&format!("image {image}"), e))?;
         let config = inspect.config.unwrap_or_default();
         let mut exposed_tcp_ports: Vec<u16> = config
             .exposed_ports
@@ -151,7 +167,9 @@ impl Docker {
 
     /// Pulls `image` from its registry.
     pub async fn pull_image(&self, image: &str) -> Result<()> {
-        let options = CreateImageOptionsBuilder::default().from_image(image).build();
+        let options = CreateImageOptionsBuilder::default()
+            .from_image(image)
+            .build();
         self.client
             .create_image(Some(options), None, None)
             .try_for_each(|_| async { Ok(()) })
@@ -161,16 +179,30 @@ impl Docker {
 
     pub async fn list_images(&self, labels: &[(&str, &str)]) -> Result<Vec<ImageSummary>> {
         let filters = label_filter(labels);
-        let options = ListImagesOptionsBuilder::default().all(false).filters(&filters).build();
-        let images = self.client.list_images(Some(options)).await.map_err(|e| convert("images", e))?;
+        let options = ListImagesOptionsBuilder::default()
+            .all(false)
+            .filters(&filters)
+            .build();
+        let images = self
+            .client
+            .list_images(Some(options))
+            .await
+            .map_err(|e| convert("images", e))?;
         Ok(images
             .into_iter()
-            .map(|i| ImageSummary { id: i.id, tags: i.repo_tags, labels: i.labels })
+            .map(|i| ImageSummary {
+                id: i.id,
+                tags: i.repo_tags,
+                labels: i.labels,
+            })
             .collect())
     }
 
     pub async fn remove_image(&self, image: &str) -> Result<()> {
-        let options = RemoveImageOptionsBuilder::default().force(true).noprune(false).build();
+        let options = RemoveImageOptionsBuilder::default()
+            .force(true)
+            .noprune(false)
+            .build();
         ignore_missing(
             self.client
                 .remove_image(image, Some(options), None)
@@ -200,6 +232,8 @@ impl Docker {
             cap_drop: Some(vec!["ALL".into()]),
             cap_add: Some(vec!["NET_BIND_SERVICE".into()]),
             security_opt: Some(vec!["no-new-privileges:true".into()]),
+            // A tiny init as PID 1 forwards signals (prompt, clean stops) and reaps zombies.
+            init: Some(spec.limits.is_some()),
             binds: (!spec.binds.is_empty()).then(|| spec.binds.clone()),
             ..Default::default()
         };
@@ -214,8 +248,10 @@ impl Docker {
                 .publish
                 .iter()
                 .map(|(port, ip, host_port)| {
-                    let binding =
-                        PortBinding { host_ip: Some(ip.clone()), host_port: Some(host_port.to_string()) };
+                    let binding = PortBinding {
+                        host_ip: Some(ip.clone()),
+                        host_port: Some(host_port.to_string()),
+                    };
                     (format!("{port}/tcp"), Some(vec![binding]))
                 })
                 .collect();
@@ -225,8 +261,12 @@ impl Docker {
             image: Some(spec.image.clone()),
             labels: Some(spec.labels.clone()),
             cmd: spec.cmd.clone(),
-            exposed_ports: (!spec.publish.is_empty())
-                .then(|| spec.publish.iter().map(|(p, _, _)| format!("{p}/tcp")).collect()),
+            exposed_ports: (!spec.publish.is_empty()).then(|| {
+                spec.publish
+                    .iter()
+                    .map(|(p, _, _)| format!("{p}/tcp"))
+                    .collect()
+            }),
             host_config: Some(host_config),
             networking_config: Some(NetworkingConfig {
                 endpoints_config: Some(HashMap::from([(
@@ -236,7 +276,9 @@ impl Docker {
             }),
             ..Default::default()
         };
-        let options = CreateContainerOptionsBuilder::default().name(&spec.name).build();
+        let options = CreateContainerOptionsBuilder::default()
+            .name(&spec.name)
+            .build();
         let created = self
             .client
             .create_container(Some(options), body)
@@ -246,20 +288,28 @@ impl Docker {
     }
 
     pub async fn start_container(&self, id: &str) -> Result<()> {
-        self.client.start_container(id, None).await.map_err(|e| convert(&format!("container {id}"), e))
+        self.client
+            .start_container(id, None)
+            .await
+            .map_err(|e| convert(&format!("container {id}"), e))
     }
 
     pub async fn stop_container(&self, id: &str, grace_secs: i32) -> Result<()> {
         let options = StopContainerOptionsBuilder::default().t(grace_secs).build();
         match self.client.stop_container(id, Some(options)).await {
             // 304: already stopped.
-            Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
             other => other.map_err(|e| convert(&format!("container {id}"), e)),
         }
     }
 
     pub async fn remove_container(&self, id: &str) -> Result<()> {
-        let options = RemoveContainerOptionsBuilder::default().force(true).v(false).build();
+        let options = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(false)
+            .build();
         ignore_missing(
             self.client
                 .remove_container(id, Some(options))
@@ -280,12 +330,20 @@ impl Docker {
             .and_then(|n| n.networks)
             .unwrap_or_default()
             .into_iter()
-            .filter_map(|(net, ep)| ep.ip_address.filter(|ip| !ip.is_empty()).map(|ip| (net, ip)))
+            .filter_map(|(net, ep)| {
+                ep.ip_address
+                    .filter(|ip| !ip.is_empty())
+                    .map(|ip| (net, ip))
+            })
             .collect();
         Ok(ContainerDetails {
             id: c.id.unwrap_or_default(),
-            state: state.status.map(|s| state_of(&s.to_string())).unwrap_or(ContainerState::Other),
+            state: state
+                .status
+                .map(|s| state_of(s.as_ref()))
+                .unwrap_or(ContainerState::Other),
             exit_code: state.exit_code,
+            restart_count: c.restart_count.unwrap_or(0),
             error: state.error.filter(|e| !e.is_empty()),
             addresses,
             labels: c.config.and_then(|c| c.labels).unwrap_or_default(),
@@ -295,8 +353,15 @@ impl Docker {
     /// Containers (running or not) carrying all of `labels`.
     pub async fn list_containers(&self, labels: &[(&str, &str)]) -> Result<Vec<ContainerSummary>> {
         let filters = label_filter(labels);
-        let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
-        let list = self.client.list_containers(Some(options)).await.map_err(|e| convert("containers", e))?;
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self
+            .client
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| convert("containers", e))?;
         Ok(list
             .into_iter()
             .map(|c| ContainerSummary {
@@ -306,7 +371,10 @@ impl Docker {
                     .and_then(|n| n.into_iter().next())
                     .map(|n| n.trim_start_matches('/').to_string())
                     .unwrap_or_default(),
-                state: c.state.map(|s| state_of(&s.to_string())).unwrap_or(ContainerState::Other),
+                state: c
+                    .state
+                    .map(|s| state_of(s.as_ref()))
+                    .unwrap_or(ContainerState::Other),
                 labels: c.labels.unwrap_or_default(),
             })
             .collect())
@@ -326,7 +394,10 @@ impl Docker {
             .try_collect()
             .await
             .map_err(|e| convert(&format!("logs of {id}"), e))?;
-        Ok(chunks.iter().map(|c| String::from_utf8_lossy(&c.clone().into_bytes()).into_owned()).collect())
+        Ok(chunks
+            .iter()
+            .map(|c| String::from_utf8_lossy(&c.clone().into_bytes()).into_owned())
+            .collect())
     }
 
     /// Extracts a tar archive into the container's filesystem at `/`.
@@ -358,7 +429,11 @@ impl Docker {
     }
 
     /// Returns the bridge network `name`, creating it with `labels` if it does not exist.
-    pub async fn ensure_network(&self, name: &str, labels: HashMap<String, String>) -> Result<NetworkDetails> {
+    pub async fn ensure_network(
+        &self,
+        name: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<NetworkDetails> {
         if let Some(existing) = self.network(name).await? {
             return Ok(existing);
         }
@@ -370,13 +445,23 @@ impl Docker {
         };
         match self.client.create_network(request).await {
             // Lost a race with another creator: fine, it exists now.
-            Ok(_) | Err(BollardError::DockerResponseServerError { status_code: 409, .. }) => {}
+            Ok(_)
+            | Err(BollardError::DockerResponseServerError {
+                status_code: 409, ..
+            }) => {}
             Err(e) => return Err(convert(&format!("network {name}"), e)),
         }
-        self.network(name).await?.ok_or_else(|| RuntimeError::NotFound(format!("network {name}")))
+        self.network(name)
+            .await?
+            .ok_or_else(|| RuntimeError::NotFound(format!("network {name}")))
     }
 
     pub async fn remove_network(&self, name: &str) -> Result<()> {
-        ignore_missing(self.client.remove_network(name).await.map_err(|e| convert(&format!("network {name}"), e)))
+        ignore_missing(
+            self.client
+                .remove_network(name)
+                .await
+                .map_err(|e| convert(&format!("network {name}"), e)),
+        )
     }
 }

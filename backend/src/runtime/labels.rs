@@ -27,6 +27,13 @@ pub const PRIORITY_TRAEFIK_BLOCK: u32 = 50;
 /// App priorities start above every platform router.
 pub const PRIORITY_APP_BASE: u32 = 100;
 
+// The platform's routers are ordered, and every app outranks them all.
+const _: () = assert!(
+    PRIORITY_FALLBACK < PRIORITY_PLATFORM
+        && PRIORITY_PLATFORM < PRIORITY_TRAEFIK_BLOCK
+        && PRIORITY_TRAEFIK_BLOCK < PRIORITY_APP_BASE
+);
+
 /// Name of an app's router, service and middlewares: app names are `[a-z0-9-]`, safe in keys.
 pub fn router_name(app: &str) -> String {
     format!("app-{app}")
@@ -51,26 +58,61 @@ pub fn ownership(instance: &str, app: &str, deployment: i64) -> HashMap<String, 
 }
 
 /// Traefik labels routing `route` to `port` of the container on `network`.
-pub fn traefik_routing(app: &str, route: &str, port: u16, network: &str) -> HashMap<String, String> {
+pub fn traefik_routing(
+    app: &str,
+    route: &str,
+    port: u16,
+    network: &str,
+) -> HashMap<String, String> {
     let r = router_name(app);
     // Only the characters a valid route may hold need escaping: `.`.
     let escaped = route.replace('.', "\\.");
     let pairs = [
         ("traefik.enable".to_string(), "true".to_string()),
         ("traefik.docker.network".to_string(), network.to_string()),
-        (format!("traefik.http.routers.{r}.entrypoints"), "web".to_string()),
-        (format!("traefik.http.routers.{r}.rule"), segment_rule(route)),
-        (format!("traefik.http.routers.{r}.priority"), app_priority(route).to_string()),
+        (
+            format!("traefik.http.routers.{r}.entrypoints"),
+            "web".to_string(),
+        ),
+        (
+            format!("traefik.http.routers.{r}.rule"),
+            segment_rule(route),
+        ),
+        (
+            format!("traefik.http.routers.{r}.priority"),
+            app_priority(route).to_string(),
+        ),
         (format!("traefik.http.routers.{r}.service"), r.clone()),
-        (format!("traefik.http.routers.{r}.middlewares"), format!("{r}-slash,{r}-strip,{r}-retry")),
-        (format!("traefik.http.middlewares.{r}-slash.redirectregex.regex"), format!("^(https?://[^/]+{escaped})$")),
-        (format!("traefik.http.middlewares.{r}-slash.redirectregex.replacement"), "${1}/".to_string()),
-        (format!("traefik.http.middlewares.{r}-strip.stripprefix.prefixes"), route.to_string()),
+        (
+            format!("traefik.http.routers.{r}.middlewares"),
+            format!("{r}-slash,{r}-strip,{r}-retry"),
+        ),
+        (
+            format!("traefik.http.middlewares.{r}-slash.redirectregex.regex"),
+            format!("^(https?://[^/]+{escaped})$"),
+        ),
+        (
+            format!("traefik.http.middlewares.{r}-slash.redirectregex.replacement"),
+            "${1}/".to_string(),
+        ),
+        (
+            format!("traefik.http.middlewares.{r}-strip.stripprefix.prefixes"),
+            route.to_string(),
+        ),
         // During a switchover the old and new containers share the service; a refused connection
         // to a new container that is not listening yet is retried on the old one.
-        (format!("traefik.http.middlewares.{r}-retry.retry.attempts"), "3".to_string()),
-        (format!("traefik.http.middlewares.{r}-retry.retry.initialinterval"), "50ms".to_string()),
-        (format!("traefik.http.services.{r}.loadbalancer.server.port"), port.to_string()),
+        (
+            format!("traefik.http.middlewares.{r}-retry.retry.attempts"),
+            "3".to_string(),
+        ),
+        (
+            format!("traefik.http.middlewares.{r}-retry.retry.initialinterval"),
+            "50ms".to_string(),
+        ),
+        (
+            format!("traefik.http.services.{r}.loadbalancer.server.port"),
+            port.to_string(),
+        ),
     ];
     pairs.into_iter().collect()
 }
@@ -124,7 +166,6 @@ mod tests {
     fn longer_routes_win_and_apps_outrank_the_platform() {
         assert!(app_priority("/a/b") > app_priority("/a"));
         assert!(app_priority("/a") > PRIORITY_TRAEFIK_BLOCK);
-        assert!(PRIORITY_TRAEFIK_BLOCK > PRIORITY_PLATFORM && PRIORITY_PLATFORM > PRIORITY_FALLBACK);
     }
 
     #[test]
@@ -132,10 +173,19 @@ mod tests {
         let labels = traefik_routing("blog", "/blog", 8080, "net");
         assert_eq!(labels["traefik.enable"], "true");
         assert_eq!(labels["traefik.docker.network"], "net");
-        assert_eq!(labels["traefik.http.routers.app-blog.rule"], "Path(`/blog`) || PathPrefix(`/blog/`)");
+        assert_eq!(
+            labels["traefik.http.routers.app-blog.rule"],
+            "Path(`/blog`) || PathPrefix(`/blog/`)"
+        );
         assert_eq!(labels["traefik.http.routers.app-blog.priority"], "105");
-        assert_eq!(labels["traefik.http.middlewares.app-blog-strip.stripprefix.prefixes"], "/blog");
-        assert_eq!(labels["traefik.http.services.app-blog.loadbalancer.server.port"], "8080");
+        assert_eq!(
+            labels["traefik.http.middlewares.app-blog-strip.stripprefix.prefixes"],
+            "/blog"
+        );
+        assert_eq!(
+            labels["traefik.http.services.app-blog.loadbalancer.server.port"],
+            "8080"
+        );
         assert_eq!(
             labels["traefik.http.routers.app-blog.middlewares"],
             "app-blog-slash,app-blog-strip,app-blog-retry"

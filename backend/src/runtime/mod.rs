@@ -69,6 +69,8 @@ pub struct ContainerDetails {
     pub id: String,
     pub state: ContainerState,
     pub exit_code: Option<i64>,
+    /// How often Docker restarted it after it exited.
+    pub restart_count: i64,
     pub error: Option<String>,
     /// Address per network name.
     pub addresses: HashMap<String, String>,

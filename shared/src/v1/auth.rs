@@ -13,7 +13,9 @@ pub struct LoginRequest {
 
 impl fmt::Debug for LoginRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LoginRequest").field("password", &"***").finish()
+        f.debug_struct("LoginRequest")
+            .field("password", &"***")
+            .finish()
     }
 }
 
@@ -41,7 +43,8 @@ pub struct ChangePasswordRequest {
 
 impl fmt::Debug for ChangePasswordRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ChangePasswordRequest").finish_non_exhaustive()
+        f.debug_struct("ChangePasswordRequest")
+            .finish_non_exhaustive()
     }
 }
 
