@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every check and test on a fresh machine: installs and starts what the tests need (Docker,
+# busybox, the Traefik image), then lints, builds and runs the unit and end-to-end tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/test-env.sh
+echo "==> formatting and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "==> building milkcrate"
+cargo build --locked -p milkcrate
+echo "==> tests (unit and end-to-end against Docker and Traefik)"
+cargo test --workspace --locked
