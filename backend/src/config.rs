@@ -33,6 +33,8 @@ pub struct Config {
     pub admin_password: Option<String>,
     pub secret_key: Option<String>,
     pub data_dir: PathBuf,
+    /// The built dashboard (Trunk's output), served at `/admin`.
+    pub dashboard_dir: PathBuf,
     pub listen: SocketAddr,
     pub traefik_network: String,
     /// Scopes every Docker object's labels, so two Milkcrates on one daemon never touch each other.
@@ -92,6 +94,7 @@ impl Default for Config {
             admin_password: None,
             secret_key: None,
             data_dir: PathBuf::from("./data"),
+            dashboard_dir: PathBuf::from("./dist"),
             listen: SocketAddr::from(([0, 0, 0, 0], 5001)),
             traefik_network: "milkcrate-traefik".into(),
             instance: "milkcrate".into(),
@@ -196,6 +199,9 @@ impl Config {
         }
         if let Some(v) = get("MILKCRATE_DATA_DIR") {
             self.data_dir = v.into();
+        }
+        if let Some(v) = get("MILKCRATE_DASHBOARD_DIR") {
+            self.dashboard_dir = v.into();
         }
         if let Some(v) = get("TRAEFIK_NETWORK") {
             self.traefik_network = v;
@@ -346,6 +352,7 @@ impl fmt::Debug for Config {
             .field("admin_password", &redact(&self.admin_password))
             .field("secret_key", &redact(&self.secret_key))
             .field("data_dir", &self.data_dir)
+            .field("dashboard_dir", &self.dashboard_dir)
             .field("listen", &self.listen)
             .field("traefik_network", &self.traefik_network)
             .field("instance", &self.instance)

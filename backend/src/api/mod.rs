@@ -4,6 +4,7 @@ mod apps;
 mod auth;
 pub mod client_ip;
 mod cookie;
+mod dashboard;
 mod deployments;
 mod error;
 mod extract;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(move || async move { axum::Json(spec.as_ref().clone()) }))
         .route("/healthz", get(healthz))
         .route("/", get(home))
+        .merge(dashboard::routes(&state.platform.config.dashboard_dir))
         .fallback(not_found)
         .with_state(state)
         // Multipart uploads are streamed to disk and counted there; the outer limit only stops
@@ -76,13 +78,17 @@ async fn healthz() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({ "status": "ok" }))
 }
 
-/// `/` sends visitors to the default home route when one is set, else to the public landing.
+/// `/` sends visitors to the default home route when one is set, else to the dashboard's public
+/// landing page (or, without a built dashboard, its data as JSON).
 async fn home(State(state): State<AppState>) -> ApiResult<Response> {
     let index = state.platform.public_index().await?;
-    Ok(match index.default_home_route {
-        Some(route) => Redirect::to(&format!("{route}/")).into_response(),
-        None => axum::Json(index).into_response(),
-    })
+    if let Some(route) = index.default_home_route {
+        return Ok(Redirect::to(&format!("{route}/")).into_response());
+    }
+    match dashboard::index_html(&state.platform.config.dashboard_dir).await {
+        Some(page) => Ok(page.into_response()),
+        None => Ok(axum::Json(index).into_response()),
+    }
 }
 
 async fn not_found(uri: Uri) -> ApiError {
