@@ -265,3 +265,86 @@ async fn a_crash_during_a_build_ends_the_deployment_failed_and_orphans_nothing()
         DeploymentStatus::Running
     );
 }
+
+#[tokio::test]
+async fn many_uploads_at_once_all_complete() {
+    let server = Server::start(ServerOptions {
+        with_proxy: false,
+        ..Default::default()
+    })
+    .await;
+    let names: Vec<String> = (0..6).map(|i| format!("burst-{i}")).collect();
+    let routes: Vec<String> = names.iter().map(|n| format!("/{n}")).collect();
+    let uploads = names
+        .iter()
+        .zip(&routes)
+        .map(|(name, route)| server.create_app(name, route, apps::web_app(name)));
+    let mut ids = Vec::new();
+    for response in futures_util::future::join_all(uploads).await {
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        ids.push(response.json::<CreatedApp>().await.unwrap().deployment.id);
+    }
+    for id in ids {
+        let deployment = server.wait_deployment(id).await;
+        assert_eq!(
+            deployment.status,
+            DeploymentStatus::Running,
+            "{}",
+            server.deployment_log(id).await
+        );
+    }
+    let apps: Vec<App> = server.get("/api/v1/apps").await.json().await.unwrap();
+    assert_eq!(apps.len(), names.len());
+    assert!(
+        apps.iter().all(|a| a.status == AppStatus::Running),
+        "{apps:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_graceful_shutdown_marks_the_build_in_flight_failed() {
+    let mut server = Server::start(ServerOptions {
+        with_proxy: false,
+        ..Default::default()
+    })
+    .await;
+    let created: CreatedApp = server
+        .create_app("halted", "/halted", apps::slow_build_app(120))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created.deployment.id;
+    eventually(Duration::from_secs(60), "the build to start", || async {
+        let d: Deployment = server
+            .get(&format!("/api/v1/deployments/{id}"))
+            .await
+            .json()
+            .await
+            .ok()?;
+        (d.status == DeploymentStatus::Building).then_some(())
+    })
+    .await;
+
+    let code = server.terminate().await;
+    assert!(
+        code.success(),
+        "milkcrate exits cleanly on SIGTERM: {code:?}"
+    );
+    // Recorded by the stopping process itself, not by the next start's reconciliation.
+    assert!(server.log().contains("interrupting deployments in flight"));
+    server.restart().await;
+    let deployment: Deployment = server
+        .get(&format!("/api/v1/deployments/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(deployment.status, DeploymentStatus::Failed);
+    assert!(
+        deployment.error.unwrap().contains("shut down"),
+        "the shutdown, not a crash, is named"
+    );
+    assert!(docker::containers_with(&server.label()).is_empty());
+    assert!(docker::images_with(&server.label()).is_empty());
+}

@@ -176,6 +176,25 @@ impl Server {
         self.login().await;
     }
 
+    /// Sends SIGTERM and waits for the process to exit.
+    pub async fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("a running server");
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        tokio::task::spawn_blocking(move || child.wait().expect("wait"))
+            .await
+            .expect("join")
+    }
+
+    /// Starts the server again on the same data (after `terminate`).
+    pub async fn restart(&mut self) {
+        self.spawn().await;
+        self.login().await;
+    }
+
     /// What the server printed so far (for failure messages).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.data.path().join("server.log")).unwrap_or_default()
