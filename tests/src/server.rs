@@ -195,6 +195,11 @@ impl Server {
         self.login().await;
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("a running server").id()
+    }
+
     /// What the server printed so far (for failure messages).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.data.path().join("server.log")).unwrap_or_default()

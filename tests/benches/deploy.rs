@@ -1,0 +1,155 @@
+//! Deploy benchmark: the sample app deployed through Milkcrate's API versus the same
+//! `docker build` + `docker run` by hand, in the same run, alternating so caches and load are
+//! shared fairly. Also: time until Traefik serves the route, and Milkcrate's idle RSS.
+//!
+//! Run with `scripts/bench.sh` (release build); it rewrites the "Platform" section of
+//! docs/benchmarks.md.
+
+use std::{
+    process::Command,
+    time::{Duration, Instant},
+};
+
+use integration_tests::{Server, ServerOptions, apps};
+use shared::v1::{CreatedApp, Deployment, DeploymentStatus};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+const ROUNDS: usize = 5;
+const POLL: Duration = Duration::from_millis(20);
+
+fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker").args(args).env("DOCKER_BUILDKIT", "0").output().expect("docker runs");
+    assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+async fn answers(ip: &str, port: u16) -> bool {
+    let Ok(Ok(mut s)) = tokio::time::timeout(Duration::from_secs(1), TcpStream::connect((ip, port))).await else {
+        return false;
+    };
+    if s.write_all(b"GET / HTTP/1.0\r\n\r\n").await.is_err() {
+        return false;
+    }
+    let mut b = [0u8; 1];
+    matches!(tokio::time::timeout(Duration::from_secs(1), s.read(&mut b)).await, Ok(Ok(n)) if n > 0)
+}
+
+/// `docker build` + `docker run` of the unpacked ZIP, until the app answers: what an operator
+/// would do by hand, with the same limits and network as Milkcrate uses.
+async fn by_hand(zip: &[u8], tag: &str, network: &str) -> Duration {
+    let dir = tempfile::tempdir().unwrap();
+    zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap().extract(dir.path()).unwrap();
+    let start = Instant::now();
+    docker(&["build", "-q", "-t", tag, dir.path().to_str().unwrap()]);
+    let id = docker(&[
+        "run", "-d", "--network", network, "--memory", "512m", "--memory-swap", "512m", "--cpus", "0.5",
+        "--pids-limit", "100", "--cap-drop", "ALL", "--cap-add", "NET_BIND_SERVICE", "--init",
+        "--security-opt", "no-new-privileges:true", tag,
+    ]);
+    let ip = docker(&["inspect", "-f", &format!("{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}"), &id]);
+    while !answers(&ip, 8080).await {
+        tokio::time::sleep(POLL).await;
+    }
+    let elapsed = start.elapsed();
+    docker(&["rm", "-f", &id]);
+    docker(&["rmi", "-f", tag]);
+    elapsed
+}
+
+/// Through the API: upload, wait until the deployment is running; then until Traefik serves it.
+async fn through_api(server: &Server, name: &str, zip: Vec<u8>, marker: &str) -> (Duration, Duration) {
+    let start = Instant::now();
+    let created: CreatedApp = server.create_app(name, &format!("/{name}"), zip).await.json().await.unwrap();
+    let id = created.deployment.id;
+    let deployed = loop {
+        let d: Deployment = server.get(&format!("/api/v1/deployments/{id}")).await.json().await.unwrap();
+        if d.status.is_final() {
+            assert_eq!(d.status, DeploymentStatus::Running);
+            break start.elapsed();
+        }
+        tokio::time::sleep(POLL).await;
+    };
+    loop {
+        let (_, body) = server.via_proxy(&format!("/{name}/")).await;
+        if body.contains(marker) {
+            break (deployed, start.elapsed());
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let server = Server::start(ServerOptions::default()).await;
+    let network = format!("{}-net", server.instance);
+    // Settle, then the idle footprint before any deploy.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle_fresh = rss_kib(server.pid());
+
+    let (mut manual, mut api, mut routed) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let marker = format!("bench round {round}");
+        let zip = apps::web_app(&marker);
+        // Alternate which goes first, so neither always inherits a warm cache.
+        let (m, (a, r)) = if round % 2 == 0 {
+            let m = by_hand(&zip, &format!("bench-manual:{round}"), &network).await;
+            (m, through_api(&server, &format!("bench-{round}"), zip, &marker).await)
+        } else {
+            let a = through_api(&server, &format!("bench-{round}"), zip.clone(), &marker).await;
+            (by_hand(&zip, &format!("bench-manual:{round}"), &network).await, a)
+        };
+        println!("round {round}: by hand {}, API {}, served by Traefik after {}", ms(m), ms(a), ms(r));
+        manual.push(m);
+        api.push(a);
+        routed.push(r);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle_after = rss_kib(server.pid());
+
+    let (m, a, r) = (median(manual), median(api), median(routed));
+    let ratio = a.as_secs_f64() / m.as_secs_f64();
+    let report = format!(
+        "## Platform\n\n\
+         Measured by `scripts/bench.sh` (`cargo bench -p integration-tests --bench deploy`, release build) on this \
+         2-core machine, Docker {docker}, {ROUNDS} rounds alternating the order; medians.\n\n\
+         | What | Median |\n|---|---|\n\
+         | `docker build` + `docker run` by hand until the app answers (baseline) | {m} |\n\
+         | Deploy through the API (upload → deployment `running`) | {a} |\n\
+         | **Ratio API / by hand** (target ≤ 1.10×) | **{ratio:.2}×** |\n\
+         | Upload → the route served through Traefik | {r} |\n\
+         | Idle RSS of `milkcrate`, fresh | {idle_fresh} KiB |\n\
+         | Idle RSS of `milkcrate`, after {ROUNDS} deploys | {idle_after} KiB |\n\n\
+         The API path does more than the baseline: it checks and extracts the ZIP, records every step, \
+         streams the build log to disk and switches Traefik over; the baseline gets the extracted folder for free.\n",
+        docker = docker(&["version", "--format", "{{.Server.Version}}"]),
+        m = ms(m),
+        a = ms(a),
+        r = ms(r),
+    );
+    println!("\n{report}");
+    if let Ok(path) = std::env::var("BENCH_REPORT") {
+        std::fs::write(path, report).expect("writing the report");
+    }
+}
