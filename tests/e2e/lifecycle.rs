@@ -348,3 +348,46 @@ async fn a_graceful_shutdown_marks_the_build_in_flight_failed() {
     assert!(docker::containers_with(&server.label()).is_empty());
     assert!(docker::images_with(&server.label()).is_empty());
 }
+
+#[tokio::test]
+async fn a_restart_removes_containers_of_apps_that_no_longer_exist() {
+    let mut server = Server::start(ServerOptions {
+        with_proxy: false,
+        ..Default::default()
+    })
+    .await;
+    // A container left by an app deleted while Milkcrate was down (or by a lost database row).
+    let traefik_image =
+        std::env::var("MILKCRATE_TRAEFIK_IMAGE").unwrap_or_else(|_| "traefik:v3.7.15".into());
+    let ghost = format!("{}-ghost-1", server.instance);
+    let created = std::process::Command::new("docker")
+        .args([
+            "create",
+            "--name",
+            &ghost,
+            "--label",
+            &server.label(),
+            "--label",
+            "milkcrate.app=ghost",
+        ])
+        .args([
+            "--label",
+            "milkcrate.deployment=1",
+            &traefik_image,
+            "version",
+        ])
+        .status()
+        .unwrap();
+    assert!(created.success());
+    assert_eq!(
+        docker::containers_with(&server.label()),
+        vec![ghost.clone()]
+    );
+
+    server.crash_and_restart().await;
+
+    assert!(
+        docker::containers_with(&server.label()).is_empty(),
+        "the orphan was removed on start"
+    );
+}

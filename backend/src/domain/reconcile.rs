@@ -33,18 +33,20 @@ impl Platform {
             let _ = tokio::fs::create_dir_all(self.paths.tmp()).await;
         }
 
+        // Deployments first: a switchover between the two reads then leaves the new version
+        // "in flight" or "running" in this snapshot, never unaccounted for.
+        let deployments = deployment::Entity::find().all(&self.db).await?;
         let apps: HashMap<String, app::Model> = app::Entity::find()
             .all(&self.db)
             .await?
             .into_iter()
             .map(|a| (a.name.clone(), a))
             .collect();
-        let deployments = deployment::Entity::find().all(&self.db).await?;
         // A deployment's objects are wanted while it is in flight, serves, or is the newest
         // superseded one (kept for rollback).
         let mut wanted: HashSet<i64> = deployments
             .iter()
-            .filter(|d| convert::IN_FLIGHT.contains(&d.status.as_str()))
+            .filter(|d| convert::IN_FLIGHT.contains(&d.status.as_str()) || d.status == "running")
             .map(|d| d.id)
             .collect();
         wanted.extend(apps.values().filter_map(|a| a.current_deployment_id));
