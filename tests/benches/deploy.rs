@@ -21,13 +21,23 @@ const ROUNDS: usize = 5;
 const POLL: Duration = Duration::from_millis(20);
 
 fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker").args(args).env("DOCKER_BUILDKIT", "0").output().expect("docker runs");
-    assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("docker")
+        .args(args)
+        .env("DOCKER_BUILDKIT", "0")
+        .output()
+        .expect("docker runs");
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 async fn answers(ip: &str, port: u16) -> bool {
-    let Ok(Ok(mut s)) = tokio::time::timeout(Duration::from_secs(1), TcpStream::connect((ip, port))).await else {
+    let Ok(Ok(mut s)) =
+        tokio::time::timeout(Duration::from_secs(1), TcpStream::connect((ip, port))).await
+    else {
         return false;
     };
     if s.write_all(b"GET / HTTP/1.0\r\n\r\n").await.is_err() {
@@ -41,15 +51,40 @@ async fn answers(ip: &str, port: u16) -> bool {
 /// would do by hand, with the same limits and network as Milkcrate uses.
 async fn by_hand(zip: &[u8], tag: &str, network: &str) -> Duration {
     let dir = tempfile::tempdir().unwrap();
-    zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap().extract(dir.path()).unwrap();
+    zip::ZipArchive::new(std::io::Cursor::new(zip))
+        .unwrap()
+        .extract(dir.path())
+        .unwrap();
     let start = Instant::now();
     docker(&["build", "-q", "-t", tag, dir.path().to_str().unwrap()]);
     let id = docker(&[
-        "run", "-d", "--network", network, "--memory", "512m", "--memory-swap", "512m", "--cpus", "0.5",
-        "--pids-limit", "100", "--cap-drop", "ALL", "--cap-add", "NET_BIND_SERVICE", "--init",
-        "--security-opt", "no-new-privileges:true", tag,
+        "run",
+        "-d",
+        "--network",
+        network,
+        "--memory",
+        "512m",
+        "--memory-swap",
+        "512m",
+        "--cpus",
+        "0.5",
+        "--pids-limit",
+        "100",
+        "--cap-drop",
+        "ALL",
+        "--cap-add",
+        "NET_BIND_SERVICE",
+        "--init",
+        "--security-opt",
+        "no-new-privileges:true",
+        tag,
     ]);
-    let ip = docker(&["inspect", "-f", &format!("{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}"), &id]);
+    let ip = docker(&[
+        "inspect",
+        "-f",
+        &format!("{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}"),
+        &id,
+    ]);
     while !answers(&ip, 8080).await {
         tokio::time::sleep(POLL).await;
     }
@@ -60,12 +95,27 @@ async fn by_hand(zip: &[u8], tag: &str, network: &str) -> Duration {
 }
 
 /// Through the API: upload, wait until the deployment is running; then until Traefik serves it.
-async fn through_api(server: &Server, name: &str, zip: Vec<u8>, marker: &str) -> (Duration, Duration) {
+async fn through_api(
+    server: &Server,
+    name: &str,
+    zip: Vec<u8>,
+    marker: &str,
+) -> (Duration, Duration) {
     let start = Instant::now();
-    let created: CreatedApp = server.create_app(name, &format!("/{name}"), zip).await.json().await.unwrap();
+    let created: CreatedApp = server
+        .create_app(name, &format!("/{name}"), zip)
+        .await
+        .json()
+        .await
+        .unwrap();
     let id = created.deployment.id;
     let deployed = loop {
-        let d: Deployment = server.get(&format!("/api/v1/deployments/{id}")).await.json().await.unwrap();
+        let d: Deployment = server
+            .get(&format!("/api/v1/deployments/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
         if d.status.is_final() {
             assert_eq!(d.status, DeploymentStatus::Running);
             break start.elapsed();
@@ -115,12 +165,23 @@ async fn main() {
         // Alternate which goes first, so neither always inherits a warm cache.
         let (m, (a, r)) = if round % 2 == 0 {
             let m = by_hand(&zip, &format!("bench-manual:{round}"), &network).await;
-            (m, through_api(&server, &format!("bench-{round}"), zip, &marker).await)
+            (
+                m,
+                through_api(&server, &format!("bench-{round}"), zip, &marker).await,
+            )
         } else {
             let a = through_api(&server, &format!("bench-{round}"), zip.clone(), &marker).await;
-            (by_hand(&zip, &format!("bench-manual:{round}"), &network).await, a)
+            (
+                by_hand(&zip, &format!("bench-manual:{round}"), &network).await,
+                a,
+            )
         };
-        println!("round {round}: by hand {}, API {}, served by Traefik after {}", ms(m), ms(a), ms(r));
+        println!(
+            "round {round}: by hand {}, API {}, served by Traefik after {}",
+            ms(m),
+            ms(a),
+            ms(r)
+        );
         manual.push(m);
         api.push(a);
         routed.push(r);
