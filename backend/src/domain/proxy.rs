@@ -118,6 +118,9 @@ impl Platform {
     fn traefik_args(&self) -> Vec<String> {
         vec![
             "--entrypoints.web.address=:80".into(),
+            // Drop headers whose names alias others (`X_User` for `X-User`): CGI-style backends
+            // would read them as the header Traefik manages (CVE-2026-88879).
+            "--entrypoints.web.http.aliasHeadersStrategy=delete".into(),
             "--providers.docker=true".into(),
             "--providers.docker.exposedbydefault=false".into(),
             format!("--providers.docker.network={}", self.config.traefik_network),
