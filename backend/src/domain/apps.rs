@@ -184,17 +184,33 @@ impl Platform {
             .all(&self.db)
             .await?;
         let containers = self.app_containers().await?;
-        let mut out = Vec::with_capacity(apps.len());
-        for app in apps {
-            out.push(self.view(app, &containers).await?);
+        // One query for every app's deployments, newest first, instead of one per app.
+        let mut by_app: HashMap<i64, Vec<deployment::Model>> = HashMap::new();
+        for d in deployment::Entity::find()
+            .order_by_desc(deployment::Column::Id)
+            .all(&self.db)
+            .await?
+        {
+            by_app.entry(d.app_id).or_default().push(d);
         }
-        Ok(out)
+        Ok(apps
+            .into_iter()
+            .map(|app| {
+                let deployments = by_app.remove(&app.id).unwrap_or_default();
+                view(app, &deployments, &containers)
+            })
+            .collect())
     }
 
     pub async fn get_app(&self, name: &str) -> DomainResult<App> {
         let app = self.find_app(name).await?;
         let containers = self.app_containers().await?;
-        self.view(app, &containers).await
+        let deployments = deployment::Entity::find()
+            .filter(deployment::Column::AppId.eq(app.id))
+            .order_by_desc(deployment::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(view(app, &deployments, &containers))
     }
 
     async fn app_containers(&self) -> DomainResult<HashMap<String, ContainerSummary>> {
@@ -203,49 +219,6 @@ impl Platform {
             .list_containers(&[(labels::INSTANCE, &self.config.instance)])
             .await?;
         Ok(list.into_iter().map(|c| (c.id.clone(), c)).collect())
-    }
-
-    async fn view(
-        &self,
-        app: app::Model,
-        containers: &HashMap<String, ContainerSummary>,
-    ) -> DomainResult<App> {
-        let deployments = deployment::Entity::find()
-            .filter(deployment::Column::AppId.eq(app.id))
-            .order_by_desc(deployment::Column::Id)
-            .all(&self.db)
-            .await?;
-        let current = app
-            .current_deployment_id
-            .and_then(|id| deployments.iter().find(|d| d.id == id))
-            .cloned();
-        let latest = deployments.first().cloned();
-        let container = current
-            .as_ref()
-            .and_then(|d| d.container_id.as_ref())
-            .and_then(|id| containers.get(id));
-        let status = status::app_status(
-            app.desired_state == "running",
-            current.is_some(),
-            container.map(|c| c.state),
-            latest.as_ref().map(|d| convert::parse_status(&d.status)),
-        );
-        let latest = latest.filter(|l| Some(l.id) != app.current_deployment_id);
-        Ok(App {
-            limits: convert::limits(&app),
-            port: current
-                .as_ref()
-                .and_then(|d| d.port)
-                .and_then(|p| u16::try_from(p).ok()),
-            image: current.as_ref().and_then(|d| d.image.clone()),
-            container: container.map(|c| c.id.chars().take(12).collect()),
-            current_deployment: current.map(|d| convert::deployment(d, &app.name)),
-            latest_deployment: latest.map(|d| convert::deployment(d, &app.name)),
-            name: app.name,
-            route: app.route,
-            status,
-            created_at: app.created_at,
-        })
     }
 
     /// The current deployment's container, or a conflict explaining why there is none.
@@ -427,5 +400,44 @@ fn already_in_state(err: crate::runtime::RuntimeError) -> Result<(), crate::runt
     match err {
         crate::runtime::RuntimeError::Conflict(_) => Ok(()),
         other => Err(other),
+    }
+}
+
+/// The API's view of an app: its rows (deployments newest first) and what Docker says.
+fn view(
+    app: app::Model,
+    deployments: &[deployment::Model],
+    containers: &HashMap<String, ContainerSummary>,
+) -> App {
+    let current = app
+        .current_deployment_id
+        .and_then(|id| deployments.iter().find(|d| d.id == id))
+        .cloned();
+    let latest = deployments.first().cloned();
+    let container = current
+        .as_ref()
+        .and_then(|d| d.container_id.as_ref())
+        .and_then(|id| containers.get(id));
+    let status = status::app_status(
+        app.desired_state == "running",
+        current.is_some(),
+        container.map(|c| c.state),
+        latest.as_ref().map(|d| convert::parse_status(&d.status)),
+    );
+    let latest = latest.filter(|l| Some(l.id) != app.current_deployment_id);
+    App {
+        limits: convert::limits(&app),
+        port: current
+            .as_ref()
+            .and_then(|d| d.port)
+            .and_then(|p| u16::try_from(p).ok()),
+        image: current.as_ref().and_then(|d| d.image.clone()),
+        container: container.map(|c| c.id.chars().take(12).collect()),
+        current_deployment: current.map(|d| convert::deployment(d, &app.name)),
+        latest_deployment: latest.map(|d| convert::deployment(d, &app.name)),
+        name: app.name,
+        route: app.route,
+        status,
+        created_at: app.created_at,
     }
 }
