@@ -55,6 +55,10 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorCode::ValidationFailed,
             ),
+            // A disk error while extracting is ours, not the archive's.
+            Self::Domain(D::Archive(e)) if e.rule() == "io" => {
+                (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
+            }
             Self::Domain(D::Archive(_)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidArchive)
             }
