@@ -176,7 +176,7 @@ async fn delete_leaves_nothing_of_the_app() {
             .count()
             == 0
     );
-    let images = docker::images_with(&format!("milkcrate.instance={}", server.instance));
+    let images = docker::app_images(&server.instance);
     assert_eq!(
         images.len(),
         1,
@@ -239,7 +239,7 @@ async fn a_crash_during_a_build_ends_the_deployment_failed_and_orphans_nothing()
     let app: App = server.get("/api/v1/apps/slow").await.json().await.unwrap();
     assert_eq!(app.status, AppStatus::Failed);
     assert!(docker::containers_with(&server.label()).is_empty());
-    assert!(docker::images_with(&server.label()).is_empty());
+    assert!(docker::app_images(&server.instance).is_empty());
     // The daemon drops the cut-off build's intermediate container once the client is gone.
     eventually(
         Duration::from_secs(30),
@@ -346,7 +346,7 @@ async fn a_graceful_shutdown_marks_the_build_in_flight_failed() {
         "the shutdown, not a crash, is named"
     );
     assert!(docker::containers_with(&server.label()).is_empty());
-    assert!(docker::images_with(&server.label()).is_empty());
+    assert!(docker::app_images(&server.instance).is_empty());
 }
 
 #[tokio::test]

@@ -35,14 +35,16 @@ pub fn containers_with(label: &str) -> Vec<String> {
     ]))
 }
 
-/// IDs of images carrying `label=value`.
-pub fn images_with(label: &str) -> Vec<String> {
-    lines(docker(&[
-        "images",
-        "-q",
-        "--filter",
-        &format!("label={label}"),
-    ]))
+/// `repository:tag` of images whose name matches `reference` (e.g. `instance/*`).
+pub fn images_named(reference: &str) -> Vec<String> {
+    let format = "{{.Repository}}:{{.Tag}}";
+    let filter = format!("reference={reference}");
+    lines(docker(&["images", "--filter", &filter, "--format", format]))
+}
+
+/// This test instance's app images (Milkcrate names them `<instance>/<app>:<deployment>`).
+pub fn app_images(instance: &str) -> Vec<String> {
+    images_named(&format!("{instance}/*"))
 }
 
 /// Names of networks carrying `label=value`.
@@ -68,7 +70,7 @@ pub fn remove_instance(instance: &str) {
     for c in containers_with(&label) {
         let _ = Command::new("docker").args(["rm", "-f", &c]).output();
     }
-    for i in images_with(&label) {
+    for i in app_images(instance) {
         let _ = Command::new("docker").args(["rmi", "-f", &i]).output();
     }
     for n in networks_with(&label) {

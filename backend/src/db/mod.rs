@@ -6,7 +6,10 @@ use std::{path::Path, time::Duration};
 
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
 
 /// Opens (creating if needed) the database file and applies pending migrations.
 pub async fn connect(path: &Path) -> anyhow::Result<DatabaseConnection> {
@@ -16,15 +19,19 @@ pub async fn connect(path: &Path) -> anyhow::Result<DatabaseConnection> {
         .max_connections(4)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // WAL lets the dashboard read while a deploy writes; with WAL, NORMAL sync cannot corrupt
+        // the database (a power cut may lose the last commits, not the file). Foreign keys make
+        // cascades real. Set per pooled connection.
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+        });
     let db = Database::connect(options)
         .await
         .with_context(|| format!("opening database {}", path.display()))?;
-    // WAL (a property of the file) lets the dashboard read while a deploy writes. sqlx already
-    // turns foreign keys on and sets a busy timeout on every pooled connection.
-    db.execute_unprepared("PRAGMA journal_mode=WAL")
-        .await
-        .context("enabling WAL")?;
     Migrator::up(&db, None)
         .await
         .context("applying database migrations")?;

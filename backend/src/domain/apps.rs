@@ -295,8 +295,8 @@ impl Platform {
         for container in self.docker.list_containers(&owned).await? {
             self.docker.remove_container(&container.id).await?;
         }
-        for image in self.docker.list_images(&owned).await? {
-            self.docker.remove_image(&image.id).await?;
+        for image in self.owned_images(Some(&app.name)).await? {
+            self.docker.remove_image(&image.tag).await?;
         }
         let ids: Vec<i64> = deployment::Entity::find()
             .filter(deployment::Column::AppId.eq(app.id))

@@ -38,10 +38,6 @@ pub fn pick_port(exposed: &[u16]) -> u16 {
 }
 
 impl Platform {
-    pub fn image_tag(&self, app: &str, deployment: i64) -> String {
-        format!("{}/{app}:{deployment}", self.config.instance)
-    }
-
     fn container_name(&self, app: &str, deployment: i64) -> String {
         format!("{}-{app}-{deployment}", self.config.instance)
     }
@@ -87,7 +83,7 @@ impl Platform {
 
         let image = self.image_tag(&app.name, id);
         let source = self.paths.source_dir(&app.name, id);
-        self.build(&app, id, &source, &image, log).await?;
+        self.build(id, &source, &image, log).await?;
         let _ = tokio::fs::remove_dir_all(&source).await;
 
         let details = self.docker.image_details(&image).await?;
@@ -157,7 +153,6 @@ impl Platform {
 
     async fn build(
         &self,
-        app: &app::Model,
         id: i64,
         source: &Path,
         image: &str,
@@ -168,10 +163,9 @@ impl Platform {
         let (src, dst) = (source.to_path_buf(), context.clone());
         tokio::task::spawn_blocking(move || pack_context(&src, &dst)).await??;
         log.step(&format!("building image {image}")).await;
-        let labels = labels::ownership(&self.config.instance, &app.name, id);
         let timeout = Duration::from_secs(self.config.builds.build_timeout_secs);
         let result = tokio::time::timeout(timeout, async {
-            let mut stream = Box::pin(self.docker.build_image(&context, image, labels).await?);
+            let mut stream = Box::pin(self.docker.build_image(&context, image).await?);
             let mut error = None;
             while let Some(event) = stream.next().await {
                 match event {
@@ -284,11 +278,7 @@ impl Platform {
 
     /// Removes the app's images except the current one and the one before it (for rollback).
     async fn prune_images(&self, app: &app::Model, current: i64, previous: Option<i64>) {
-        let owned = [
-            (labels::INSTANCE, self.config.instance.as_str()),
-            (labels::APP, app.name.as_str()),
-        ];
-        let Ok(images) = self.docker.list_images(&owned).await else {
+        let Ok(images) = self.owned_images(Some(&app.name)).await else {
             return;
         };
         let in_flight: Vec<i64> = deployment::Entity::find()
@@ -300,14 +290,10 @@ impl Platform {
             .map(|rows| rows.into_iter().map(|d| d.id).collect())
             .unwrap_or_default();
         for image in images {
-            let owner = image
-                .labels
-                .get(labels::DEPLOYMENT)
-                .and_then(|d| d.parse::<i64>().ok());
-            let keep = owner
-                .is_some_and(|d| d == current || Some(d) == previous || in_flight.contains(&d));
-            if !keep && let Err(e) = self.docker.remove_image(&image.id).await {
-                tracing::warn!(app = %app.name, "cannot remove old image {}: {e}", image.id);
+            let d = image.deployment;
+            let keep = d == current || Some(d) == previous || in_flight.contains(&d);
+            if !keep && let Err(e) = self.docker.remove_image(&image.tag).await {
+                tracing::warn!(app = %app.name, "cannot remove old image {}: {e}", image.tag);
             }
         }
     }
@@ -327,10 +313,10 @@ impl Platform {
         for container in self.docker.list_containers(&owned).await? {
             self.docker.remove_container(&container.id).await?;
         }
-        for image in self.docker.list_images(&owned).await? {
-            self.docker.remove_image(&image.id).await?;
-        }
         if let Some((_, app)) = self.load(id).await? {
+            self.docker
+                .remove_image(&self.image_tag(&app.name, id))
+                .await?;
             let _ = tokio::fs::remove_dir_all(self.paths.source_dir(&app.name, id)).await;
         }
         let _ = tokio::fs::remove_file(self.paths.tmp().join(format!("context-{id}.tar"))).await;

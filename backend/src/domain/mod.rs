@@ -5,6 +5,7 @@ mod apps;
 mod convert;
 mod deploy;
 mod error;
+mod images;
 mod logbook;
 mod paths;
 mod proxy;

@@ -10,7 +10,10 @@ use tokio::{
 
 use crate::runtime::{ContainerState, Docker};
 
-const POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// Knocking is cheap and most apps start in well under a second: poll the port often, and ask
+/// Docker about the container's state less often.
+const POLL_INTERVAL: Duration = Duration::from_millis(25);
+const STATE_EVERY: u32 = 8;
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Polls until the container answers on `port` over `network`, it exits, or `deadline` passes.
@@ -23,28 +26,33 @@ pub async fn wait_until_ready(
     deadline: Duration,
 ) -> Result<(), String> {
     let until = Instant::now() + deadline;
-    loop {
-        let details = docker
-            .inspect_container(container)
-            .await
-            .map_err(|e| e.to_string())?;
-        // Docker's restart policy revives a crashing app; one restart already means it exited.
-        if matches!(
-            details.state,
-            ContainerState::Exited | ContainerState::Restarting
-        ) || details.restart_count > 0
-        {
-            let code = details
-                .exit_code
-                .map(|c| c.to_string())
-                .unwrap_or_else(|| "?".into());
-            let detail = details.error.map(|e| format!(" ({e})")).unwrap_or_default();
-            return Err(format!(
-                "the container exited with code {code}{detail}{}",
-                last_words(docker, container).await
-            ));
+    // The address is stable once the container runs; only its state needs re-reading.
+    let mut address: Option<String> = None;
+    for round in 0u32.. {
+        if round % STATE_EVERY == 0 || address.is_none() {
+            let details = docker
+                .inspect_container(container)
+                .await
+                .map_err(|e| e.to_string())?;
+            // Docker's restart policy revives a crashing app; one restart already means it exited.
+            let crashed = matches!(
+                details.state,
+                ContainerState::Exited | ContainerState::Restarting
+            ) || details.restart_count > 0;
+            if crashed {
+                let code = details
+                    .exit_code
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "?".into());
+                let detail = details.error.map(|e| format!(" ({e})")).unwrap_or_default();
+                return Err(format!(
+                    "the container exited with code {code}{detail}{}",
+                    last_words(docker, container).await
+                ));
+            }
+            address = details.addresses.get(network).cloned();
         }
-        if let Some(ip) = details.addresses.get(network)
+        if let Some(ip) = &address
             && answers(ip, port).await
         {
             return Ok(());
@@ -58,6 +66,7 @@ pub async fn wait_until_ready(
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }
+    unreachable!("the loop only ends by returning")
 }
 
 async fn answers(ip: &str, port: u16) -> bool {

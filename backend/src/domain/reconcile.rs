@@ -77,17 +77,10 @@ impl Platform {
                 self.docker.remove_container(&container.id).await?;
             }
         }
-        for image in self.docker.list_images(&instance).await? {
-            let Some(app_name) = image.labels.get(labels::APP) else {
-                continue;
-            };
-            let dep = image
-                .labels
-                .get(labels::DEPLOYMENT)
-                .and_then(|d| d.parse().ok());
-            if !apps.contains_key(app_name) || !dep.is_some_and(|d| keep_images.contains(&d)) {
-                tracing::info!(app = %app_name, "removing orphaned image {:?}", image.tags);
-                self.docker.remove_image(&image.id).await?;
+        for image in self.owned_images(None).await? {
+            if !apps.contains_key(&image.app) || !keep_images.contains(&image.deployment) {
+                tracing::info!(app = %image.app, "removing orphaned image {}", image.tag);
+                self.docker.remove_image(&image.tag).await?;
             }
         }
         self.remove_orphaned_folders(&apps).await;

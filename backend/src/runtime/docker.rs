@@ -102,7 +102,6 @@ impl Docker {
         &self,
         context: &Path,
         tag: &str,
-        labels: HashMap<String, String>,
     ) -> Result<impl Stream<Item = BuildEvent> + '_> {
         let file = tokio::fs::File::open(context)
             .await
@@ -112,7 +111,6 @@ impl Docker {
             .t(tag)
             .rm(true)
             .forcerm(true)
-            .labels(&labels)
             .build();
         let body = bollard::body_try_stream(ReaderStream::new(file));
         let stream = self
@@ -177,8 +175,9 @@ impl Docker {
             .map_err(|e| convert(&format!("pulling {image}"), e))
     }
 
-    pub async fn list_images(&self, labels: &[(&str, &str)]) -> Result<Vec<ImageSummary>> {
-        let filters = label_filter(labels);
+    /// Images whose name matches `reference` (`repo`, `repo:tag`, or a glob like `ns/*`).
+    pub async fn list_images_by_reference(&self, reference: &str) -> Result<Vec<ImageSummary>> {
+        let filters = HashMap::from([("reference".to_string(), vec![reference.to_string()])]);
         let options = ListImagesOptionsBuilder::default()
             .all(false)
             .filters(&filters)

@@ -1,0 +1,56 @@
+//! App images are named `<instance>/<app>:<deployment>`, and that name is their ownership record:
+//! build labels would cost the classic builder one extra step (a container) each.
+
+use super::{DomainResult, Platform};
+
+/// One of this instance's app images, by tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedImage {
+    pub tag: String,
+    pub app: String,
+    pub deployment: i64,
+}
+
+/// Reads `<instance>/<app>:<deployment>`; anything else is not ours.
+pub fn parse_tag(instance: &str, tag: &str) -> Option<OwnedImage> {
+    let rest = tag.strip_prefix(instance)?.strip_prefix('/')?;
+    let (app, deployment) = rest.split_once(':')?;
+    Some(OwnedImage {
+        tag: tag.to_string(),
+        app: app.to_string(),
+        deployment: deployment.parse().ok()?,
+    })
+}
+
+impl Platform {
+    pub fn image_tag(&self, app: &str, deployment: i64) -> String {
+        format!("{}/{app}:{deployment}", self.config.instance)
+    }
+
+    /// This instance's images, of one app or of all.
+    pub(super) async fn owned_images(&self, app: Option<&str>) -> DomainResult<Vec<OwnedImage>> {
+        let instance = &self.config.instance;
+        let reference = format!("{instance}/{}", app.unwrap_or("*"));
+        let images = self.docker.list_images_by_reference(&reference).await?;
+        Ok(images
+            .iter()
+            .flat_map(|i| i.tags.iter())
+            .filter_map(|tag| parse_tag(instance, tag))
+            .filter(|owned| app.is_none_or(|a| owned.app == a))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_instances_tags_parse() {
+        let owned = parse_tag("milkcrate", "milkcrate/blog:12").unwrap();
+        assert_eq!((owned.app.as_str(), owned.deployment), ("blog", 12));
+        assert!(parse_tag("milkcrate", "milkcrate2/blog:12").is_none());
+        assert!(parse_tag("milkcrate", "milkcrate/blog:latest").is_none());
+        assert!(parse_tag("milkcrate", "traefik:v3.7.15").is_none());
+    }
+}
