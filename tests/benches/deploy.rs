@@ -190,11 +190,14 @@ async fn main() {
     let idle_after = rss_kib(server.pid());
 
     let (m, a, r) = (median(manual), median(api), median(routed));
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
     let ratio = a.as_secs_f64() / m.as_secs_f64();
     let report = format!(
         "## Platform\n\n\
          Measured by `scripts/bench.sh` (`cargo bench -p integration-tests --bench deploy`, release build) on this \
-         2-core machine, Docker {docker}, {ROUNDS} rounds alternating the order; medians.\n\n\
+         2-core machine, Docker {docker}, {ROUNDS} rounds alternating the order; medians. \
+         Load average at the end of the run: {load}.\n\n\
          | What | Median |\n|---|---|\n\
          | `docker build` + `docker run` by hand until the app answers (baseline) | {m} |\n\
          | Deploy through the API (upload → deployment `running`) | {a} |\n\

@@ -122,6 +122,8 @@ impl Platform {
             // would read them as the header Traefik manages (CVE-2026-88879).
             "--entrypoints.web.http.aliasHeadersStrategy=delete".into(),
             "--providers.docker=true".into(),
+            // Apply a new app's labels within half a second (Traefik waits 2 s by default).
+            "--providers.providersThrottleDuration=500ms".into(),
             "--providers.docker.exposedbydefault=false".into(),
             format!("--providers.docker.network={}", self.config.traefik_network),
             format!(
