@@ -8,6 +8,8 @@ use axum::{
     http::{HeaderValue, header},
     response::{Html, IntoResponse, Response},
 };
+use base64::Engine;
+use sha2::{Digest, Sha256};
 use tower_http::{
     services::{ServeDir, ServeFile},
     set_header::SetResponseHeaderLayer,
@@ -16,10 +18,13 @@ use tower_http::{
 use super::ApiError;
 use crate::state::AppState;
 
+/// The policy for API responses and anything without a page of its own.
+pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
 pub fn routes(dir: &Path) -> Router<AppState> {
-    if !dir.join("index.html").is_file() {
+    let Some(csp) = page_csp(dir) else {
         tracing::warn!(
-            "no dashboard at {} (run `trunk build --release`); /admin answers 404",
+            "no dashboard at {} (run scripts/frontend.sh); /admin answers 404",
             dir.display()
         );
         return Router::new().route(
@@ -28,17 +33,20 @@ pub fn routes(dir: &Path) -> Router<AppState> {
                 ApiError::NotFound("the dashboard is not built on this server".into())
             }),
         );
-    }
+    };
     let files = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
-    // Asset names carry content hashes; index.html must be revalidated so new builds show up.
-    let cache = SetResponseHeaderLayer::if_not_present(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache"),
-    );
-    Router::new().nest_service(
-        "/admin",
-        tower::ServiceBuilder::new().layer(cache).service(files),
-    )
+    let service = tower::ServiceBuilder::new()
+        // Asset names carry content hashes; index.html must be revalidated so new builds show up.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
+        ))
+        .service(files);
+    Router::new().nest_service("/admin", service)
 }
 
 /// The dashboard's `index.html`, for `/` (the public landing page is one of its routes).
@@ -46,5 +54,62 @@ pub async fn index_html(dir: &Path) -> Option<Response> {
     let html = tokio::fs::read_to_string(dir.join("index.html"))
         .await
         .ok()?;
-    Some(Html(html).into_response())
+    let csp = csp_for(&html)?;
+    let mut response = Html(html).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, csp);
+    Some(response)
+}
+
+fn page_csp(dir: &Path) -> Option<HeaderValue> {
+    csp_for(&std::fs::read_to_string(dir.join("index.html")).ok()?)
+}
+
+/// Trunk writes a small inline loader script into `index.html`. Rather than allowing inline
+/// scripts in general, the policy allows exactly the ones in this build, by hash.
+fn csp_for(html: &str) -> Option<HeaderValue> {
+    let hashes: Vec<String> = inline_scripts(html)
+        .map(|body| {
+            let digest = Sha256::digest(body.as_bytes());
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    let policy = DEFAULT_CSP.replace(
+        "script-src 'self' 'wasm-unsafe-eval'",
+        &format!("script-src 'self' 'wasm-unsafe-eval' {}", hashes.join(" ")),
+    );
+    HeaderValue::from_str(policy.trim()).ok()
+}
+
+/// Bodies of `<script>` elements without a `src`.
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<script").skip(1).filter_map(|rest| {
+        let (attributes, after) = rest.split_once('>')?;
+        let (body, _) = after.split_once("</script>")?;
+        (!attributes.contains("src=")).then_some(body)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_scripts_are_allowed_by_hash_and_nothing_else() {
+        let html = r#"<html><script src="/admin/app.js"></script><script type="module">init()</script></html>"#;
+        let csp = csp_for(html).unwrap();
+        let csp = csp.to_str().unwrap();
+        // sha256("init()"), base64.
+        let expected = format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"init()"))
+        );
+        assert!(csp.contains(&expected), "{csp}");
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(inline_scripts(html).count(), 1);
+    }
 }

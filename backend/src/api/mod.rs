@@ -49,7 +49,10 @@ pub fn router(state: AppState) -> Router {
         .unwrap_or(usize::MAX);
     Router::new()
         .merge(api)
-        .route("/api/v1/openapi.json", get(move || async move { axum::Json(spec.as_ref().clone()) }))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { axum::Json(spec.as_ref().clone()) }),
+        )
         .route("/healthz", get(healthz))
         .route("/", get(home))
         .merge(dashboard::routes(&state.platform.config.dashboard_dir))
@@ -58,13 +61,15 @@ pub fn router(state: AppState) -> Router {
         // Multipart uploads are streamed to disk and counted there; the outer limit only stops
         // bodies far beyond any allowed upload.
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
-        .layer(RequestBodyLimitLayer::new(max_upload.saturating_add(1024 * 1024)))
+        .layer(RequestBodyLimitLayer::new(
+            max_upload.saturating_add(1024 * 1024),
+        ))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         .layer(security_header(
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+            dashboard::DEFAULT_CSP,
         ))
         .layer(TraceLayer::new_for_http())
 }
