@@ -3,6 +3,7 @@
 
 mod auth;
 mod deploy;
+mod errors;
 mod hostile_zips;
 mod lifecycle;
 mod openapi;

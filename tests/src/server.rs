@@ -226,6 +226,11 @@ impl Server {
         self.token = Some(body.token);
     }
 
+    /// The bearer token of the current session.
+    pub fn token(&self) -> &str {
+        self.token.as_deref().expect("logged in")
+    }
+
     fn authed(&self, builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.token {
             Some(token) => builder.bearer_auth(token),

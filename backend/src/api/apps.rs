@@ -1,7 +1,7 @@
 //! `/api/v1/apps`: create from a ZIP, list, inspect, control, delete, redeploy.
 
 use axum::{
-    extract::{DefaultBodyLimit, Multipart, Path, State},
+    extract::{DefaultBodyLimit, State},
     http::StatusCode,
     response::IntoResponse,
 };
@@ -9,7 +9,11 @@ use shared::v1::{App, CreatedApp, Deployment, ErrorBody};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{ApiError, ApiResult, extract::Admin, upload};
+use super::{
+    ApiError, ApiResult,
+    extract::{Admin, Multipart, Path},
+    upload,
+};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -53,7 +57,7 @@ fn required_file(upload: &upload::Upload) -> ApiResult<&std::path::Path> {
         .ok_or_else(|| ApiError::bad_field("file", "attach the app's ZIP as the `file` field"))
 }
 
-async fn receive(state: &AppState, multipart: Multipart) -> ApiResult<upload::Upload> {
+async fn receive(state: &AppState, Multipart(multipart): Multipart) -> ApiResult<upload::Upload> {
     let platform = &state.platform;
     upload::receive(
         multipart,

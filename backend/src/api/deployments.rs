@@ -1,12 +1,15 @@
 //! `/api/v1/deployments/{id}` and its log.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use shared::v1::{Deployment, DeploymentLog, ErrorBody};
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{ApiResult, extract::Admin};
+use super::{
+    ApiResult,
+    extract::{Admin, Path, Query},
+};
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {

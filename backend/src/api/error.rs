@@ -31,6 +31,8 @@ pub enum ApiError {
     TooLarge(String),
     #[error("{0}")]
     NotFound(String),
+    #[error("this path does not accept {0}")]
+    MethodNotAllowed(String),
 }
 
 impl ApiError {
@@ -80,6 +82,9 @@ impl ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
             }
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            Self::MethodNotAllowed(_) => {
+                (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
+            }
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             Self::BadRequest { .. } => (StatusCode::BAD_REQUEST, ErrorCode::ValidationFailed),

@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home))
         .merge(dashboard::routes(&state.platform.config.dashboard_dir))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         // Multipart uploads are streamed to disk and counted there; the outer limit only stops
         // bodies far beyond any allowed upload.
@@ -94,6 +95,10 @@ async fn home(State(state): State<AppState>) -> ApiResult<Response> {
         Some(page) => Ok(page.into_response()),
         None => Ok(axum::Json(index).into_response()),
     }
+}
+
+async fn method_not_allowed(method: axum::http::Method) -> ApiError {
+    ApiError::MethodNotAllowed(method.to_string())
 }
 
 async fn not_found(uri: Uri) -> ApiError {

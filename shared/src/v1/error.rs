@@ -17,6 +17,8 @@ pub enum ErrorCode {
     Forbidden,
     /// The resource does not exist.
     NotFound,
+    /// The resource exists but does not accept this HTTP method.
+    MethodNotAllowed,
     /// The request clashes with existing state (a taken name or route, a busy app).
     Conflict,
     /// The upload is larger than the configured limit.
