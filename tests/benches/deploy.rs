@@ -191,7 +191,11 @@ async fn main() {
 
     let (m, a, r) = (median(manual), median(api), median(routed));
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load = load.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    let load = load
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
     let ratio = a.as_secs_f64() / m.as_secs_f64();
     let report = format!(
         "## Platform\n\n\
