@@ -8,5 +8,9 @@ ensure_docker
 if ! { [ -x /bin/busybox ] && ldd /bin/busybox 2>&1 | grep -q "not a dynamic"; }; then
   apt_install busybox-static
 fi
+# Headless Chromium and its driver for the dashboard's browser tests (never downloaded: Debian's).
+if ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
+  apt_install chromium chromium-driver
+fi
 ensure_traefik_image
 log "test environment ready: $(docker version --format 'Docker {{.Server.Version}}'), $TRAEFIK_IMAGE"

@@ -1,6 +1,6 @@
-//! Milkcrate's dashboard. The Leptos single-page app is tracked in its own issue; until it lands,
-//! this crate only proves that the wire types build for the browser side too.
+//! Entry point of the dashboard's wasm binary: everything else lives in the library.
 
 fn main() {
-    let _ = shared::validation::app_name("placeholder");
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(frontend::app::App);
 }

@@ -5,7 +5,7 @@ pub mod apps;
 pub mod docker;
 mod server;
 
-pub use server::{Server, ServerOptions};
+pub use server::{PASSWORD, Server, ServerOptions};
 
 use std::time::Duration;
 

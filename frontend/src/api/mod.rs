@@ -1,0 +1,138 @@
+//! The only way the dashboard talks to the server: one async function per endpoint, typed with
+//! `shared::v1`, and one decode path ([`ApiClient::decode`]) for every answer. A 401 ends the
+//! session, which sends the user to the login page.
+
+mod apps;
+mod auth;
+mod deployments;
+mod settings;
+mod upload;
+
+use gloo_net::http::{Request, RequestBuilder};
+use serde::de::DeserializeOwned;
+use shared::v1::{ErrorBody, ErrorCode};
+
+use crate::state::Session;
+
+pub use apps::AppAction;
+pub use upload::Progress;
+
+const BASE: &str = "/api/v1";
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// The server answered with an error body.
+    Api { status: u16, body: ErrorBody },
+    /// No answer, or one that is not the expected JSON.
+    Network(String),
+}
+
+impl Error {
+    /// A sentence for a notice.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Api { body, .. } => capitalize(&body.message),
+            Self::Network(reason) => format!("Cannot reach Milkcrate ({reason})."),
+        }
+    }
+
+    /// The server's messages about one request field, joined.
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            Self::Api { body, .. } => body
+                .fields
+                .get(name)
+                .filter(|m| !m.is_empty())
+                .map(|m| m.join("; ")),
+            Self::Network(_) => None,
+        }
+    }
+
+    /// True when the error concerns only the given fields, so the notice would repeat them.
+    pub fn is_only_about(&self, fields: &[&str]) -> bool {
+        match self {
+            Self::Api { body, .. } => {
+                !body.fields.is_empty() && body.fields.keys().all(|k| fields.contains(&k.as_str()))
+            }
+            Self::Network(_) => false,
+        }
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn network(e: impl std::fmt::Display) -> Error {
+    Error::Network(e.to_string())
+}
+
+/// The API client, provided in context. It carries the session so that a 401 can end it and
+/// writes can send the CSRF token.
+#[derive(Clone, Copy)]
+pub struct ApiClient {
+    session: Session,
+}
+
+impl ApiClient {
+    pub fn new(session: Session) -> Self {
+        Self { session }
+    }
+
+    fn url(path: &str) -> String {
+        format!("{BASE}{path}")
+    }
+
+    fn get(&self, path: &str) -> RequestBuilder {
+        Request::get(&Self::url(path))
+    }
+
+    /// A write: cookie-authenticated, so it must carry `X-CSRF-Token`.
+    fn write(&self, method: gloo_net::http::Method, path: &str) -> RequestBuilder {
+        let builder = RequestBuilder::new(&Self::url(path)).method(method);
+        match self.session.csrf() {
+            Some(token) => builder.header("X-CSRF-Token", &token),
+            None => builder,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: Result<Request, gloo_net::Error>,
+    ) -> Result<T, Error> {
+        let response = request.map_err(network)?.send().await.map_err(network)?;
+        let status = response.status();
+        let text = response.text().await.map_err(network)?;
+        self.decode(status, &text)
+    }
+
+    /// The one decode path: 2xx becomes `T` (an empty body reads as `null`, for `()`), anything
+    /// else an [`Error::Api`]. A 401 ends the session.
+    fn decode<T: DeserializeOwned>(&self, status: u16, text: &str) -> Result<T, Error> {
+        if (200..300).contains(&status) {
+            let text = if text.trim().is_empty() { "null" } else { text };
+            return serde_json::from_str(text)
+                .map_err(|e| Error::Network(format!("unexpected answer: {e}")));
+        }
+        let body = serde_json::from_str::<ErrorBody>(text).unwrap_or_else(|_| ErrorBody {
+            code: match status {
+                401 => ErrorCode::Unauthorized,
+                403 => ErrorCode::Forbidden,
+                404 => ErrorCode::NotFound,
+                413 => ErrorCode::PayloadTooLarge,
+                _ => ErrorCode::Internal,
+            },
+            message: format!("the server answered {status}"),
+            fields: Default::default(),
+        });
+        if status == 401 {
+            self.session.expired(&body.message);
+        }
+        Err(Error::Api { status, body })
+    }
+}

@@ -1,0 +1,36 @@
+//! Pieces shared by several pages.
+
+mod build_log;
+mod confirm;
+mod feedback;
+mod field;
+mod shell;
+mod status_badge;
+mod zip_picker;
+
+pub use build_log::BuildLog;
+pub use confirm::ConfirmDialog;
+pub use feedback::{Empty, Loading, Notice, NoticeKind, UploadBar};
+pub use field::TextField;
+pub use shell::{Logo, Shell};
+pub use status_badge::{DeploymentBadge, StatusBadge, app_status_key};
+pub use zip_picker::ZipPicker;
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+/// Runs `tick` every `every` while the calling component is mounted (status polling).
+pub fn use_interval(every: Duration, tick: impl Fn() + 'static) {
+    if let Ok(handle) = set_interval_with_handle(tick, every) {
+        on_cleanup(move || handle.clear());
+    }
+}
+
+/// Waits `ms` milliseconds without blocking the page.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

@@ -1,0 +1,107 @@
+use leptos::{prelude::*, task::spawn_local};
+use shared::v1::AppStatus;
+
+use crate::{
+    api::{ApiClient, AppAction},
+    components::ConfirmDialog,
+};
+
+/// Which lifecycle buttons make sense in a state.
+pub fn available(status: AppStatus) -> &'static [AppAction] {
+    match status {
+        AppStatus::Running | AppStatus::Restarting => &[AppAction::Stop, AppAction::Restart],
+        AppStatus::Stopped | AppStatus::Exited | AppStatus::Missing => &[AppAction::Start],
+        AppStatus::Deploying | AppStatus::Failed => &[],
+    }
+}
+
+/// Start / stop / restart / delete buttons for one app. Delete asks first.
+#[component]
+pub fn AppActions(
+    #[prop(into)] name: String,
+    status: AppStatus,
+    /// Called after a successful action, so the caller reloads.
+    on_change: Callback<()>,
+    on_error: Callback<String>,
+    on_deleted: Callback<()>,
+) -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let busy = RwSignal::new(None::<&'static str>);
+    let confirming = RwSignal::new(false);
+    let name = StoredValue::new(name);
+
+    let run = move |action: AppAction| {
+        busy.set(Some(action.verb()));
+        let name = name.get_value();
+        spawn_local(async move {
+            match api.app_action(&name, action).await {
+                Ok(_) => on_change.run(()),
+                Err(e) => on_error.run(format!(
+                    "Could not {} {name}: {}",
+                    action.verb(),
+                    e.message()
+                )),
+            }
+            let _ = busy.try_set(None);
+        });
+    };
+    let delete = move |()| {
+        confirming.set(false);
+        busy.set(Some("delete"));
+        let name = name.get_value();
+        spawn_local(async move {
+            match api.delete_app(&name).await {
+                Ok(()) => on_deleted.run(()),
+                Err(e) => on_error.run(format!("Could not delete {name}: {}", e.message())),
+            }
+            let _ = busy.try_set(None);
+        });
+    };
+
+    view! {
+        <div class="actions">
+            {available(status)
+                .iter()
+                .map(|&action| {
+                    view! {
+                        <button
+                            type="button"
+                            class="btn btn-secondary btn-sm"
+                            data-action=action.verb()
+                            aria-label=move || format!("{} {}", action.label(), name.get_value())
+                            disabled=move || busy.get().is_some()
+                            on:click=move |_| run(action)
+                        >
+                            {move || {
+                                if busy.get() == Some(action.verb()) {
+                                    format!("{}…", action.label())
+                                } else {
+                                    action.label().to_string()
+                                }
+                            }}
+                        </button>
+                    }
+                })
+                .collect_view()}
+            <button
+                type="button"
+                class="btn btn-danger-ghost btn-sm"
+                data-action="delete"
+                aria-label=move || format!("Delete {}", name.get_value())
+                disabled=move || busy.get().is_some()
+                on:click=move |_| confirming.set(true)
+            >
+                {move || if busy.get() == Some("delete") { "Deleting…" } else { "Delete" }}
+            </button>
+            <Show when=move || confirming.get()>
+                <ConfirmDialog
+                    title=format!("Delete {}?", name.get_value())
+                    text="Its containers, images, deployments and logs are removed, and its route stops answering. This cannot be undone."
+                    confirm_label="Delete app"
+                    on_confirm=Callback::new(delete)
+                    on_cancel=Callback::new(move |()| confirming.set(false))
+                />
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,316 @@
+use std::time::Duration;
+
+use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos_router::{
+    NavigateOptions,
+    hooks::{use_navigate, use_params_map},
+};
+use shared::v1::{App, Deployment, DeploymentStatus};
+use web_sys::File;
+
+use super::{actions::AppActions, deploy_result::DeployResult};
+use crate::{
+    api::{ApiClient, Error, Progress},
+    components::{
+        BuildLog, DeploymentBadge, Empty, Loading, Notice, NoticeKind, StatusBadge, UploadBar,
+        ZipPicker, use_interval,
+    },
+    format,
+    routes::{Page, app_href},
+};
+
+const POLL: Duration = Duration::from_secs(3);
+
+/// One app: its state and settings, its deployments with their logs, and a new version.
+#[component]
+pub fn AppDetail() -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let params = use_params_map();
+    let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
+    let app = RwSignal::new(None::<Result<App, Error>>);
+    let deployments = RwSignal::new(None::<Result<Vec<Deployment>, Error>>);
+    let notice = RwSignal::new(None::<(NoticeKind, String)>);
+    let load = move || {
+        let Some(n) = name.try_get_untracked() else {
+            return;
+        };
+        spawn_local(async move {
+            let a = api.get_app(&n).await;
+            let _ = app.try_set(Some(a));
+            let d = api.list_deployments(&n).await;
+            let _ = deployments.try_set(Some(d));
+        });
+    };
+    Effect::new(move |_| {
+        name.track();
+        app.set(None);
+        deployments.set(None);
+        load();
+    });
+    use_interval(POLL, load);
+    let navigate = use_navigate();
+    let on_change = Callback::new(move |()| load());
+    let on_error = Callback::new(move |m: String| notice.set(Some((NoticeKind::Error, m))));
+    let on_deleted =
+        Callback::new(move |()| navigate(&Page::Apps.path(), NavigateOptions::default()));
+
+    let current = Memo::new(move |_| app.get().and_then(Result::ok));
+    let head = move || {
+        current.get().map(|a| {
+            view! {
+                <div class="page-head">
+                    <div>
+                        <div class="title-row">
+                            <h1>{a.name.clone()}</h1>
+                            <StatusBadge status=a.status />
+                        </div>
+                        <p class="muted">
+                            "Served at "
+                            <a href=app_href(&a.route) target="_blank" rel="noopener" class="route">
+                                {a.route.clone()}
+                            </a>
+                        </p>
+                    </div>
+                    <AppActions
+                        name=a.name.clone()
+                        status=a.status
+                        on_change=on_change
+                        on_error=on_error
+                        on_deleted=on_deleted
+                    />
+                </div>
+            }
+        })
+    };
+
+    view! {
+        <nav class="crumbs" aria-label="Breadcrumb">
+            <a href=Page::Apps.path()>"Apps"</a>
+            <span aria-hidden="true">"/"</span>
+            <span aria-current="page">{move || name.get()}</span>
+        </nav>
+        {move || match app.get() {
+            None => view! { <Loading label="Loading app…" /> }.into_any(),
+            Some(Err(e)) => view! { <Notice kind=NoticeKind::Error message=e.message() /> }.into_any(),
+            Some(Ok(_)) => view! {
+                {head}
+                {move || notice.get().map(|(kind, m)| view! { <Notice kind=kind message=m /> })}
+                <div class="detail-grid">
+                    <Overview app=current />
+                    <NewVersion
+                        name=name
+                        route=Signal::derive(move || current.get().map(|a| a.route).unwrap_or_default())
+                        on_done=on_change
+                    />
+                </div>
+                <Deployments deployments=deployments />
+            }
+            .into_any(),
+        }}
+    }
+}
+
+#[component]
+fn Overview(app: Memo<Option<App>>) -> impl IntoView {
+    let row = |label: &'static str, value: Option<String>| {
+        view! {
+            <div class="kv">
+                <dt>{label}</dt>
+                <dd>{value.unwrap_or_else(|| "—".into())}</dd>
+            </div>
+        }
+    };
+    move || {
+        app.get().map(|a| {
+            view! {
+                <section class="card" aria-labelledby="overview-title">
+                    <h2 id="overview-title">"Overview"</h2>
+                    <dl class="kv-list">
+                        {row("Route", Some(a.route.clone()))}
+                        {row("Image", a.image.clone())}
+                        {row("Container", a.container.clone())}
+                        {row("Port", a.port.map(|p| p.to_string()))}
+                        {row("Memory limit", Some(format::bytes(a.limits.memory_bytes)))}
+                        {row("CPU limit", Some(format!("{} cores", format::cores(a.limits.cpus))))}
+                        {row("Process limit", Some(a.limits.pids.to_string()))}
+                        {row("Created", Some(format::timestamp(a.created_at)))}
+                    </dl>
+                </section>
+            }
+        })
+    }
+}
+
+#[component]
+fn NewVersion(name: Memo<String>, route: Signal<String>, on_done: Callback<()>) -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let file = RwSignal::new_local(None::<File>);
+    let submitted = RwSignal::new(false);
+    let uploading = RwSignal::new(false);
+    let progress = RwSignal::new(None::<Progress>);
+    let server_error = RwSignal::new(None::<Error>);
+    let started = RwSignal::new(None::<i64>);
+    let finished = RwSignal::new(None::<Deployment>);
+    Effect::new(move |_| {
+        file.track();
+        server_error.set(None);
+    });
+    let file_error = Signal::derive(move || {
+        server_error
+            .with(|e| e.as_ref().and_then(|e| e.field("file")))
+            .or_else(|| {
+                (submitted.get() && file.with(Option::is_none))
+                    .then(|| "Choose the new version's ZIP".to_string())
+            })
+    });
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        submitted.set(true);
+        let Some(f) = file.get_untracked() else {
+            return;
+        };
+        let n = name.get_untracked();
+        uploading.set(true);
+        started.set(None);
+        finished.set(None);
+        progress.set(Some(Progress {
+            sent: 0.0,
+            total: f.size(),
+        }));
+        spawn_local(async move {
+            let result = api
+                .deploy_version(&n, &f, move |p| {
+                    let _ = progress.try_set(Some(p));
+                })
+                .await;
+            let _ = uploading.try_set(false);
+            match result {
+                Ok(d) => {
+                    let _ = started.try_set(Some(d.id));
+                    let _ = file.try_set(None);
+                    let _ = submitted.try_set(false);
+                    on_done.run(());
+                }
+                Err(e) => {
+                    let _ = server_error.try_set(Some(e));
+                    let _ = progress.try_set(None);
+                }
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="new-version-title">
+            <h2 id="new-version-title">"Deploy a new version"</h2>
+            <p class="muted small">"The running version keeps serving until the new one answers."</p>
+            <form on:submit=submit novalidate=true>
+                {move || {
+                    server_error
+                        .get()
+                        .filter(|e| !e.is_only_about(&["file"]))
+                        .map(|e| view! { <Notice kind=NoticeKind::Error message=e.message() /> })
+                }}
+                <ZipPicker id="version-file" file=file error=file_error disabled=uploading />
+                {move || progress.get().map(|_| view! { <UploadBar progress=progress /> })}
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-primary" disabled=move || uploading.get()>
+                        {move || if uploading.get() { "Uploading…" } else { "Deploy version" }}
+                    </button>
+                </div>
+            </form>
+            {move || {
+                started
+                    .get()
+                    .map(|id| {
+                        view! {
+                            <BuildLog
+                                id=id
+                                show_status=true
+                                on_done=Callback::new(move |d: Deployment| {
+                                    finished.set(Some(d));
+                                    on_done.run(());
+                                })
+                            />
+                        }
+                    })
+            }}
+            {move || {
+                finished
+                    .get()
+                    .map(|d| {
+                        view! {
+                            <DeployResult app=name.get_untracked() route=route.get_untracked() deployment=d />
+                        }
+                    })
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Deployments(deployments: RwSignal<Option<Result<Vec<Deployment>, Error>>>) -> impl IntoView {
+    let list = Memo::new(move |_| match deployments.get() {
+        Some(Ok(list)) => list,
+        _ => Vec::new(),
+    });
+    view! {
+        <section class="card" aria-labelledby="history-title">
+            <h2 id="history-title">"Deployments"</h2>
+            {move || match deployments.get() {
+                None => view! { <Loading label="Loading deployments…" /> }.into_any(),
+                Some(Err(e)) => view! { <Notice kind=NoticeKind::Error message=e.message() /> }.into_any(),
+                Some(Ok(l)) if l.is_empty() => view! {
+                    <Empty title="No deployments" text="This app has no versions yet." />
+                }
+                .into_any(),
+                Some(Ok(_)) => view! {
+                    <ul class="deployments">
+                        <For each=move || list.get() key=|d| (d.id, d.status as u8) let:d>
+                            <DeploymentItem deployment=d />
+                        </For>
+                    </ul>
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn DeploymentItem(deployment: Deployment) -> impl IntoView {
+    let open = RwSignal::new(!deployment.status.is_final());
+    let id = deployment.id;
+    let when = deployment.created_at;
+    let duration = deployment.finished_at.map(|f| {
+        format!(
+            "took {} s",
+            (f - deployment.created_at).num_seconds().max(0)
+        )
+    });
+    view! {
+        <li class="deployment" data-deployment=id>
+            <details
+                prop:open=open.get_untracked()
+                on:toggle=move |ev| {
+                    let el = event_target::<web_sys::HtmlDetailsElement>(&ev);
+                    open.set(el.open());
+                }
+            >
+                <summary>
+                    <span class="deployment-id">{format!("#{id}")}</span>
+                    <DeploymentBadge status=deployment.status />
+                    <time datetime=when.to_rfc3339() title=format::timestamp(when)>
+                        {format::ago(when)}
+                    </time>
+                    {duration.map(|d| view! { <span class="muted small">{d}</span> })}
+                    {(deployment.status == DeploymentStatus::Running)
+                        .then(|| view! { <span class="tag">"current"</span> })}
+                </summary>
+                {deployment
+                    .error
+                    .clone()
+                    .map(|e| view! { <p class="deployment-error">{e}</p> })}
+                {move || open.get().then(|| view! { <BuildLog id=id /> })}
+            </details>
+        </li>
+    }
+}

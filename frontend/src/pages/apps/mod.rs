@@ -1,0 +1,9 @@
+mod actions;
+mod deploy_result;
+mod detail;
+mod list;
+mod new;
+
+pub use detail::AppDetail;
+pub use list::AppList;
+pub use new::NewApp;

@@ -1,0 +1,217 @@
+use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos_router::components::A;
+use shared::{
+    v1::{CreatedApp, Deployment, DeploymentStatus},
+    validation,
+};
+use web_sys::File;
+
+use super::deploy_result::DeployResult;
+use crate::{
+    api::{ApiClient, Error, Progress},
+    components::{BuildLog, Notice, NoticeKind, TextField, UploadBar, ZipPicker},
+    routes::Page,
+};
+
+/// Deploy a new app: name and route checked as you type with the server's own rules, a ZIP,
+/// the upload's progress, then the build log until the app runs or fails.
+#[component]
+pub fn NewApp() -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let name = RwSignal::new(String::new());
+    let route = RwSignal::new(String::new());
+    let route_edited = RwSignal::new(false);
+    let name_touched = RwSignal::new(false);
+    let route_touched = RwSignal::new(false);
+    let submitted = RwSignal::new(false);
+    let file = RwSignal::new_local(None::<File>);
+    let server_error = RwSignal::new(None::<Error>);
+    let uploading = RwSignal::new(false);
+    let progress = RwSignal::new(None::<Progress>);
+    let created = RwSignal::new(None::<CreatedApp>);
+    let finished = RwSignal::new(None::<Deployment>);
+
+    let name_check = Memo::new(move |_| validation::app_name(&name.get()));
+    let route_check = Memo::new(move |_| validation::route(&route.get()));
+    let field_error =
+        move |field: &'static str, touched: RwSignal<bool>, check: Memo<Result<String, String>>| {
+            Signal::derive(move || {
+                if let Some(e) = server_error.with(|e| e.as_ref().and_then(|e| e.field(field))) {
+                    return Some(e);
+                }
+                if touched.get() || submitted.get() {
+                    check.get().err()
+                } else {
+                    None
+                }
+            })
+        };
+    let name_error = field_error("name", name_touched, name_check);
+    let route_error = field_error("route", route_touched, route_check);
+    let file_error = Signal::derive(move || {
+        server_error
+            .with(|e| e.as_ref().and_then(|e| e.field("file")))
+            .or_else(|| {
+                (submitted.get() && file.with(Option::is_none))
+                    .then(|| "Choose the app's ZIP".to_string())
+            })
+    });
+    let notice = move || {
+        server_error
+            .get()
+            .filter(|e| !e.is_only_about(&["name", "route", "file"]))
+            .map(|e| e.message())
+    };
+    // A new file or a changed field makes the server's last objection stale.
+    Effect::new(move |_| {
+        file.track();
+        server_error.set(None);
+    });
+
+    let on_name = Callback::new(move |text: String| {
+        server_error.set(None);
+        if !route_edited.get_untracked() {
+            let suggestion = validation::app_name(&text)
+                .map(|n| format!("/{n}"))
+                .unwrap_or_default();
+            route.set(suggestion);
+        }
+    });
+    let on_route = Callback::new(move |_: String| {
+        server_error.set(None);
+        route_edited.set(true);
+    });
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        submitted.set(true);
+        let (Ok(n), Ok(r), Some(f)) = (
+            name_check.get_untracked(),
+            route_check.get_untracked(),
+            file.get_untracked(),
+        ) else {
+            return;
+        };
+        server_error.set(None);
+        uploading.set(true);
+        progress.set(Some(Progress {
+            sent: 0.0,
+            total: f.size(),
+        }));
+        spawn_local(async move {
+            let result = api
+                .create_app(&n, &r, &f, move |p| {
+                    let _ = progress.try_set(Some(p));
+                })
+                .await;
+            let _ = uploading.try_set(false);
+            match result {
+                Ok(c) => {
+                    let _ = created.try_set(Some(c));
+                }
+                Err(e) => {
+                    let _ = server_error.try_set(Some(e));
+                    let _ = progress.try_set(None);
+                }
+            }
+        });
+    };
+
+    let form = move || {
+        view! {
+            <form class="card form-card" on:submit=submit novalidate=true>
+                {move || notice().map(|m| view! { <Notice kind=NoticeKind::Error message=m /> })}
+                <div class="form-grid">
+                    <TextField
+                        id="name"
+                        label="Name"
+                        value=name
+                        error=name_error
+                        hint="Lowercase letters, digits and hyphens."
+                        placeholder="my-app"
+                        disabled=uploading
+                        on_input=on_name
+                        on_blur=Callback::new(move |()| name_touched.set(true))
+                    />
+                    <TextField
+                        id="route"
+                        label="Route"
+                        value=route
+                        error=route_error
+                        hint="The path it is served under, e.g. /blog."
+                        placeholder="/my-app"
+                        disabled=uploading
+                        on_input=on_route
+                        on_blur=Callback::new(move |()| route_touched.set(true))
+                    />
+                </div>
+                <ZipPicker id="file" file=file error=file_error disabled=uploading />
+                {move || progress.get().map(|_| view! { <UploadBar progress=progress /> })}
+                <div class="form-actions">
+                    <A href=Page::Apps.path() attr:class="btn btn-secondary">
+                        "Cancel"
+                    </A>
+                    <button type="submit" class="btn btn-primary" disabled=move || uploading.get()>
+                        {move || if uploading.get() { "Uploading…" } else { "Deploy" }}
+                    </button>
+                </div>
+            </form>
+        }
+    };
+
+    let stage = move |c: CreatedApp| {
+        let id = c.deployment.id;
+        view! {
+            <div class="card">
+                <div class="card-head">
+                    <h2>{format!("Deploying {}", c.app.name)}</h2>
+                    <span class="muted">{format!("Deployment #{id}")}</span>
+                </div>
+                <BuildLog id=id show_status=true on_done=Callback::new(move |d: Deployment| finished.set(Some(d))) />
+                {move || {
+                    finished
+                        .get()
+                        .map(|d| {
+                            let failed = d.status == DeploymentStatus::Failed;
+                            view! {
+                                <DeployResult app=c.app.name.clone() route=c.app.route.clone() deployment=d />
+                                {failed
+                                    .then(|| {
+                                        view! {
+                                            <div class="form-actions">
+                                                <button
+                                                    type="button"
+                                                    class="btn btn-secondary"
+                                                    on:click=move |_| {
+                                                        created.set(None);
+                                                        finished.set(None);
+                                                        progress.set(None);
+                                                    }
+                                                >
+                                                    "Back to the form"
+                                                </button>
+                                            </div>
+                                        }
+                                    })}
+                            }
+                        })
+                }}
+            </div>
+        }
+    };
+
+    view! {
+        <div class="page-head">
+            <div>
+                <h1>"Deploy an app"</h1>
+                <p class="muted">"Upload a ZIP with a Dockerfile; Milkcrate builds it and puts it online."</p>
+            </div>
+        </div>
+        <div class="narrow-left">
+            {move || match created.get() {
+                None => form().into_any(),
+                Some(c) => stage(c).into_any(),
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,78 @@
+use leptos::{ev::SubmitEvent, prelude::*};
+use leptos_router::{NavigateOptions, components::Redirect, hooks::use_navigate};
+
+use crate::{
+    api::{ApiClient, Error},
+    components::{Logo, Notice, NoticeKind, TextField},
+    routes::Page,
+    state::{Auth, Session},
+};
+
+/// Password-only login (Milkcrate has one administrator).
+#[component]
+pub fn Login() -> impl IntoView {
+    let api = expect_context::<ApiClient>();
+    let session = expect_context::<Session>();
+    let navigate = use_navigate();
+    let password = RwSignal::new(String::new());
+    let login = Action::new_local(move |password: &String| {
+        let password = password.clone();
+        async move { api.login(password).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(response)) = login.value().get() {
+            session.logged_in(&response);
+            navigate(&Page::Apps.path(), NavigateOptions::default());
+        }
+    });
+    let error = Signal::derive(move || match login.value().get() {
+        Some(Err(Error::Api { body, .. })) => Some(body.message.clone()),
+        _ => None,
+    });
+    let notice = move || match login.value().get() {
+        Some(Err(e @ Error::Network(_))) => Some(e.message()),
+        _ => session.reason.get(),
+    };
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if !password.get_untracked().is_empty() {
+            login.dispatch(password.get_untracked());
+        }
+    };
+    view! {
+        <Show when=move || session.auth.get() == Auth::LoggedIn && login.value().with(Option::is_none)>
+            <Redirect path=Page::Apps.path() />
+        </Show>
+        <main class="auth-page">
+            <div class="auth-card">
+                <div class="auth-brand">
+                    <Logo />
+                    <span>"Milkcrate"</span>
+                </div>
+                <h1>"Sign in"</h1>
+                <p class="muted">"Enter the administrator password to manage your apps."</p>
+                {move || notice().map(|m| view! { <Notice kind=NoticeKind::Info message=m /> })}
+                <form on:submit=submit novalidate=true>
+                    <TextField
+                        id="password"
+                        label="Password"
+                        kind="password"
+                        autocomplete="current-password"
+                        value=password
+                        error=error
+                    />
+                    <button
+                        type="submit"
+                        class="btn btn-primary btn-block"
+                        disabled=move || login.pending().get() || password.with(String::is_empty)
+                    >
+                        {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </form>
+            </div>
+            <a class="auth-foot" href=Page::Landing.path()>
+                "← Back to the public page"
+            </a>
+        </main>
+    }
+}

@@ -1,0 +1,43 @@
+//! Every URL of the dashboard. `Page::path` is the only place these strings are written.
+
+/// A page of the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    /// The public landing page at `/`.
+    Landing,
+    Login,
+    Apps,
+    NewApp,
+    AppDetail(String),
+    Settings,
+}
+
+impl Page {
+    pub fn path(&self) -> String {
+        match self {
+            Self::Landing => "/".into(),
+            Self::Login => "/admin/login".into(),
+            Self::Apps => "/admin/apps".into(),
+            Self::NewApp => "/admin/apps/new".into(),
+            Self::AppDetail(name) => format!("/admin/apps/{name}"),
+            Self::Settings => "/admin/settings".into(),
+        }
+    }
+}
+
+/// Where an app is served, as a link from the dashboard (same origin: Traefik routes both).
+pub fn app_href(route: &str) -> String {
+    format!("{}/", route.trim_end_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_under_admin_except_the_landing_page() {
+        assert_eq!(Page::Landing.path(), "/");
+        assert_eq!(Page::AppDetail("blog".into()).path(), "/admin/apps/blog");
+        assert_eq!(app_href("/blog"), "/blog/");
+    }
+}

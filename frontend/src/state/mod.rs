@@ -1,0 +1,3 @@
+mod session;
+
+pub use session::{Auth, Session};

@@ -1,0 +1,84 @@
+//! Who is logged in. The session itself is the HttpOnly cookie the server set; the dashboard only
+//! knows whether it has one, and the CSRF token it must send with writes.
+
+use leptos::prelude::*;
+use shared::v1::LoginResponse;
+use wasm_bindgen::JsCast;
+
+/// Where the dashboard stands with the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// Asking `GET /auth/session` at start-up.
+    Checking,
+    LoggedOut,
+    LoggedIn,
+}
+
+const CSRF_COOKIE: &str = "milkcrate_csrf";
+
+/// App-wide session state, provided in context.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub auth: RwSignal<Auth>,
+    csrf: RwSignal<Option<String>>,
+    /// Why the user landed on the login page, when the session ended under them.
+    pub reason: RwSignal<Option<String>>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Session {
+    pub fn new() -> Self {
+        Self {
+            auth: RwSignal::new(Auth::Checking),
+            csrf: RwSignal::new(None),
+            reason: RwSignal::new(None),
+        }
+    }
+
+    pub fn logged_in(&self, login: &LoginResponse) {
+        self.csrf.set(Some(login.csrf_token.clone()));
+        self.reason.set(None);
+        self.auth.set(Auth::LoggedIn);
+    }
+
+    /// The server said 401: forget the session; the guard sends the user to the login page.
+    pub fn expired(&self, message: &str) {
+        if self.auth.get_untracked() == Auth::LoggedIn {
+            self.reason.set(Some(format!(
+                "Your session ended ({message}). Log in again."
+            )));
+        }
+        self.csrf.set(None);
+        self.auth.set(Auth::LoggedOut);
+    }
+
+    pub fn logged_out(&self) {
+        self.csrf.set(None);
+        self.reason.set(None);
+        self.auth.set(Auth::LoggedOut);
+    }
+
+    /// The token for `X-CSRF-Token`: the cookie the server set (it survives reloads), else the
+    /// one from the login answer.
+    pub fn csrf(&self) -> Option<String> {
+        csrf_cookie().or_else(|| self.csrf.get_untracked())
+    }
+}
+
+fn csrf_cookie() -> Option<String> {
+    let document = window()
+        .document()?
+        .dyn_into::<web_sys::HtmlDocument>()
+        .ok()?;
+    let cookies = document.cookie().ok()?;
+    cookies
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == CSRF_COOKIE && !value.is_empty())
+        .map(|(_, value)| value.to_string())
+}

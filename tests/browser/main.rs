@@ -1,0 +1,263 @@
+//! The dashboard in headless Chromium, against the real milkcrate binary, Docker and Traefik.
+//! The page is loaded through Traefik, so the dashboard and the apps share one origin, as in
+//! production. Screenshots of every main page go to target/screenshots/.
+
+mod driver;
+
+use std::{path::Path, time::Duration};
+
+use driver::{Browser, STEP};
+use integration_tests::{PASSWORD, Server, ServerOptions, apps};
+
+/// Long enough for a cold image build on a busy 2-core machine.
+const DEPLOY: Duration = Duration::from_secs(180);
+
+fn dashboard_dir() -> String {
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
+    assert!(
+        dist.join("index.html").is_file(),
+        "{} has no built dashboard: run scripts/frontend.sh",
+        dist.display()
+    );
+    dist.canonicalize().expect("dist").display().to_string()
+}
+
+async fn start() -> (Server, Browser) {
+    let server = Server::start(ServerOptions {
+        with_proxy: true,
+        extra_env: vec![("MILKCRATE_DASHBOARD_DIR".into(), dashboard_dir())],
+    })
+    .await;
+    let browser = Browser::start(&server.proxy_url("")).await;
+    (server, browser)
+}
+
+async fn log_in(b: &Browser) {
+    b.goto("/admin/").await;
+    b.find("form #password").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait_text("h1", "Apps", STEP).await;
+}
+
+fn zip_file(dir: &Path, name: &str, bytes: Vec<u8>) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write zip");
+    path.display().to_string()
+}
+
+/// Reads a JS expression.
+async fn js(b: &Browser, expr: &str) -> serde_json::Value {
+    b.client
+        .execute(&format!("return {expr};"), vec![])
+        .await
+        .expect("script")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_watch_stop_start_delete_through_the_dashboard() {
+    let (server, b) = start().await;
+    let files = tempfile::tempdir().expect("temp dir");
+
+    // A wrong password is refused, with the server's reason next to the field.
+    b.goto("/admin/apps").await;
+    b.find("#password").await;
+    assert!(
+        b.client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/admin/login"),
+        "an anonymous visit lands on the login page"
+    );
+    b.screenshot("01-login").await;
+    b.type_into("#password", "not-the-password").await;
+    b.click("button[type=submit]").await;
+    let refusal = b.wait_text(".field-error", "wrong password", STEP).await;
+    assert!(refusal.contains("wrong password"), "{refusal}");
+    b.screenshot("02-login-refused").await;
+
+    // The right one opens the (empty) apps page.
+    b.type_into("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait_text(".empty h3", "No apps yet", STEP).await;
+    b.screenshot("03-apps-empty").await;
+
+    // Deploy through the form: live validation first, with the shared rules.
+    b.click("a[href='/admin/apps/new']").await;
+    b.type_into("#name", "Bad_Name").await;
+    b.find("#route").await.click().await.expect("focus route");
+    b.wait_text(".field-error", "only letters, digits and hyphens", STEP)
+        .await;
+    b.type_into("#name", "hello").await;
+    b.wait_gone("#name[aria-invalid=true]").await;
+    let route = b
+        .find("#route")
+        .await
+        .prop("value")
+        .await
+        .expect("route value");
+    assert_eq!(
+        route.as_deref(),
+        Some("/hello"),
+        "the route follows the name"
+    );
+    let zip = zip_file(
+        files.path(),
+        "hello.zip",
+        apps::web_app("Hello from the dashboard"),
+    );
+    b.find("#file")
+        .await
+        .send_keys(&zip)
+        .await
+        .expect("pick the ZIP");
+    b.wait_text(".dropzone-title", "hello.zip", STEP).await;
+    b.screenshot("04-deploy-form").await;
+    b.click("button[type=submit]").await;
+    b.find(".log-body").await;
+    b.wait_text("[data-result]", "is running at /hello", DEPLOY)
+        .await;
+    let log = b.find(".log-body").await.text().await.expect("log");
+    assert!(
+        log.contains("Step") || log.contains("FROM"),
+        "the build log streamed: {log}"
+    );
+    b.screenshot("05-deployed").await;
+
+    // The route serves the app through Traefik.
+    server
+        .wait_proxy_body("/hello/", "Hello from the dashboard", true)
+        .await;
+    b.goto("/hello/").await;
+    b.wait_text("h1", "Hello from the dashboard", STEP).await;
+
+    // The public landing page lists it.
+    b.goto("/").await;
+    b.wait_text(".public-app-name", "hello", STEP).await;
+    b.screenshot("06-landing").await;
+
+    // The list shows it running; stop and start change the badge without a reload.
+    b.goto("/admin/apps").await;
+    let badge = "tr[data-app=hello] [data-status]";
+    b.wait_text(badge, "Running", STEP).await;
+    b.screenshot("07-apps").await;
+    b.client
+        .execute("window.__sameDocument = true;", vec![])
+        .await
+        .expect("mark the document");
+    b.click("tr[data-app=hello] [data-action=stop]").await;
+    b.wait_text(badge, "Stopped", STEP).await;
+    b.screenshot("08-apps-stopped").await;
+    b.click("tr[data-app=hello] [data-action=start]").await;
+    b.wait_text(badge, "Running", STEP).await;
+    assert_eq!(
+        js(&b, "window.__sameDocument === true").await,
+        serde_json::json!(true),
+        "no reload"
+    );
+
+    // A status change made elsewhere (through the API) shows up by polling alone.
+    let stopped = server.post("/api/v1/apps/hello/stop").await;
+    assert!(stopped.status().is_success());
+    b.wait_text(badge, "Stopped", STEP).await;
+    b.click("tr[data-app=hello] [data-action=start]").await;
+    b.wait_text(badge, "Running", STEP).await;
+
+    // Small screens: the table becomes cards.
+    b.set_width(360, 780).await;
+    b.wait_text(badge, "Running", STEP).await;
+    b.screenshot("09-apps-mobile").await;
+    b.set_width(1280, 900).await;
+
+    // The detail page: overview, deployment history with its log.
+    b.click("tr[data-app=hello] a.app-name").await;
+    b.wait_text(".kv-list", "hello", STEP).await;
+    b.find(".deployment summary")
+        .await
+        .click()
+        .await
+        .expect("open deployment");
+    b.wait_text(".deployment .log-body", "Step", STEP).await;
+    b.screenshot("10-app-detail").await;
+
+    // Settings.
+    b.click("a[href='/admin/settings']").await;
+    b.wait_text("#home-route", "/hello", STEP).await;
+    b.screenshot("11-settings").await;
+
+    // A ZIP the server refuses: its reason appears next to the file field.
+    b.click("a[href='/admin/apps/new']").await;
+    b.type_into("#name", "broken").await;
+    let bad = zip_file(
+        files.path(),
+        "no-dockerfile.zip",
+        apps::zip_of(&[("README.md", 0o644, b"no Dockerfile here".to_vec())]),
+    );
+    b.find("#file")
+        .await
+        .send_keys(&bad)
+        .await
+        .expect("pick the ZIP");
+    b.wait_text(".dropzone-title", "no-dockerfile.zip", STEP)
+        .await;
+    b.click("button[type=submit]").await;
+    let reason = b.wait_text(".field-error", "Dockerfile", STEP).await;
+    assert!(
+        reason.contains("no Dockerfile"),
+        "the server's reason: {reason}"
+    );
+    b.screenshot("12-deploy-refused").await;
+
+    // Delete asks first, then the app is gone.
+    b.click("a[href='/admin/apps']").await;
+    b.click("tr[data-app=hello] [data-action=delete]").await;
+    b.find("[role=alertdialog]").await;
+    b.screenshot("13-delete-confirm").await;
+    b.click("[data-confirm=yes]").await;
+    b.wait_gone("tr[data-app=hello]").await;
+    b.wait_text(".empty h3", "No apps yet", STEP).await;
+    let gone = server.get("/api/v1/apps/hello").await;
+    assert_eq!(gone.status(), 404);
+
+    b.close().await;
+}
+
+/// Time from navigation start to the apps table on screen, in headless Chromium; printed for
+/// docs/benchmarks.md. Also checks that a session survives a full page load.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apps_page_first_render() {
+    let (server, b) = start().await;
+    let created = server
+        .create_app("bench", "/bench", apps::web_app("bench"))
+        .await;
+    assert!(created.status().is_success(), "{}", created.status());
+    log_in(&b).await;
+    b.wait_text("tr[data-app=bench] [data-status]", "", STEP)
+        .await;
+    let mut samples = Vec::new();
+    for _ in 0..5 {
+        b.goto("/admin/apps").await;
+        // Poll inside the page (every animation frame) so the figure is not the poll interval.
+        let ms = b
+            .client
+            .execute_async(
+                "const done = arguments[0];
+                 const check = () => document.querySelector('tr[data-app=bench]')
+                     ? done(performance.now()) : requestAnimationFrame(check);
+                 check();",
+                vec![],
+            )
+            .await
+            .expect("first render");
+        samples.push(ms.as_f64().expect("ms"));
+    }
+    samples.sort_by(f64::total_cmp);
+    let median = samples[samples.len() / 2];
+    eprintln!(
+        "apps page first render (ms since navigation start): median {median:.0}, samples {samples:?}"
+    );
+    assert!(median < 5_000.0, "first render took {median} ms");
+    b.close().await;
+}
