@@ -8,5 +8,6 @@ cd "$(dirname "$0")/.."
 
 ensure_docker
 ensure_traefik_image
+bash scripts/frontend.sh
 cargo build --release --locked -p milkcrate
 exec target/release/milkcrate serve

@@ -8,6 +8,8 @@ bash scripts/test-env.sh
 echo "==> formatting and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "==> building the dashboard (the browser tests load it)"
+bash scripts/frontend.sh
 echo "==> building milkcrate"
 cargo build --locked -p milkcrate
 echo "==> tests (unit and end-to-end against Docker and Traefik)"

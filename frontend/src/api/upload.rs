@@ -9,6 +9,9 @@ use web_sys::{File, FormData, ProgressEvent, XmlHttpRequest};
 
 use super::{ApiClient, Error};
 
+/// Where the upload's outcome goes, once (load, error or abort).
+type Slot = Rc<RefCell<Option<futures_channel::oneshot::Sender<Result<(), String>>>>>;
+
 /// Bytes sent so far out of the request's total.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Progress {
@@ -80,9 +83,7 @@ impl ApiClient {
         }
 
         let (tx, rx) = futures_channel::oneshot::channel::<Result<(), String>>();
-        let tx: Rc<RefCell<Option<futures_channel::oneshot::Sender<Result<(), String>>>>> =
-            Rc::new(RefCell::new(Some(tx)));
-        type Slot = Rc<RefCell<Option<futures_channel::oneshot::Sender<Result<(), String>>>>>;
+        let tx: Slot = Rc::new(RefCell::new(Some(tx)));
         let finish = move |tx: &Slot, outcome: Result<(), String>| {
             if let Some(tx) = tx.borrow_mut().take() {
                 let _ = futures_channel::oneshot::Sender::send(tx, outcome);
