@@ -1,15 +1,12 @@
 //! The root component: session and API client in context, then the routes.
 
 use leptos::{prelude::*, task::spawn_local};
-use leptos_router::{
-    components::{ParentRoute, Redirect, Route, Router, Routes},
-    path,
-};
 
 use crate::{
     api::ApiClient,
     components::Shell,
     pages::{Landing, Login, NotFound, SettingsPage, apps},
+    router::Router,
     routes::Page,
     state::{Auth, Session},
 };
@@ -28,19 +25,22 @@ pub fn App() -> impl IntoView {
         };
         session.auth.set(auth);
     });
-    view! {
-        <Router>
-            <Routes fallback=NotFound>
-                <Route path=path!("/") view=Landing />
-                <Route path=path!("/admin/login") view=Login />
-                <ParentRoute path=path!("/admin") view=Shell>
-                    <Route path=path!("") view=|| view! { <Redirect path=Page::Apps.path() /> } />
-                    <Route path=path!("apps") view=apps::AppList />
-                    <Route path=path!("apps/new") view=apps::NewApp />
-                    <Route path=path!("apps/:name") view=apps::AppDetail />
-                    <Route path=path!("settings") view=SettingsPage />
-                </ParentRoute>
-            </Routes>
-        </Router>
+    let router = Router::new();
+    provide_context(router);
+    move || match router.page() {
+        Some(Page::Landing) => view! { <Landing /> }.into_any(),
+        Some(Page::Login) => view! { <Login /> }.into_any(),
+        Some(page) => view! { <Shell>{admin_page(page.clone())}</Shell> }.into_any(),
+        None => view! { <NotFound /> }.into_any(),
+    }
+}
+
+/// The pages behind the login, inside the shell.
+fn admin_page(page: Page) -> impl IntoView {
+    match page {
+        Page::NewApp => view! { <apps::NewApp /> }.into_any(),
+        Page::AppDetail(name) => view! { <apps::AppDetail name /> }.into_any(),
+        Page::Settings => view! { <SettingsPage /> }.into_any(),
+        _ => view! { <apps::AppList /> }.into_any(),
     }
 }

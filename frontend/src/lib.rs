@@ -6,5 +6,6 @@ pub mod app;
 mod components;
 mod format;
 mod pages;
+mod router;
 mod routes;
 mod state;

@@ -25,6 +25,27 @@ impl Page {
     }
 }
 
+impl Page {
+    /// The page at `path`; `/admin` is the apps list.
+    pub fn parse(path: &str) -> Option<Self> {
+        let path = path.trim_end_matches('/');
+        Some(match path {
+            "" => Self::Landing,
+            "/admin" | "/admin/apps" => Self::Apps,
+            "/admin/login" => Self::Login,
+            "/admin/apps/new" => Self::NewApp,
+            "/admin/settings" => Self::Settings,
+            _ => {
+                let name = path.strip_prefix("/admin/apps/")?;
+                if name.is_empty() || name.contains('/') {
+                    return None;
+                }
+                Self::AppDetail(name.to_string())
+            }
+        })
+    }
+}
+
 /// Where an app is served, as a link from the dashboard (same origin: Traefik routes both).
 pub fn app_href(route: &str) -> String {
     format!("{}/", route.trim_end_matches('/'))
@@ -39,5 +60,22 @@ mod tests {
         assert_eq!(Page::Landing.path(), "/");
         assert_eq!(Page::AppDetail("blog".into()).path(), "/admin/apps/blog");
         assert_eq!(app_href("/blog"), "/blog/");
+    }
+
+    #[test]
+    fn every_path_parses_back_to_its_page() {
+        for page in [
+            Page::Landing,
+            Page::Login,
+            Page::Apps,
+            Page::NewApp,
+            Page::AppDetail("blog".into()),
+            Page::Settings,
+        ] {
+            assert_eq!(Page::parse(&page.path()), Some(page));
+        }
+        assert_eq!(Page::parse("/admin/"), Some(Page::Apps));
+        assert_eq!(Page::parse("/admin/apps/a/b"), None);
+        assert_eq!(Page::parse("/elsewhere"), None);
     }
 }

@@ -1,9 +1,9 @@
 use leptos::{prelude::*, task::spawn_local};
-use leptos_router::components::{A, Outlet, Redirect};
 
 use crate::{
     api::ApiClient,
     components::Loading,
+    router::{A, Redirect},
     routes::Page,
     state::{Auth, Session},
 };
@@ -11,7 +11,7 @@ use crate::{
 /// The frame of every page behind the login: the header with navigation, and the page itself.
 /// Without a session it sends the user to the login page.
 #[component]
-pub fn Shell() -> impl IntoView {
+pub fn Shell(children: ChildrenFn) -> impl IntoView {
     let session = expect_context::<Session>();
     move || match session.auth.get() {
         Auth::Checking => view! {
@@ -20,11 +20,11 @@ pub fn Shell() -> impl IntoView {
             </div>
         }
         .into_any(),
-        Auth::LoggedOut => view! { <Redirect path=Page::Login.path() /> }.into_any(),
+        Auth::LoggedOut => view! { <Redirect page=Page::Login /> }.into_any(),
         Auth::LoggedIn => view! {
             <Header />
             <main class="container" id="main">
-                <Outlet />
+                {children()}
             </main>
         }
         .into_any(),
@@ -44,7 +44,7 @@ fn Header() -> impl IntoView {
     view! {
         <header class="topbar">
             <div class="topbar-inner">
-                <A href=Page::Apps.path() attr:class="brand">
+                <A href=Page::Apps.path() class="brand">
                     <Logo />
                     <span>"Milkcrate"</span>
                 </A>

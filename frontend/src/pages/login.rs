@@ -1,9 +1,9 @@
 use leptos::{ev::SubmitEvent, prelude::*};
-use leptos_router::{NavigateOptions, components::Redirect, hooks::use_navigate};
 
 use crate::{
     api::{ApiClient, Error},
     components::{Logo, Notice, NoticeKind, TextField},
+    router::{Redirect, use_router},
     routes::Page,
     state::{Auth, Session},
 };
@@ -13,7 +13,7 @@ use crate::{
 pub fn Login() -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let session = expect_context::<Session>();
-    let navigate = use_navigate();
+    let router = use_router();
     let password = RwSignal::new(String::new());
     let login = Action::new_local(move |password: &String| {
         let password = password.clone();
@@ -22,7 +22,7 @@ pub fn Login() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(response)) = login.value().get() {
             session.logged_in(&response);
-            navigate(&Page::Apps.path(), NavigateOptions::default());
+            router.navigate(&Page::Apps);
         }
     });
     let error = Signal::derive(move || match login.value().get() {
@@ -41,7 +41,7 @@ pub fn Login() -> impl IntoView {
     };
     view! {
         <Show when=move || session.auth.get() == Auth::LoggedIn && login.value().with(Option::is_none)>
-            <Redirect path=Page::Apps.path() />
+            <Redirect page=Page::Apps />
         </Show>
         <main class="auth-page">
             <div class="auth-card">

@@ -1,5 +1,5 @@
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::{components::Empty, routes::Page};
 
@@ -8,7 +8,7 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <main class="container narrow">
             <Empty title="Page not found" text="There is nothing at this address.">
-                <A href=Page::Apps.path() attr:class="btn btn-primary">
+                <A href=Page::Apps.path() class="btn btn-primary">
                     "Go to your apps"
                 </A>
             </Empty>

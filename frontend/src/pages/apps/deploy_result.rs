@@ -1,5 +1,5 @@
+use crate::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use shared::v1::{Deployment, DeploymentStatus};
 
 use crate::{
@@ -30,7 +30,7 @@ pub fn DeployResult(
             <div class="result result-ok" data-result="running">
                 <Notice kind=NoticeKind::Success message=format!("{app} is running at {route}") />
                 <div class="form-actions">
-                    <A href=Page::AppDetail(app.clone()).path() attr:class="btn btn-secondary">
+                    <A href=Page::AppDetail(app.clone()).path() class="btn btn-secondary">
                         "View app"
                     </A>
                     <a class="btn btn-primary" href=app_href(&route) target="_blank" rel="noopener">

@@ -1,10 +1,6 @@
 use std::time::Duration;
 
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
-use leptos_router::{
-    NavigateOptions,
-    hooks::{use_navigate, use_params_map},
-};
 use shared::v1::{App, Deployment, DeploymentStatus};
 use web_sys::File;
 
@@ -16,6 +12,7 @@ use crate::{
         ZipPicker, use_interval,
     },
     format,
+    router::use_router,
     routes::{Page, app_href},
 };
 
@@ -23,10 +20,9 @@ const POLL: Duration = Duration::from_secs(3);
 
 /// One app: its state and settings, its deployments with their logs, and a new version.
 #[component]
-pub fn AppDetail() -> impl IntoView {
+pub fn AppDetail(name: String) -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let params = use_params_map();
-    let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
+    let name = Memo::new(move |_| name.clone());
     let app = RwSignal::new(None::<Result<App, Error>>);
     let deployments = RwSignal::new(None::<Result<Vec<Deployment>, Error>>);
     let notice = RwSignal::new(None::<(NoticeKind, String)>);
@@ -48,11 +44,10 @@ pub fn AppDetail() -> impl IntoView {
         load();
     });
     use_interval(POLL, load);
-    let navigate = use_navigate();
+    let router = use_router();
     let on_change = Callback::new(move |()| load());
     let on_error = Callback::new(move |m: String| notice.set(Some((NoticeKind::Error, m))));
-    let on_deleted =
-        Callback::new(move |()| navigate(&Page::Apps.path(), NavigateOptions::default()));
+    let on_deleted = Callback::new(move |()| router.navigate(&Page::Apps));
 
     let current = Memo::new(move |_| app.get().and_then(Result::ok));
     let head = move || {

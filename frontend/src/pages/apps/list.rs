@@ -1,7 +1,7 @@
 use std::time::Duration;
 
+use crate::router::A;
 use leptos::{prelude::*, task::spawn_local};
-use leptos_router::components::A;
 use shared::v1::App;
 
 use super::actions::AppActions;
@@ -65,7 +65,7 @@ pub fn AppList() -> impl IntoView {
                     }}
                 </p>
             </div>
-            <A href=Page::NewApp.path() attr:class="btn btn-primary">
+            <A href=Page::NewApp.path() class="btn btn-primary">
                 "Deploy an app"
             </A>
         </div>
@@ -75,7 +75,7 @@ pub fn AppList() -> impl IntoView {
             Phase::Failed(m) => view! { <Notice kind=NoticeKind::Error message=m /> }.into_any(),
             Phase::Empty => view! {
                 <Empty title="No apps yet" text="Upload a ZIP with a Dockerfile to deploy your first app.">
-                    <A href=Page::NewApp.path() attr:class="btn btn-primary">
+                    <A href=Page::NewApp.path() class="btn btn-primary">
                         "Deploy your first app"
                     </A>
                 </Empty>
@@ -139,7 +139,7 @@ fn AppRow(app: App, on_change: Callback<()>, on_error: Callback<String>) -> impl
     view! {
         <tr data-app=row>
             <td data-label="Name">
-                <A href=detail attr:class="app-name">
+                <A href=detail class="app-name">
                     {label}
                 </A>
             </td>

@@ -1,5 +1,5 @@
+use crate::router::A;
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
-use leptos_router::components::A;
 use shared::{
     v1::{CreatedApp, Deployment, DeploymentStatus},
     validation,
@@ -148,7 +148,7 @@ pub fn NewApp() -> impl IntoView {
                 <ZipPicker id="file" file=file error=file_error disabled=uploading />
                 {move || progress.get().map(|_| view! { <UploadBar progress=progress /> })}
                 <div class="form-actions">
-                    <A href=Page::Apps.path() attr:class="btn btn-secondary">
+                    <A href=Page::Apps.path() class="btn btn-secondary">
                         "Cancel"
                     </A>
                     <button type="submit" class="btn btn-primary" disabled=move || uploading.get()>
