@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test on a fresh machine: installs and starts what the tests need (Docker,
-# busybox, the Traefik image), then lints, builds and runs the unit and end-to-end tests.
+# busybox, Chromium, the Traefik image, the dashboard's build tools), then lints, builds and runs
+# the unit, end-to-end (real Docker and Traefik) and browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,5 +13,5 @@ echo "==> building the dashboard (the browser tests load it)"
 bash scripts/frontend.sh
 echo "==> building milkcrate"
 cargo build --locked -p milkcrate
-echo "==> tests (unit and end-to-end against Docker and Traefik)"
+echo "==> tests (unit, end-to-end against Docker and Traefik, browser)"
 cargo test --workspace --locked
