@@ -14,4 +14,12 @@ bash scripts/frontend.sh
 echo "==> building milkcrate"
 cargo build --locked -p milkcrate
 echo "==> tests (unit, end-to-end against Docker and Traefik, browser)"
-cargo test --workspace --locked
+log=$(mktemp)
+set +e
+cargo test --workspace --locked --lib --bins --tests 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line over every test binary.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"
+exit "$status"
