@@ -95,6 +95,17 @@ async fn cookie_sessions_need_the_csrf_header_for_writes() {
         session.contains("HttpOnly") && session.contains("SameSite=Strict"),
         "{session}"
     );
+    // The session goes only to the API and the CSRF token only to the dashboard: apps share the
+    // origin, and must never receive either.
+    assert!(session.contains("Path=/api;"), "{session}");
+    let csrf_cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("milkcrate_csrf="))
+        .expect("csrf cookie");
+    assert!(
+        csrf_cookie.contains("Path=/admin;") && !csrf_cookie.contains("HttpOnly"),
+        "{csrf_cookie}"
+    );
     let body: serde_json::Value = response.json().await.unwrap();
     let csrf = body["csrf_token"].as_str().unwrap().to_string();
     let cookie = session.split(';').next().unwrap().to_string();

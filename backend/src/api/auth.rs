@@ -20,6 +20,10 @@ use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "milkcrate_session";
 pub const CSRF_COOKIE: &str = "milkcrate_csrf";
+/// The session goes only to the API, the CSRF token only to the dashboard's pages: neither
+/// reaches an app routed under `/<route>/` on the same origin.
+const SESSION_PATH: &str = "/api";
+const CSRF_PATH: &str = "/admin";
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -48,8 +52,8 @@ fn session_response(
     let secure = is_https(headers);
     let mut response = body.into_response();
     for value in [
-        cookie::set(SESSION_COOKIE, token, max_age, true, secure),
-        cookie::set(CSRF_COOKIE, csrf, max_age, false, secure),
+        cookie::set(SESSION_COOKIE, token, SESSION_PATH, max_age, true, secure),
+        cookie::set(CSRF_COOKIE, csrf, CSRF_PATH, max_age, false, secure),
     ] {
         if let Ok(v) = HeaderValue::from_str(&value) {
             response.headers_mut().append(header::SET_COOKIE, v);
@@ -109,9 +113,9 @@ async fn login(
 async fn logout(headers: HeaderMap) -> Response {
     let secure = is_https(&headers);
     let mut response = StatusCode::NO_CONTENT.into_response();
-    for name in [SESSION_COOKIE, CSRF_COOKIE] {
+    for (name, path) in [(SESSION_COOKIE, SESSION_PATH), (CSRF_COOKIE, CSRF_PATH)] {
         if let Ok(v) =
-            HeaderValue::from_str(&cookie::set(name, "", 0, name == SESSION_COOKIE, secure))
+            HeaderValue::from_str(&cookie::set(name, "", path, 0, name == SESSION_COOKIE, secure))
         {
             response.headers_mut().append(header::SET_COOKIE, v);
         }

@@ -14,8 +14,18 @@ pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// A `Set-Cookie` value. `http_only` hides it from scripts; every cookie is `SameSite=Strict`.
-pub fn set(name: &str, value: &str, max_age_secs: i64, http_only: bool, secure: bool) -> String {
-    let mut cookie = format!("{name}={value}; Path=/; Max-Age={max_age_secs}; SameSite=Strict");
+/// `path` keeps it to the platform's own paths: apps share the origin, and a cookie sent to
+/// `/<route>/` would hand the session to the app's server.
+pub fn set(
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age_secs: i64,
+    http_only: bool,
+    secure: bool,
+) -> String {
+    let mut cookie =
+        format!("{name}={value}; Path={path}; Max-Age={max_age_secs}; SameSite=Strict");
     if http_only {
         cookie.push_str("; HttpOnly");
     }
@@ -45,7 +55,7 @@ mod tests {
 
     #[test]
     fn session_cookies_are_strict_and_http_only() {
-        let c = set("s", "v", 60, true, false);
-        assert_eq!(c, "s=v; Path=/; Max-Age=60; SameSite=Strict; HttpOnly");
+        let c = set("s", "v", "/api", 60, true, false);
+        assert_eq!(c, "s=v; Path=/api; Max-Age=60; SameSite=Strict; HttpOnly");
     }
 }
