@@ -3,7 +3,11 @@
 //! Built once in `main` and passed down; nothing else reads the environment. Every key is listed in
 //! `docs/configuration.md`.
 
-use std::{fmt, net::SocketAddr, path::PathBuf};
+use std::{
+    fmt,
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+};
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -293,10 +297,11 @@ impl Config {
                 Some("admin") => bail!(
                     "MILKCRATE_ADMIN_PASSWORD is the default `admin`; set a real password (at least 8 characters)"
                 ),
-                Some(p) if shared::validation::new_password(p).is_err() => {
-                    bail!("MILKCRATE_ADMIN_PASSWORD is too short; use at least 8 characters")
+                Some(p) => {
+                    if let Err(e) = shared::validation::new_password(p) {
+                        bail!("MILKCRATE_ADMIN_PASSWORD {e}")
+                    }
                 }
-                Some(_) => {}
             }
             match self.secret_key.as_deref() {
                 None => bail!(
@@ -307,6 +312,15 @@ impl Config {
                 ),
                 Some(_) => {}
             }
+        }
+        TrustedProxies::parse(self.trusted_proxies.iter().map(String::as_str))
+            .map_err(|e| anyhow::anyhow!("MILKCRATE_TRUSTED_PROXIES: {e}"))?;
+        // The instance name is part of image and container names.
+        if shared::validation::app_name(&self.instance).as_deref() != Ok(self.instance.as_str()) {
+            bail!(
+                "MILKCRATE_INSTANCE must be 2 to 40 lowercase letters, digits and hyphens, not `{}`",
+                self.instance
+            );
         }
         if self.builds.concurrency == 0 {
             bail!("MILKCRATE_BUILD_CONCURRENCY must be at least 1");
@@ -323,6 +337,65 @@ impl Config {
 
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("milkcrate.sqlite")
+    }
+}
+
+/// A list of trusted networks (`10.0.0.0/8`, `172.18.0.2`, ...).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<(IpAddr, u8)>);
+
+impl TrustedProxies {
+    /// Parses IPs and CIDRs; an invalid entry is an error naming it.
+    pub fn parse<'a>(entries: impl IntoIterator<Item = &'a str>) -> anyhow::Result<Self> {
+        let mut nets = Vec::new();
+        for entry in entries.into_iter().map(str::trim).filter(|e| !e.is_empty()) {
+            let (ip, prefix) = match entry.split_once('/') {
+                Some((ip, prefix)) => (ip, Some(prefix)),
+                None => (entry, None),
+            };
+            let ip: IpAddr = ip
+                .parse()
+                .map_err(|_| anyhow::anyhow!("`{entry}` is not an IP address or CIDR"))?;
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            let prefix = match prefix {
+                Some(p) => p
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|p| *p <= max)
+                    .ok_or_else(|| anyhow::anyhow!("`{entry}` has a bad prefix length"))?,
+                None => max,
+            };
+            nets.push((ip, prefix));
+        }
+        Ok(Self(nets))
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.0
+            .iter()
+            .any(|(net, prefix)| in_network(ip, *net, *prefix))
+    }
+}
+
+fn in_network(ip: IpAddr, net: IpAddr, prefix: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(prefix))
+            };
+            u32::from(a) & mask == u32::from(b) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(prefix))
+            };
+            u128::from(a) & mask == u128::from(b) & mask
+        }
+        _ => false,
     }
 }
 
@@ -356,6 +429,9 @@ impl fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("traefik_network", &self.traefik_network)
             .field("instance", &self.instance)
+            .field("session_hours", &self.session_hours)
+            .field("login_attempts_per_minute", &self.login_attempts_per_minute)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("proxy", &self.proxy)
             .field("limits", &self.limits)
             .field("uploads", &self.uploads)
@@ -422,6 +498,22 @@ mod tests {
             ("SECRET_KEY", &"k".repeat(40)),
         ])
         .unwrap();
+    }
+
+    #[test]
+    fn bad_instance_names_and_proxy_lists_are_refused_at_load() {
+        let err = load(&[("MILKCRATE_INSTANCE", "Bad/Name")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("MILKCRATE_INSTANCE"), "{err}");
+        let err = load(&[("MILKCRATE_TRUSTED_PROXIES", "nonsense")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("MILKCRATE_TRUSTED_PROXIES") && err.contains("nonsense"),
+            "{err}"
+        );
+        load(&[("MILKCRATE_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1")]).unwrap();
     }
 
     #[test]

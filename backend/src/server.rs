@@ -47,17 +47,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("reconciling the database with Docker")?;
 
-    let mut trusted: Vec<String> = config.trusted_proxies.clone();
-    // The proxy reaches Milkcrate from the Traefik network; its forwarded addresses are believed.
-    if let Some(network) = platform.docker.network(&config.traefik_network).await? {
-        trusted.extend(network.subnets);
-    }
     let state = AppState::new(Inner {
         platform: platform.clone(),
         keys,
         hasher,
         login_limiter: LoginRateLimiter::new(config.login_attempts_per_minute),
-        trusted_proxies: TrustedProxies::parse(trusted.iter().map(String::as_str))?,
+        trusted_proxies: TrustedProxies::parse(config.trusted_proxies.iter().map(String::as_str))?,
     });
 
     let upkeep = tokio::spawn(upkeep(platform.clone()));

@@ -114,3 +114,37 @@ async fn malformed_requests_get_json_errors() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn taken_names_and_routes_are_conflicts_named_per_field() {
+    let server = Server::start(ServerOptions {
+        with_proxy: false,
+        ..Default::default()
+    })
+    .await;
+    let first = server
+        .create_app("taken", "/taken", integration_tests::apps::web_app("first"))
+        .await;
+    assert_eq!(first.status(), StatusCode::ACCEPTED);
+    // Same name in another case, and another name on the same route.
+    for (name, route, field) in [
+        ("Taken", "/elsewhere", "name"),
+        ("other", "/taken/", "route"),
+    ] {
+        let response = server
+            .create_app(name, route, integration_tests::apps::web_app("second"))
+            .await;
+        assert_eq!(response.status(), StatusCode::CONFLICT, "{name} {route}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "conflict");
+        assert!(
+            body["fields"][field][0]
+                .as_str()
+                .unwrap()
+                .contains("already"),
+            "{body}"
+        );
+    }
+    let apps: Vec<serde_json::Value> = server.get("/api/v1/apps").await.json().await.unwrap();
+    assert_eq!(apps.len(), 1, "no second app was created");
+}

@@ -130,15 +130,19 @@ async fn a_broken_version_fails_and_the_old_one_keeps_serving() {
         .unwrap();
     assert_eq!(old.status, DeploymentStatus::Superseded);
     let app_label = "milkcrate.app=steady".to_string();
-    let containers: Vec<_> = docker::containers_with(&app_label)
-        .into_iter()
-        .filter(|c| c.starts_with(&server.instance))
-        .collect();
-    assert_eq!(
-        containers.len(),
-        1,
-        "only the current container remains: {containers:?}"
-    );
+    // The old container is stopped gracefully, then removed.
+    eventually(
+        Duration::from_secs(30),
+        "only the current container to remain",
+        || async {
+            let containers: Vec<_> = docker::containers_with(&app_label)
+                .into_iter()
+                .filter(|c| c.starts_with(&server.instance))
+                .collect();
+            (containers.len() == 1).then_some(())
+        },
+    )
+    .await;
     let history: Vec<Deployment> = server
         .get("/api/v1/apps/steady/deployments")
         .await

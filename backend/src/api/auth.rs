@@ -78,7 +78,12 @@ async fn login(
     headers: HeaderMap,
     Json(request): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    let client = client_ip(peer, &headers, &state.trusted_proxies);
+    let client = client_ip(
+        peer,
+        &headers,
+        &state.trusted_proxies,
+        state.platform.proxy_address(),
+    );
     state
         .login_limiter
         .check(client)
@@ -114,9 +119,14 @@ async fn logout(headers: HeaderMap) -> Response {
     let secure = is_https(&headers);
     let mut response = StatusCode::NO_CONTENT.into_response();
     for (name, path) in [(SESSION_COOKIE, SESSION_PATH), (CSRF_COOKIE, CSRF_PATH)] {
-        if let Ok(v) =
-            HeaderValue::from_str(&cookie::set(name, "", path, 0, name == SESSION_COOKIE, secure))
-        {
+        if let Ok(v) = HeaderValue::from_str(&cookie::set(
+            name,
+            "",
+            path,
+            0,
+            name == SESSION_COOKIE,
+            secure,
+        )) {
             response.headers_mut().append(header::SET_COOKIE, v);
         }
     }

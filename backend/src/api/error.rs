@@ -50,9 +50,7 @@ impl ApiError {
                 (StatusCode::NOT_FOUND, ErrorCode::NotFound)
             }
             Self::Domain(D::Conflict(_)) => (StatusCode::CONFLICT, ErrorCode::Conflict),
-            Self::Domain(D::Invalid(fields)) if is_taken(fields) => {
-                (StatusCode::CONFLICT, ErrorCode::Conflict)
-            }
+            Self::Domain(D::Taken(_)) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             Self::Domain(D::Invalid(_)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorCode::ValidationFailed,
@@ -97,6 +95,10 @@ impl ApiError {
                 let names: Vec<&str> = fields.keys().map(String::as_str).collect();
                 format!("invalid {}", names.join(", "))
             }
+            Self::Domain(DomainError::Taken(fields)) => {
+                let names: Vec<&str> = fields.keys().map(String::as_str).collect();
+                format!("{} already in use", names.join(" and "))
+            }
             Self::Domain(DomainError::WrongPassword) => "the current password is wrong".into(),
             Self::Domain(
                 DomainError::Runtime(RuntimeError::Failed(_))
@@ -109,7 +111,9 @@ impl ApiError {
 
     fn fields(&self) -> BTreeMap<String, Vec<String>> {
         match self {
-            Self::Domain(DomainError::Invalid(fields)) => fields.clone(),
+            Self::Domain(DomainError::Invalid(fields) | DomainError::Taken(fields)) => {
+                fields.clone()
+            }
             Self::Domain(DomainError::Archive(e)) => {
                 BTreeMap::from([("file".to_string(), vec![e.to_string()])])
             }
@@ -123,11 +127,6 @@ impl ApiError {
             _ => BTreeMap::new(),
         }
     }
-}
-
-/// Name and route clashes are conflicts, though reported per field like validation.
-fn is_taken(fields: &BTreeMap<String, Vec<String>>) -> bool {
-    fields.values().flatten().all(|m| m.contains("already"))
 }
 
 impl IntoResponse for ApiError {

@@ -146,7 +146,7 @@ impl Platform {
         if fields.is_empty() {
             Ok(())
         } else {
-            Err(DomainError::Invalid(fields))
+            Err(DomainError::Taken(fields))
         }
     }
 
@@ -306,6 +306,7 @@ impl Platform {
             .map(|d| d.id)
             .collect();
         app::Entity::delete_by_id(app.id).exec(&self.db).await?;
+        self.forget_home_route(&app.route).await?;
         for id in ids {
             let _ = tokio::fs::remove_file(self.paths.deployment_log(id)).await;
         }
@@ -344,15 +345,17 @@ impl Platform {
 
     pub async fn deployment_log(&self, id: i64, offset: u64) -> DomainResult<DeploymentLog> {
         let deployment = self.get_deployment(id).await?;
-        let (text, next_offset) = logbook::read_from(&self.paths.deployment_log(id), offset)
-            .await
-            .map_err(|e| anyhow::anyhow!("reading log of deployment {id}: {e}"))?;
+        // Status first: a final status means every line was already written.
+        let (text, next_offset, at_end) =
+            logbook::read_from(&self.paths.deployment_log(id), offset)
+                .await
+                .map_err(|e| anyhow::anyhow!("reading log of deployment {id}: {e}"))?;
         Ok(DeploymentLog {
             id,
             status: deployment.status,
             text,
             next_offset,
-            complete: deployment.status.is_final(),
+            complete: deployment.status.is_final() && at_end,
         })
     }
 
@@ -386,13 +389,17 @@ fn new_deployment(app_id: i64) -> deployment::ActiveModel {
 fn unique_violation(err: sea_orm::DbErr, name: &str, route: &str) -> DomainError {
     match err.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(detail)) if detail.contains("route") => {
-            DomainError::field("route", format!("`{route}` is already used by another app"))
+            taken("route", format!("`{route}` is already used by another app"))
         }
         Some(SqlErr::UniqueConstraintViolation(_)) => {
-            DomainError::field("name", format!("an app named `{name}` already exists"))
+            taken("name", format!("an app named `{name}` already exists"))
         }
         _ => err.into(),
     }
+}
+
+fn taken(field: &str, message: String) -> DomainError {
+    DomainError::Taken(FieldErrors::from([(field.to_string(), vec![message])]))
 }
 
 /// Starting a running container is not an error for the user.

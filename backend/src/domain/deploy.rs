@@ -51,9 +51,15 @@ impl Platform {
 
     async fn run(self: Arc<Self>, id: i64) {
         let mut log = Logbook::open(self.paths.deployment_log(id)).await;
-        let outcome = tokio::select! {
+        // Building and waiting may be interrupted by a shutdown; the switchover, a few quick
+        // database writes and container removals, always runs to the end once begun.
+        let ready = tokio::select! {
             outcome = self.queue_and_deploy(id, &mut log) => outcome,
             () = self.shutdown.cancelled() => Err(Failure("interrupted: Milkcrate shut down before the deployment finished".into())),
+        };
+        let outcome = match ready {
+            Ok(()) => self.switch_over(id, &mut log).await,
+            Err(failure) => Err(failure),
         };
         if let Err(Failure(reason)) = outcome {
             log.step(&format!("deployment failed: {reason}")).await;
@@ -89,7 +95,7 @@ impl Platform {
         let details = self.docker.image_details(&image).await?;
         if let Some(key) = details.labels.keys().find(|k| labels::is_reserved_label(k)) {
             return Err(Failure(format!(
-                "the image sets the label `{key}`; apps may not configure Traefik themselves, Milkcrate routes them"
+                "the image sets the label `{key}`; `traefik.*` and `milkcrate.*` labels belong to Milkcrate, which routes and tracks apps itself"
             )));
         }
         let port = pick_port(&details.exposed_tcp_ports);
@@ -127,7 +133,7 @@ impl Platform {
         )
         .await
         .map_err(Failure)?;
-        self.switch_over(id, log).await
+        Ok(())
     }
 
     async fn load(&self, id: i64) -> DomainResult<Option<(deployment::Model, app::Model)>> {
@@ -143,9 +149,11 @@ impl Platform {
         dep: deployment::Model,
         status: DeploymentStatus,
     ) -> DomainResult<deployment::Model> {
+        let finished = dep.finished_at.is_some();
         let mut active: deployment::ActiveModel = dep.into();
         active.status = Set(convert::status_str(status).into());
-        if status.is_final() {
+        // A superseded version keeps the time it went live.
+        if status.is_final() && !finished {
             active.finished_at = Set(Some(Utc::now()));
         }
         Ok(active.update(&self.db).await?)
@@ -254,23 +262,29 @@ impl Platform {
         active.current_deployment_id = Set(Some(id));
         active.desired_state = Set("running".into());
         active.update(&self.db).await?;
-        self.set_status(dep, DeploymentStatus::Running).await?;
         log.step("the app answers; it now serves").await;
+        self.set_status(dep, DeploymentStatus::Running).await?;
         tracing::info!(app = %app.name, deployment = id, "deployment {id} of {} is live", app.name);
 
         if let Some(old) = previous
             && let Some(old_dep) = deployment::Entity::find_by_id(old).one(&self.db).await?
         {
-            if let Some(container) = &old_dep.container_id {
-                // A graceful stop lets in-flight requests finish and closes Traefik's pooled
-                // connections cleanly before the container disappears.
-                if let Err(e) = self.docker.stop_container(container, STOP_GRACE_SECS).await {
-                    tracing::warn!(app = %app.name, "cannot stop the previous container: {e}");
-                }
-                self.docker.remove_container(container).await?;
-            }
+            // The records first (the new version serves from now on), then the old container.
+            let container = old_dep.container_id.clone();
             self.set_status(old_dep, DeploymentStatus::Superseded)
                 .await?;
+            if let Some(container) = container {
+                // A graceful stop lets in-flight requests finish and closes Traefik's pooled
+                // connections cleanly before the container disappears.
+                if let Err(e) = self
+                    .docker
+                    .stop_container(&container, STOP_GRACE_SECS)
+                    .await
+                {
+                    tracing::warn!(app = %app.name, "cannot stop the previous container: {e}");
+                }
+                self.docker.remove_container(&container).await?;
+            }
         }
         self.prune_images(&app, id, previous).await;
         Ok(())

@@ -14,6 +14,9 @@ pub enum DomainError {
     Conflict(String),
     #[error("invalid input")]
     Invalid(FieldErrors),
+    /// A unique field (an app's name or route) is already in use.
+    #[error("already in use")]
+    Taken(FieldErrors),
     #[error("archive refused: {0}")]
     Archive(#[from] IntakeError),
     #[error("{0}")]

@@ -47,19 +47,56 @@ impl Logbook {
     }
 }
 
-/// Reads the log from `offset`; returns the text and the offset after it.
-pub async fn read_from(path: &PathBuf, offset: u64) -> std::io::Result<(String, u64)> {
+/// Most bytes one read returns, so a huge log is paged rather than loaded whole.
+const PAGE: u64 = 1024 * 1024;
+
+/// Reads the log from `offset`: the text, the offset after it, and whether that is the end of
+/// the file.
+pub async fn read_from(path: &PathBuf, offset: u64) -> std::io::Result<(String, u64, bool)> {
     let mut file = match tokio::fs::File::open(path).await {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((String::new(), 0)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((String::new(), 0, true)),
         Err(e) => return Err(e),
     };
     let len = file.metadata().await?.len();
     let start = offset.min(len);
     file.seek(std::io::SeekFrom::Start(start)).await?;
-    // Cap one read, so a huge log is paged rather than loaded whole.
     let mut buf = Vec::new();
-    file.take(1024 * 1024).read_to_end(&mut buf).await?;
+    file.take(PAGE).read_to_end(&mut buf).await?;
+    // End the page on a character boundary; the next page starts with the rest.
+    if start + (buf.len() as u64) < len {
+        let valid = match std::str::from_utf8(&buf) {
+            Ok(_) => buf.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => buf.len(),
+        };
+        buf.truncate(valid);
+    }
     let next = start + buf.len() as u64;
-    Ok((String::from_utf8_lossy(&buf).into_owned(), next))
+    Ok((
+        String::from_utf8_lossy(&buf).into_owned(),
+        next,
+        next >= len,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn pages_end_on_character_boundaries_and_say_when_the_end_is_reached() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("1.log");
+        // A two-byte character straddles the page boundary.
+        let mut text = "a".repeat(PAGE as usize - 1);
+        text.push('é');
+        text.push_str("tail");
+        tokio::fs::write(&path, &text).await.unwrap();
+        let (first, next, end) = read_from(&path, 0).await.unwrap();
+        assert_eq!((first.len() as u64, next, end), (PAGE - 1, PAGE - 1, false));
+        let (second, next, end) = read_from(&path, next).await.unwrap();
+        assert_eq!(second, "étail");
+        assert!(end && next == text.len() as u64);
+    }
 }

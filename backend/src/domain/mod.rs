@@ -38,6 +38,9 @@ pub struct Platform {
     builds: Semaphore,
     tasks: TaskTracker,
     shutdown: CancellationToken,
+    /// Address of the managed Traefik on the Traefik network, once known: the one peer whose
+    /// `X-Forwarded-For` is believed without configuration.
+    proxy_address: std::sync::RwLock<Option<std::net::IpAddr>>,
 }
 
 impl Platform {
@@ -53,6 +56,7 @@ impl Platform {
             builds,
             tasks: TaskTracker::new(),
             shutdown: CancellationToken::new(),
+            proxy_address: Default::default(),
         })
     }
 
@@ -62,6 +66,11 @@ impl Platform {
             locks.entry(name.to_string()).or_default().clone()
         };
         lock.lock_owned().await
+    }
+
+    /// The managed Traefik's address, as last seen by `ensure_proxy`.
+    pub fn proxy_address(&self) -> Option<std::net::IpAddr> {
+        *self.proxy_address.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Stops accepting work, interrupts deployments in flight (they are marked failed and their

@@ -1,10 +1,7 @@
 //! The platform's own Traefik: Milkcrate makes sure it exists and routes the platform's paths
 //! back to Milkcrate, unless the proxy is run by someone else (`MILKCRATE_PROXY=external`).
 
-use std::{
-    collections::HashMap,
-    hash::{DefaultHasher, Hash, Hasher},
-};
+use std::collections::HashMap;
 
 use super::{DomainResult, Platform};
 use crate::{
@@ -42,13 +39,9 @@ impl Platform {
         };
         let dynamic = labels::platform_dynamic_config(&upstream);
         let cmd = self.traefik_args();
-        let digest = digest(&(
-            &proxy.image,
-            &cmd,
-            &dynamic,
-            proxy.http_port,
-            &proxy.http_bind,
-            &proxy.docker_socket,
+        let digest = digest(&format!(
+            "{}\n{cmd:?}\n{dynamic}\n{}\n{}\n{}",
+            proxy.image, proxy.http_port, proxy.http_bind, proxy.docker_socket
         ));
 
         let existing = self
@@ -58,24 +51,17 @@ impl Platform {
                 (labels::ROLE, "proxy"),
             ])
             .await?;
-        let mut up_to_date = false;
-        for c in existing {
-            if c.labels.get(CONFIG_DIGEST) == Some(&digest) && c.name == proxy.container_name {
-                up_to_date = true;
-                if c.state != ContainerState::Running {
-                    self.docker.start_container(&c.id).await?;
-                }
-            } else {
-                tracing::info!(
-                    "replacing proxy container {} (its settings changed)",
-                    c.name
-                );
-                self.docker.remove_container(&c.id).await?;
+        let (current, stale): (Vec<_>, Vec<_>) = existing.into_iter().partition(|c| {
+            c.labels.get(CONFIG_DIGEST) == Some(&digest) && c.name == proxy.container_name
+        });
+        if let Some(c) = current.first() {
+            if c.state != ContainerState::Running {
+                self.docker.start_container(&c.id).await?;
             }
+            return self.remember_proxy_address(&c.id).await;
         }
-        if up_to_date {
-            return Ok(());
-        }
+        // Make sure the image is there before the old proxy goes: a failed pull must not leave
+        // every app without a router.
         if !self.docker.image_exists(&proxy.image).await? {
             tracing::info!("pulling {}", proxy.image);
             self.docker.pull_image(&proxy.image).await.map_err(|e| {
@@ -84,6 +70,13 @@ impl Platform {
                     proxy.image
                 ))
             })?;
+        }
+        for c in stale {
+            tracing::info!(
+                "replacing proxy container {} (its settings changed)",
+                c.name
+            );
+            self.docker.remove_container(&c.id).await?;
         }
         // A container that is not ours but has the name (an older install) is in the way.
         self.docker.remove_container(&proxy.container_name).await?;
@@ -105,12 +98,26 @@ impl Platform {
             .upload_tar(&id, dynamic_config_tar(&dynamic)?)
             .await?;
         self.docker.start_container(&id).await?;
+        self.remember_proxy_address(&id).await?;
         tracing::info!(
             "proxy {} serves http://{}:{} and sends platform paths to {upstream}",
             proxy.container_name,
             proxy.http_bind,
             proxy.http_port
         );
+        Ok(())
+    }
+
+    async fn remember_proxy_address(&self, container: &str) -> DomainResult<()> {
+        let details = self.docker.inspect_container(container).await?;
+        let address = details
+            .addresses
+            .get(&self.config.traefik_network)
+            .and_then(|a| a.parse().ok());
+        *self
+            .proxy_address
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = address;
         Ok(())
     }
 
@@ -139,10 +146,15 @@ impl Platform {
     }
 }
 
-fn digest(value: &impl Hash) -> String {
-    let mut hasher = DefaultHasher::new();
-    value.hash(&mut hasher);
-    format!("{:016x}", hasher.finish())
+/// A digest that stays the same across Rust releases (unlike `DefaultHasher`), so an upgrade of
+/// Milkcrate does not replace the proxy for nothing.
+fn digest(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The dynamic config as a tar for the archive API: works on any image, no host bind mount.

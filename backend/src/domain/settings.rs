@@ -141,6 +141,14 @@ impl Platform {
         self.settings().await
     }
 
+    /// Called when the app at `route` goes: `/` must not keep redirecting to nothing.
+    pub(super) async fn forget_home_route(&self, route: &str) -> DomainResult<()> {
+        if self.setting(DEFAULT_HOME_ROUTE).await?.as_deref() == Some(route) {
+            self.put_setting(DEFAULT_HOME_ROUTE, None).await?;
+        }
+        Ok(())
+    }
+
     pub async fn public_index(&self) -> DomainResult<PublicIndex> {
         Ok(PublicIndex {
             default_home_route: self.settings().await?.default_home_route,

@@ -117,9 +117,10 @@ pub fn traefik_routing(
     pairs.into_iter().collect()
 }
 
-/// True for labels an app must not bring itself (from its image): they would add routers.
+/// True for labels an app must not bring itself (from its image): `traefik.*` would add routers,
+/// `milkcrate.*` would pass for Milkcrate's own records.
 pub fn is_reserved_label(key: &str) -> bool {
-    key.starts_with("traefik.")
+    key.starts_with("traefik.") || key.starts_with("milkcrate.")
 }
 
 /// Traefik's dynamic configuration for the platform's own routes (file provider, YAML).
@@ -213,8 +214,9 @@ mod tests {
     }
 
     #[test]
-    fn only_traefik_labels_are_reserved() {
+    fn traefik_and_milkcrate_labels_are_reserved() {
         assert!(is_reserved_label("traefik.http.routers.evil.rule"));
+        assert!(is_reserved_label("milkcrate.role"));
         assert!(!is_reserved_label("org.opencontainers.image.title"));
     }
 }

@@ -61,6 +61,6 @@ pub struct DeploymentLog {
     pub text: String,
     /// Pass it as `offset` to get only what was written since.
     pub next_offset: u64,
-    /// True when the deployment is final, so the log will not grow.
+    /// True when the deployment is final and this read reached the end: stop polling.
     pub complete: bool,
 }
