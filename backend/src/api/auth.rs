@@ -41,25 +41,27 @@ fn is_https(headers: &HeaderMap) -> bool {
         == Some("https")
 }
 
-fn session_response(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: impl IntoResponse,
-    token: &str,
-    csrf: &str,
-) -> Response {
+/// A new session for password version `version`: the token in the body (for API clients) and in
+/// the cookies (for the dashboard).
+fn new_session(state: &AppState, headers: &HeaderMap, version: i64) -> ApiResult<Response> {
+    let (token, claims) = state.keys.issue(version)?;
     let max_age = i64::from(state.platform.config.session_hours) * 3600;
     let secure = is_https(headers);
-    let mut response = body.into_response();
+    let body = LoginResponse {
+        token: token.clone(),
+        expires_at: claims.expires_at(),
+        csrf_token: claims.csrf.clone(),
+    };
+    let mut response = axum::Json(body).into_response();
     for value in [
-        cookie::set(SESSION_COOKIE, token, SESSION_PATH, max_age, true, secure),
-        cookie::set(CSRF_COOKIE, csrf, CSRF_PATH, max_age, false, secure),
+        cookie::set(SESSION_COOKIE, &token, SESSION_PATH, max_age, true, secure),
+        cookie::set(CSRF_COOKIE, &claims.csrf, CSRF_PATH, max_age, false, secure),
     ] {
         if let Ok(v) = HeaderValue::from_str(&value) {
             response.headers_mut().append(header::SET_COOKIE, v);
         }
     }
-    response
+    Ok(response)
 }
 
 /// Log in with the admin password.
@@ -97,20 +99,8 @@ async fn login(
         return Err(ApiError::Unauthorized("wrong password".into()));
     }
     let version = state.platform.password_version().await?;
-    let (token, claims) = state.keys.issue(version)?;
     tracing::info!(client = %client, "admin logged in from {client}");
-    let body = LoginResponse {
-        token: token.clone(),
-        expires_at: claims.expires_at(),
-        csrf_token: claims.csrf.clone(),
-    };
-    Ok(session_response(
-        &state,
-        &headers,
-        axum::Json(body),
-        &token,
-        &claims.csrf,
-    ))
+    new_session(&state, &headers, version)
 }
 
 /// Log out: clears the session cookies.
@@ -166,17 +156,5 @@ async fn change_password(
             &request.new_password,
         )
         .await?;
-    let (token, claims) = state.keys.issue(version)?;
-    let body = LoginResponse {
-        token: token.clone(),
-        expires_at: claims.expires_at(),
-        csrf_token: claims.csrf.clone(),
-    };
-    Ok(session_response(
-        &state,
-        &headers,
-        axum::Json(body),
-        &token,
-        &claims.csrf,
-    ))
+    new_session(&state, &headers, version)
 }
