@@ -197,3 +197,38 @@ async fn bad_names_and_routes_are_reported_per_field() {
             .contains("reserved")
     );
 }
+
+#[tokio::test]
+async fn compose_files_that_break_the_policy_are_refused_with_every_key_path() {
+    let server = api_only(&[]).await;
+    let compose = "services:\n  web:\n    image: nginx\n    privileged: true\n    cap_add: [SYS_ADMIN]\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n    network_mode: host\n";
+    let zip = zip_of(&[("compose.yaml", 0o644, compose.into())]);
+    let response = server.create_app("stack", "/stack", zip).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_archive", "{body}");
+    let problems: Vec<&str> = body["fields"]["file"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str())
+        .collect();
+    for path in [
+        "services.web.privileged",
+        "services.web.cap_add[0]",
+        "services.web.volumes[0]",
+        "services.web.network_mode",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.starts_with(path)),
+            "{path} missing from {problems:?}"
+        );
+    }
+    assert!(
+        problems.iter().any(|p| p.contains("socket")),
+        "the Docker socket is named: {problems:?}"
+    );
+    let apps: Vec<serde_json::Value> = server.get("/api/v1/apps").await.json().await.unwrap();
+    assert!(apps.is_empty());
+    assert!(integration_tests::docker::containers_with(&server.label()).is_empty());
+}

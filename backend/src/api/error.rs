@@ -59,7 +59,7 @@ impl ApiError {
             Self::Domain(D::Archive(e)) if e.rule() == "io" => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
             }
-            Self::Domain(D::Archive(_)) => {
+            Self::Domain(D::Archive(_) | D::Policy(_)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidArchive)
             }
             Self::Domain(D::TooLarge(_)) | Self::TooLarge(_) => {
@@ -113,6 +113,9 @@ impl ApiError {
         match self {
             Self::Domain(DomainError::Invalid(fields) | DomainError::Taken(fields)) => {
                 fields.clone()
+            }
+            Self::Domain(DomainError::Policy(problems)) => {
+                BTreeMap::from([("file".to_string(), problems.clone())])
             }
             Self::Domain(DomainError::Archive(e)) => {
                 BTreeMap::from([("file".to_string(), vec![e.to_string()])])

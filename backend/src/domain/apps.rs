@@ -13,6 +13,7 @@ use shared::v1::{
 
 use super::{DomainError, DomainResult, FieldErrors, Platform, convert, logbook, status};
 use crate::{
+    compose,
     db::entities::{app, deployment},
     intake::{self, AppSource, IntakeLimits},
     runtime::{ContainerSummary, labels},
@@ -21,6 +22,16 @@ use crate::{
 const STOP_GRACE_SECS: i32 = 10;
 
 impl Platform {
+    /// The platform's limits, as caps a compose file may lower but not raise.
+    fn compose_caps(&self) -> compose::Caps {
+        let limits = self.config.limits;
+        compose::Caps {
+            memory_bytes: (limits.memory_mb * 1024 * 1024) as i64,
+            nano_cpus: (limits.cpus * 1e9) as i64,
+            pids: i64::from(limits.pids),
+        }
+    }
+
     fn intake_limits(&self) -> IntakeLimits {
         let u = &self.config.uploads;
         IntakeLimits {
@@ -47,12 +58,21 @@ impl Platform {
                 .await
                 .map_err(|e| anyhow::anyhow!("extraction task failed: {e}"))??;
         if let AppSource::Compose(file) = extracted.source {
-            return Err(DomainError::field(
-                "file",
-                format!(
-                    "`{file}` found: compose apps are not supported by this version; add a Dockerfile"
+            // The policy runs now, so a hostile file is named as such; running stacks comes next.
+            let (dir, caps) = (staging.path().to_path_buf(), self.compose_caps());
+            let checked =
+                tokio::task::spawn_blocking(move || compose::load(&dir, &file, &caps, &[]))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("compose check failed: {e}"))?;
+            return Err(match checked {
+                Err(problems) => {
+                    DomainError::Policy(problems.iter().map(ToString::to_string).collect())
+                }
+                Ok(_) => DomainError::field(
+                    "file",
+                    "the compose file passes Milkcrate's policy, but this version cannot run stacks yet; add a Dockerfile",
                 ),
-            ));
+            });
         }
         Ok(staging)
     }

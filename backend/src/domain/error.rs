@@ -19,6 +19,9 @@ pub enum DomainError {
     Taken(FieldErrors),
     #[error("archive refused: {0}")]
     Archive(#[from] IntakeError),
+    /// A compose file breaks the security policy; one `path: message` per problem.
+    #[error("the compose file breaks Milkcrate's policy")]
+    Policy(Vec<String>),
     #[error("{0}")]
     TooLarge(String),
     #[error("wrong password")]
