@@ -192,7 +192,6 @@ impl Docker {
             .map(|i| ImageSummary {
                 id: i.id,
                 tags: i.repo_tags,
-                labels: i.labels,
             })
             .collect())
     }

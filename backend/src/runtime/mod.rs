@@ -77,12 +77,11 @@ pub struct ContainerDetails {
     pub labels: HashMap<String, String>,
 }
 
-/// An image found by label.
+/// An image found by name.
 #[derive(Debug, Clone)]
 pub struct ImageSummary {
     pub id: String,
     pub tags: Vec<String>,
-    pub labels: HashMap<String, String>,
 }
 
 /// The parts of an image's config a deploy needs.
