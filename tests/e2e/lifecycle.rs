@@ -23,6 +23,30 @@ async fn deploy(server: &Server, name: &str, route: &str, marker: &str) -> Deplo
     deployment
 }
 
+/// Starts a build that sleeps, and returns its deployment once the sleeping step runs.
+async fn start_slow_build(server: &Server, name: &str) -> i64 {
+    let created: CreatedApp = server
+        .create_app(name, &format!("/{name}"), apps::slow_build_app(120))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created.deployment.id;
+    eventually(Duration::from_secs(60), "the build to start", || async {
+        let d: Deployment = server
+            .get(&format!("/api/v1/deployments/{id}"))
+            .await
+            .json()
+            .await
+            .ok()?;
+        (d.status == DeploymentStatus::Building
+            && server.deployment_log(id).await.contains("sleep"))
+        .then_some(())
+    })
+    .await;
+    id
+}
+
 #[tokio::test]
 async fn a_broken_version_fails_and_the_old_one_keeps_serving() {
     let server = Server::start(ServerOptions::default()).await;
@@ -210,25 +234,7 @@ async fn a_crash_during_a_build_ends_the_deployment_failed_and_orphans_nothing()
         ..Default::default()
     })
     .await;
-    let created: CreatedApp = server
-        .create_app("slow", "/slow", apps::slow_build_app(120))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = created.deployment.id;
-    eventually(Duration::from_secs(60), "the build to start", || async {
-        let d: Deployment = server
-            .get(&format!("/api/v1/deployments/{id}"))
-            .await
-            .json()
-            .await
-            .ok()?;
-        (d.status == DeploymentStatus::Building
-            && server.deployment_log(id).await.contains("sleep"))
-        .then_some(())
-    })
-    .await;
+    let id = start_slow_build(&server, "slow").await;
 
     server.crash_and_restart().await;
 
@@ -312,23 +318,7 @@ async fn a_graceful_shutdown_marks_the_build_in_flight_failed() {
         ..Default::default()
     })
     .await;
-    let created: CreatedApp = server
-        .create_app("halted", "/halted", apps::slow_build_app(120))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = created.deployment.id;
-    eventually(Duration::from_secs(60), "the build to start", || async {
-        let d: Deployment = server
-            .get(&format!("/api/v1/deployments/{id}"))
-            .await
-            .json()
-            .await
-            .ok()?;
-        (d.status == DeploymentStatus::Building).then_some(())
-    })
-    .await;
+    let id = start_slow_build(&server, "halted").await;
 
     let code = server.terminate().await;
     assert!(
