@@ -21,8 +21,9 @@ use crate::state::AppState;
 /// The policy for API responses and anything without a page of its own.
 pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
-pub fn routes(dir: &Path) -> Router<AppState> {
-    let Some(csp) = page_csp(dir) else {
+/// `landing` is the dashboard's page as loaded at start; without it there is no dashboard.
+pub fn routes(dir: &Path, landing: Option<&LandingPage>) -> Router<AppState> {
+    let Some(csp) = landing.map(|l| l.csp.clone()) else {
         tracing::warn!(
             "no dashboard at {} (run scripts/frontend.sh); /admin answers 404",
             dir.display()
@@ -49,21 +50,33 @@ pub fn routes(dir: &Path) -> Router<AppState> {
     Router::new().nest_service("/admin", service)
 }
 
-/// The dashboard's `index.html`, for `/` (the public landing page is one of its routes).
-pub async fn index_html(dir: &Path) -> Option<Response> {
-    let html = tokio::fs::read_to_string(dir.join("index.html"))
-        .await
-        .ok()?;
-    let csp = csp_for(&html)?;
-    let mut response = Html(html).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_SECURITY_POLICY, csp);
-    Some(response)
+/// The dashboard's `index.html` with its policy, read once at start, for `/` (the public landing
+/// page is one of the dashboard's routes).
+#[derive(Clone)]
+pub struct LandingPage {
+    html: std::sync::Arc<str>,
+    csp: HeaderValue,
 }
 
-fn page_csp(dir: &Path) -> Option<HeaderValue> {
-    csp_for(&std::fs::read_to_string(dir.join("index.html")).ok()?)
+impl LandingPage {
+    pub fn load(dir: &Path) -> Option<Self> {
+        let html = std::fs::read_to_string(dir.join("index.html")).ok()?;
+        let csp = csp_for(&html)?;
+        Some(Self {
+            html: html.into(),
+            csp,
+        })
+    }
+}
+
+impl IntoResponse for LandingPage {
+    fn into_response(self) -> Response {
+        let mut response = Html(self.html.to_string()).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, self.csp);
+        response
+    }
 }
 
 /// Trunk writes a small inline loader script into `index.html`. Rather than allowing inline

@@ -44,6 +44,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 pub fn router(state: AppState) -> Router {
     let (api, spec) = api_router();
+    let landing = dashboard::LandingPage::load(&state.platform.config.dashboard_dir);
     let spec = std::sync::Arc::new(spec);
     let max_upload = usize::try_from(state.platform.config.uploads.max_upload_mb * 1024 * 1024)
         .unwrap_or(usize::MAX);
@@ -54,8 +55,17 @@ pub fn router(state: AppState) -> Router {
             get(move || async move { axum::Json(spec.as_ref().clone()) }),
         )
         .route("/healthz", get(healthz))
-        .route("/", get(home))
-        .merge(dashboard::routes(&state.platform.config.dashboard_dir))
+        .route(
+            "/",
+            get({
+                let landing = landing.clone();
+                move |state| home(state, landing.clone())
+            }),
+        )
+        .merge(dashboard::routes(
+            &state.platform.config.dashboard_dir,
+            landing.as_ref(),
+        ))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -85,15 +95,17 @@ async fn healthz() -> axum::Json<serde_json::Value> {
 }
 
 /// `/` sends visitors to the default home route when one is set, else to the dashboard's public
-/// landing page (or, without a built dashboard, its data as JSON).
-async fn home(State(state): State<AppState>) -> ApiResult<Response> {
-    let index = state.platform.public_index().await?;
-    if let Some(route) = index.default_home_route {
+/// landing page, which fetches the app list itself (without a built dashboard: the list as JSON).
+async fn home(
+    State(state): State<AppState>,
+    landing: Option<dashboard::LandingPage>,
+) -> ApiResult<Response> {
+    if let Some(route) = state.platform.settings().await?.default_home_route {
         return Ok(Redirect::to(&format!("{route}/")).into_response());
     }
-    match dashboard::index_html(&state.platform.config.dashboard_dir).await {
+    match landing {
         Some(page) => Ok(page.into_response()),
-        None => Ok(axum::Json(index).into_response()),
+        None => Ok(axum::Json(state.platform.public_index().await?).into_response()),
     }
 }
 

@@ -381,6 +381,15 @@ impl Platform {
 
     /// Apps visitors may see: those with a running version, newest first.
     pub async fn public_apps(&self) -> DomainResult<Vec<PublicApp>> {
+        const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+        {
+            let cached = self.public_apps.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, apps)) = cached.as_ref()
+                && at.elapsed() < FRESH_FOR
+            {
+                return Ok(apps.clone());
+            }
+        }
         let apps = self.list_apps().await?;
         let mut public: Vec<PublicApp> = apps
             .into_iter()
@@ -392,6 +401,8 @@ impl Platform {
             })
             .collect();
         public.sort_by_key(|a| std::cmp::Reverse(a.deployed_at));
+        *self.public_apps.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), public.clone()));
         Ok(public)
     }
 }

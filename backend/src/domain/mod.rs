@@ -41,6 +41,9 @@ pub struct Platform {
     /// Address of the managed Traefik on the Traefik network, once known: the one peer whose
     /// `X-Forwarded-For` is believed without configuration.
     proxy_address: std::sync::RwLock<Option<std::net::IpAddr>>,
+    /// The public landing's app list, briefly reused: anyone may ask for it, and each answer
+    /// costs a Docker call.
+    public_apps: std::sync::Mutex<Option<(std::time::Instant, Vec<shared::v1::PublicApp>)>>,
 }
 
 impl Platform {
@@ -57,6 +60,7 @@ impl Platform {
             tasks: TaskTracker::new(),
             shutdown: CancellationToken::new(),
             proxy_address: Default::default(),
+            public_apps: Default::default(),
         })
     }
 
