@@ -4,11 +4,7 @@ use integration_tests::{Server, ServerOptions};
 use reqwest::StatusCode;
 
 async fn api_only() -> Server {
-    Server::start(ServerOptions {
-        with_proxy: false,
-        ..Default::default()
-    })
-    .await
+    Server::start(ServerOptions::api_only()).await
 }
 
 async fn login(server: &Server, password: &str) -> reqwest::Response {

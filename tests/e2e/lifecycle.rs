@@ -229,11 +229,7 @@ async fn delete_leaves_nothing_of_the_app() {
 
 #[tokio::test]
 async fn a_crash_during_a_build_ends_the_deployment_failed_and_orphans_nothing() {
-    let mut server = Server::start(ServerOptions {
-        with_proxy: false,
-        ..Default::default()
-    })
-    .await;
+    let mut server = Server::start(ServerOptions::api_only()).await;
     let id = start_slow_build(&server, "slow").await;
 
     server.crash_and_restart().await;
@@ -278,11 +274,7 @@ async fn a_crash_during_a_build_ends_the_deployment_failed_and_orphans_nothing()
 
 #[tokio::test]
 async fn many_uploads_at_once_all_complete() {
-    let server = Server::start(ServerOptions {
-        with_proxy: false,
-        ..Default::default()
-    })
-    .await;
+    let server = Server::start(ServerOptions::api_only()).await;
     let names: Vec<String> = (0..6).map(|i| format!("burst-{i}")).collect();
     let routes: Vec<String> = names.iter().map(|n| format!("/{n}")).collect();
     let uploads = names
@@ -313,11 +305,7 @@ async fn many_uploads_at_once_all_complete() {
 
 #[tokio::test]
 async fn a_graceful_shutdown_marks_the_build_in_flight_failed() {
-    let mut server = Server::start(ServerOptions {
-        with_proxy: false,
-        ..Default::default()
-    })
-    .await;
+    let mut server = Server::start(ServerOptions::api_only()).await;
     let id = start_slow_build(&server, "halted").await;
 
     let code = server.terminate().await;
@@ -345,11 +333,7 @@ async fn a_graceful_shutdown_marks_the_build_in_flight_failed() {
 
 #[tokio::test]
 async fn a_restart_removes_containers_of_apps_that_no_longer_exist() {
-    let mut server = Server::start(ServerOptions {
-        with_proxy: false,
-        ..Default::default()
-    })
-    .await;
+    let mut server = Server::start(ServerOptions::api_only()).await;
     // A container left by an app deleted while Milkcrate was down (or by a lost database row).
     let traefik_image =
         std::env::var("MILKCRATE_TRAEFIK_IMAGE").unwrap_or_else(|_| "traefik:v3.7.15".into());

@@ -27,11 +27,7 @@ const ROUTES: &[(&str, &str)] = &[
 
 #[tokio::test]
 async fn every_route_is_in_the_openapi_document_and_served() {
-    let server = Server::start(ServerOptions {
-        with_proxy: false,
-        ..Default::default()
-    })
-    .await;
+    let server = Server::start(ServerOptions::api_only()).await;
     let spec: serde_json::Value = server
         .http
         .get(server.url("/api/v1/openapi.json"))

@@ -19,6 +19,16 @@ pub struct ServerOptions {
     pub extra_env: Vec<(String, String)>,
 }
 
+impl ServerOptions {
+    /// Without Traefik: for tests of the API alone, which start faster.
+    pub fn api_only() -> Self {
+        Self {
+            with_proxy: false,
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for ServerOptions {
     fn default() -> Self {
         Self {
