@@ -277,6 +277,14 @@ fn checked_path(raw: &str) -> Result<PathBuf, IntakeError> {
     Ok(path)
 }
 
+/// The compose file of an extracted app folder, by the same precedence as intake.
+pub fn compose_file_in(dir: &Path) -> Option<&'static str> {
+    COMPOSE_FILES
+        .iter()
+        .copied()
+        .find(|f| dir.join(f).is_file())
+}
+
 /// The app root: the archive root, or its single top-level folder when that holds the app.
 fn find_app_root(planned: &[Planned]) -> Result<(Option<PathBuf>, AppSource), IntakeError> {
     let files: HashSet<&Path> = planned

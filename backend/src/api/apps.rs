@@ -5,13 +5,14 @@ use axum::{
     http::StatusCode,
     response::IntoResponse,
 };
+use serde::Deserialize;
 use shared::v1::{App, CreatedApp, Deployment, ErrorBody};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     ApiError, ApiResult,
-    extract::{Admin, Multipart, Path},
+    extract::{Admin, Multipart, Path, Query},
     upload,
 };
 use crate::state::AppState;
@@ -36,7 +37,7 @@ struct CreateAppForm {
     name: String,
     /// Route, e.g. `/blog`.
     route: String,
-    /// The ZIP holding a Dockerfile.
+    /// The ZIP holding a Dockerfile or a compose file.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }
@@ -45,7 +46,7 @@ struct CreateAppForm {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 struct DeployForm {
-    /// The ZIP holding a Dockerfile.
+    /// The ZIP holding a Dockerfile or a compose file.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }
@@ -116,17 +117,28 @@ async fn get_app(
     Ok(axum::Json(state.platform.get_app(&name).await?))
 }
 
-/// Delete the app: its containers, images, files, logs and routes.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DeleteQuery {
+    /// Also remove the volumes the app's compose file declared, with their data. Managed
+    /// volumes are never removed with an app.
+    #[serde(default)]
+    volumes: bool,
+}
+
+/// Delete the app: its containers, networks, images, files, logs and routes (and, with
+/// `?volumes=true`, its compose volumes).
 #[utoipa::path(delete, path = "/api/v1/apps/{name}", tag = "apps",
-    params(("name" = String, Path, description = "App name")),
+    params(("name" = String, Path, description = "App name"), DeleteQuery),
     responses((status = 204), (status = 404, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn delete_app(
     State(state): State<AppState>,
     _: Admin,
     Path(name): Path<String>,
+    Query(query): Query<DeleteQuery>,
 ) -> ApiResult<StatusCode> {
-    state.platform.delete_app(&name).await?;
+    state.platform.delete_app(&name, query.volumes).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

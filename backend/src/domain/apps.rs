@@ -8,10 +8,14 @@ use sea_orm::{
     TransactionTrait,
 };
 use shared::v1::{
-    App, AppStatus, CreatedApp, Deployment, DeploymentLog, DeploymentStatus, PublicApp,
+    App, AppKind, AppStatus, CreatedApp, Deployment, DeploymentLog, DeploymentStatus, PublicApp,
 };
 
-use super::{DomainError, DomainResult, FieldErrors, Platform, convert, logbook, status};
+use super::{
+    DomainError, DomainResult, FieldErrors, Platform, convert, logbook,
+    stack::{self, StackPlan},
+    status,
+};
 use crate::{
     compose,
     db::entities::{app, deployment},
@@ -19,11 +23,9 @@ use crate::{
     runtime::{ContainerSummary, labels},
 };
 
-const STOP_GRACE_SECS: i32 = 10;
-
 impl Platform {
     /// The platform's limits, as caps a compose file may lower but not raise.
-    fn compose_caps(&self) -> compose::Caps {
+    pub(super) fn compose_caps(&self) -> compose::Caps {
         let limits = self.config.limits;
         compose::Caps {
             memory_bytes: (limits.memory_mb * 1024 * 1024) as i64,
@@ -41,9 +43,14 @@ impl Platform {
         }
     }
 
+    /// Names of the Milkcrate-managed volumes a compose file may mount.
+    pub(super) async fn managed_volume_names(&self) -> DomainResult<Vec<String>> {
+        Ok(Vec::new())
+    }
+
     /// Checks and extracts an uploaded ZIP into a fresh staging folder, which the caller moves
-    /// into place. A refused archive leaves nothing behind.
-    async fn stage_upload(&self, upload: &Path) -> DomainResult<tempfile::TempDir> {
+    /// into place; a compose file must pass the policy. A refused archive leaves nothing behind.
+    async fn stage_upload(&self, upload: &Path) -> DomainResult<(tempfile::TempDir, AppKind)> {
         let staging = tempfile::Builder::new()
             .prefix("stage-")
             .tempdir_in(self.paths.tmp())
@@ -57,24 +64,22 @@ impl Platform {
             tokio::task::spawn_blocking(move || intake::extract_zip(&zip, &dest, &limits))
                 .await
                 .map_err(|e| anyhow::anyhow!("extraction task failed: {e}"))??;
-        if let AppSource::Compose(file) = extracted.source {
-            // The policy runs now, so a hostile file is named as such; running stacks comes next.
-            let (dir, caps) = (staging.path().to_path_buf(), self.compose_caps());
-            let checked =
-                tokio::task::spawn_blocking(move || compose::load(&dir, &file, &caps, &[]))
-                    .await
-                    .map_err(|e| anyhow::anyhow!("compose check failed: {e}"))?;
-            return Err(match checked {
-                Err(problems) => {
-                    DomainError::Policy(problems.iter().map(ToString::to_string).collect())
-                }
-                Ok(_) => DomainError::field(
-                    "file",
-                    "the compose file passes Milkcrate's policy, but this version cannot run stacks yet; add a Dockerfile",
-                ),
-            });
+        let AppSource::Compose(file) = extracted.source else {
+            return Ok((staging, AppKind::Dockerfile));
+        };
+        // The whole policy runs before anything is created, so a refused file costs nothing.
+        let managed = self.managed_volume_names().await?;
+        let (dir, caps) = (staging.path().to_path_buf(), self.compose_caps());
+        let checked =
+            tokio::task::spawn_blocking(move || compose::load(&dir, &file, &caps, &managed))
+                .await
+                .map_err(|e| anyhow::anyhow!("compose check failed: {e}"))?;
+        match checked {
+            Ok(_) => Ok((staging, AppKind::Compose)),
+            Err(problems) => Err(DomainError::Policy(
+                problems.iter().map(ToString::to_string).collect(),
+            )),
         }
-        Ok(staging)
     }
 
     /// Creates an app from `name`, `route` and an uploaded ZIP, and queues its first deployment.
@@ -95,7 +100,7 @@ impl Platform {
             return Err(DomainError::Invalid(fields));
         };
         self.ensure_free(&name, &route).await?;
-        let staging = self.stage_upload(upload).await?;
+        let (staging, kind) = self.stage_upload(upload).await?;
 
         let limits = self.config.limits;
         let now = Utc::now();
@@ -114,7 +119,7 @@ impl Platform {
         .insert(&txn)
         .await
         .map_err(|e| unique_violation(e, &name, &route))?;
-        let deployment = new_deployment(app.id).insert(&txn).await?;
+        let deployment = new_deployment(app.id, kind).insert(&txn).await?;
         txn.commit().await?;
 
         self.place_source(staging, &name, deployment.id).await?;
@@ -131,8 +136,8 @@ impl Platform {
     /// one is ready; a refused upload changes nothing.
     pub async fn redeploy(self: &Arc<Self>, name: &str, upload: &Path) -> DomainResult<Deployment> {
         let app = self.find_app(name).await?;
-        let staging = self.stage_upload(upload).await?;
-        let deployment = new_deployment(app.id).insert(&self.db).await?;
+        let (staging, kind) = self.stage_upload(upload).await?;
+        let deployment = new_deployment(app.id, kind).insert(&self.db).await?;
         self.place_source(staging, &app.name, deployment.id).await?;
         self.enqueue(deployment.id);
         tracing::info!(app = %app.name, deployment = deployment.id, "queued a new version of {}", app.name);
@@ -241,21 +246,11 @@ impl Platform {
         Ok(list.into_iter().map(|c| (c.id.clone(), c)).collect())
     }
 
-    /// The current deployment's container, or a conflict explaining why there is none.
-    async fn current_container(&self, app: &app::Model) -> DomainResult<String> {
-        let Some(current) = app.current_deployment_id else {
-            return Err(DomainError::Conflict(format!(
-                "`{}` has no running version yet",
-                app.name
-            )));
-        };
-        deployment::Entity::find_by_id(current)
-            .one(&self.db)
-            .await?
-            .and_then(|d| d.container_id)
-            .ok_or_else(|| {
-                DomainError::Conflict(format!("`{}` has no container; deploy it again", app.name))
-            })
+    /// The current deployment, or a conflict explaining why there is none.
+    fn current_deployment(app: &app::Model) -> DomainResult<i64> {
+        app.current_deployment_id.ok_or_else(|| {
+            DomainError::Conflict(format!("`{}` has no running version yet", app.name))
+        })
     }
 
     async fn set_desired(&self, app: app::Model, state: &str) -> DomainResult<()> {
@@ -265,26 +260,23 @@ impl Platform {
         Ok(())
     }
 
+    /// Starts the current version; a stack in dependency order, waiting as its file asks.
     pub async fn start_app(&self, name: &str) -> DomainResult<App> {
         let _guard = self.lock_app(&name.to_ascii_lowercase()).await;
         let app = self.find_app(name).await?;
-        let container = self.current_container(&app).await?;
-        self.docker
-            .start_container(&container)
-            .await
-            .or_else(already_in_state)?;
+        let current = Self::current_deployment(&app)?;
         self.set_desired(app, "running").await?;
+        self.start_deployment(current).await?;
         tracing::info!(app = %name, "started {name}");
         self.get_app(name).await
     }
 
+    /// Stops the current version; a stack in reverse start order.
     pub async fn stop_app(&self, name: &str) -> DomainResult<App> {
         let _guard = self.lock_app(&name.to_ascii_lowercase()).await;
         let app = self.find_app(name).await?;
-        let container = self.current_container(&app).await?;
-        self.docker
-            .stop_container(&container, STOP_GRACE_SECS)
-            .await?;
+        let current = Self::current_deployment(&app)?;
+        self.stop_deployment(current).await?;
         self.set_desired(app, "stopped").await?;
         tracing::info!(app = %name, "stopped {name}");
         self.get_app(name).await
@@ -293,19 +285,18 @@ impl Platform {
     pub async fn restart_app(&self, name: &str) -> DomainResult<App> {
         let _guard = self.lock_app(&name.to_ascii_lowercase()).await;
         let app = self.find_app(name).await?;
-        let container = self.current_container(&app).await?;
-        self.docker
-            .stop_container(&container, STOP_GRACE_SECS)
-            .await?;
-        self.docker.start_container(&container).await?;
+        let current = Self::current_deployment(&app)?;
+        self.stop_deployment(current).await?;
         self.set_desired(app, "running").await?;
+        self.start_deployment(current).await?;
         tracing::info!(app = %name, "restarted {name}");
         self.get_app(name).await
     }
 
-    /// Removes the app and everything labelled with it: containers, images, files, logs, routes
-    /// (routes live on its containers).
-    pub async fn delete_app(&self, name: &str) -> DomainResult<()> {
+    /// Removes the app and everything labelled with it: containers, networks, images, files,
+    /// logs, routes (routes live on its containers); its compose volumes only if asked to, since
+    /// they hold data. Managed volumes are never touched.
+    pub async fn delete_app(&self, name: &str, remove_volumes: bool) -> DomainResult<()> {
         let _guard = self.lock_app(&name.to_ascii_lowercase()).await;
         let app = self.find_app(name).await?;
         let owned = [
@@ -315,8 +306,16 @@ impl Platform {
         for container in self.docker.list_containers(&owned).await? {
             self.docker.remove_container(&container.id).await?;
         }
+        for network in self.docker.list_networks(&owned).await? {
+            self.docker.remove_network(&network.name).await?;
+        }
         for image in self.owned_images(Some(&app.name)).await? {
             self.docker.remove_image(&image.tag).await?;
+        }
+        if remove_volumes {
+            for volume in self.docker.list_volumes(&owned).await? {
+                self.docker.remove_volume(&volume).await?;
+            }
         }
         let ids: Vec<i64> = deployment::Entity::find()
             .filter(deployment::Column::AppId.eq(app.id))
@@ -407,9 +406,10 @@ impl Platform {
     }
 }
 
-fn new_deployment(app_id: i64) -> deployment::ActiveModel {
+fn new_deployment(app_id: i64, kind: AppKind) -> deployment::ActiveModel {
     deployment::ActiveModel {
         app_id: Set(app_id),
+        kind: Set(convert::kind_str(kind).into()),
         status: Set(convert::status_str(DeploymentStatus::Queued).into()),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -433,14 +433,6 @@ fn taken(field: &str, message: String) -> DomainError {
     DomainError::Taken(FieldErrors::from([(field.to_string(), vec![message])]))
 }
 
-/// Starting a running container is not an error for the user.
-fn already_in_state(err: crate::runtime::RuntimeError) -> Result<(), crate::runtime::RuntimeError> {
-    match err {
-        crate::runtime::RuntimeError::Conflict(_) => Ok(()),
-        other => Err(other),
-    }
-}
-
 /// The API's view of an app: its rows (deployments newest first) and what Docker says.
 fn view(
     app: app::Model,
@@ -456,12 +448,30 @@ fn view(
         .as_ref()
         .and_then(|d| d.container_id.as_ref())
         .and_then(|id| containers.get(id));
+    let plan = current
+        .as_ref()
+        .and_then(|d| StackPlan::from_record(d.services.as_deref()));
+    let services = match (&plan, &current) {
+        (Some(plan), Some(current)) => {
+            stack::service_views(plan, &stack::by_service(containers.values(), current.id))
+        }
+        _ => Vec::new(),
+    };
+    let state = if plan.is_some() {
+        stack::aggregate_state(&services)
+    } else {
+        container.map(|c| c.state)
+    };
     let status = status::app_status(
         app.desired_state == "running",
         current.is_some(),
-        container.map(|c| c.state),
+        state,
         latest.as_ref().map(|d| convert::parse_status(&d.status)),
     );
+    let kind = current
+        .as_ref()
+        .or(latest.as_ref())
+        .map_or(AppKind::Dockerfile, |d| convert::parse_kind(&d.kind));
     let latest = latest.filter(|l| Some(l.id) != app.current_deployment_id);
     App {
         limits: convert::limits(&app),
@@ -475,7 +485,9 @@ fn view(
         latest_deployment: latest.map(|d| convert::deployment(d, &app.name)),
         name: app.name,
         route: app.route,
+        kind,
         status,
+        services,
         created_at: app.created_at,
     }
 }

@@ -1,6 +1,6 @@
 //! Entity rows to wire types. Models are destructured without `..`, so a new column forces a choice.
 
-use shared::v1::{Deployment, DeploymentStatus, Limits};
+use shared::v1::{AppKind, Deployment, DeploymentStatus, Limits};
 
 use crate::db::entities::{app, deployment};
 
@@ -26,6 +26,20 @@ pub fn parse_status(text: &str) -> DeploymentStatus {
     }
 }
 
+pub fn kind_str(kind: AppKind) -> &'static str {
+    match kind {
+        AppKind::Dockerfile => "dockerfile",
+        AppKind::Compose => "compose",
+    }
+}
+
+pub fn parse_kind(text: &str) -> AppKind {
+    match text {
+        "compose" => AppKind::Compose,
+        _ => AppKind::Dockerfile,
+    }
+}
+
 /// The statuses of deployments that are still in flight.
 pub const IN_FLIGHT: [&str; 3] = ["queued", "building", "starting"];
 
@@ -40,10 +54,13 @@ pub fn deployment(model: deployment::Model, app_name: &str) -> Deployment {
         port,
         created_at,
         finished_at,
+        kind,
+        services: _,
     } = model;
     Deployment {
         id,
         app: app_name.to_string(),
+        kind: parse_kind(&kind),
         status: parse_status(&status),
         error,
         image,

@@ -10,17 +10,14 @@ use shared::v1::DeploymentStatus;
 use super::{DomainResult, Platform, convert, logbook::Logbook, readiness};
 use crate::{
     db::entities::{app, deployment},
-    runtime::{BuildEvent, ContainerLimits, ContainerSpec, labels},
+    runtime::{BuildEvent, BuildOptions, ContainerLimits, ContainerSpec, labels},
 };
-
-/// How long a replaced version gets to finish its requests.
-const STOP_GRACE_SECS: i32 = 10;
 
 /// The port apps are assumed to listen on when their image exposes none (the seed's rule).
 pub const DEFAULT_PORT: u16 = 8000;
 
 /// Why a deployment stopped short; the message goes to the deployment and its log.
-struct Failure(String);
+pub(super) struct Failure(pub String);
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
@@ -84,20 +81,18 @@ impl Platform {
             .load(id)
             .await?
             .ok_or_else(|| Failure("the app was deleted".into()))?;
-        self.set_status(dep.clone(), DeploymentStatus::Building)
-            .await?;
+        let dep = self.set_status(dep, DeploymentStatus::Building).await?;
+        if dep.kind == "compose" {
+            return self.deploy_stack(dep, app, log).await;
+        }
 
         let image = self.image_tag(&app.name, id);
         let source = self.paths.source_dir(&app.name, id);
-        self.build(id, &source, &image, log).await?;
+        self.build(id, &source, &image, &BuildOptions::default(), log)
+            .await?;
         let _ = tokio::fs::remove_dir_all(&source).await;
 
-        let details = self.docker.image_details(&image).await?;
-        if let Some(key) = details.labels.keys().find(|k| labels::is_reserved_label(k)) {
-            return Err(Failure(format!(
-                "the image sets the label `{key}`; `traefik.*` and `milkcrate.*` labels belong to Milkcrate, which routes and tracks apps itself"
-            )));
-        }
+        let details = self.checked_image(&image).await?;
         let port = pick_port(&details.exposed_tcp_ports);
         log.step(&format!(
             "image {image} built; the app should answer on port {port}"
@@ -136,7 +131,24 @@ impl Platform {
         Ok(())
     }
 
-    async fn load(&self, id: i64) -> DomainResult<Option<(deployment::Model, app::Model)>> {
+    /// The image's details, refused if it carries labels that would steer Traefik or Milkcrate.
+    pub(super) async fn checked_image(
+        &self,
+        image: &str,
+    ) -> Result<crate::runtime::ImageDetails, Failure> {
+        let details = self.docker.image_details(image).await?;
+        if let Some(key) = details.labels.keys().find(|k| labels::is_reserved_label(k)) {
+            return Err(Failure(format!(
+                "the image {image} sets the label `{key}`; `traefik.*` and `milkcrate.*` labels belong to Milkcrate, which routes and tracks apps itself"
+            )));
+        }
+        Ok(details)
+    }
+
+    pub(super) async fn load(
+        &self,
+        id: i64,
+    ) -> DomainResult<Option<(deployment::Model, app::Model)>> {
         Ok(deployment::Entity::find_by_id(id)
             .find_also_related(app::Entity)
             .one(&self.db)
@@ -144,7 +156,7 @@ impl Platform {
             .and_then(|(d, a)| a.map(|a| (d, a))))
     }
 
-    async fn set_status(
+    pub(super) async fn set_status(
         &self,
         dep: deployment::Model,
         status: DeploymentStatus,
@@ -159,11 +171,13 @@ impl Platform {
         Ok(active.update(&self.db).await?)
     }
 
-    async fn build(
+    /// Builds `image` from the folder `source` (the build context).
+    pub(super) async fn build(
         &self,
         id: i64,
         source: &Path,
         image: &str,
+        options: &BuildOptions,
         log: &mut Logbook,
     ) -> Result<(), Failure> {
         log.step("packing the build context").await;
@@ -173,7 +187,7 @@ impl Platform {
         log.step(&format!("building image {image}")).await;
         let timeout = Duration::from_secs(self.config.builds.build_timeout_secs);
         let result = tokio::time::timeout(timeout, async {
-            let mut stream = Box::pin(self.docker.build_image(&context, image).await?);
+            let mut stream = Box::pin(self.docker.build_image(&context, image, options).await?);
             let mut error = None;
             while let Some(event) = stream.next().await {
                 match event {
@@ -269,22 +283,16 @@ impl Platform {
         if let Some(old) = previous
             && let Some(old_dep) = deployment::Entity::find_by_id(old).one(&self.db).await?
         {
-            // The records first (the new version serves from now on), then the old container.
-            let container = old_dep.container_id.clone();
+            // The records first (the new version serves from now on), then the old containers.
+            let old_id = old_dep.id;
             self.set_status(old_dep, DeploymentStatus::Superseded)
                 .await?;
-            if let Some(container) = container {
-                // A graceful stop lets in-flight requests finish and closes Traefik's pooled
-                // connections cleanly before the container disappears.
-                if let Err(e) = self
-                    .docker
-                    .stop_container(&container, STOP_GRACE_SECS)
-                    .await
-                {
-                    tracing::warn!(app = %app.name, "cannot stop the previous container: {e}");
-                }
-                self.docker.remove_container(&container).await?;
+            // A graceful stop lets in-flight requests finish and closes Traefik's pooled
+            // connections cleanly before the containers disappear.
+            if let Err(e) = self.stop_deployment(old_id).await {
+                tracing::warn!(app = %app.name, "cannot stop the previous version: {e}");
             }
+            self.remove_deployment_objects(old_id).await?;
         }
         self.prune_images(&app, id, previous).await;
         Ok(())
@@ -320,17 +328,14 @@ impl Platform {
         if dep.status == convert::status_str(DeploymentStatus::Running) {
             return Ok(());
         }
-        let owned = [
-            (labels::INSTANCE, self.config.instance.as_str()),
-            (labels::DEPLOYMENT, &id.to_string()),
-        ];
-        for container in self.docker.list_containers(&owned).await? {
-            self.docker.remove_container(&container.id).await?;
-        }
-        if let Some((_, app)) = self.load(id).await? {
-            self.docker
-                .remove_image(&self.image_tag(&app.name, id))
-                .await?;
+        self.remove_deployment_objects(id).await?;
+        let loaded = self.load(id).await?;
+        if let Some((_, app)) = &loaded {
+            for image in self.owned_images(Some(&app.name)).await? {
+                if image.deployment == id {
+                    self.docker.remove_image(&image.tag).await?;
+                }
+            }
             let _ = tokio::fs::remove_dir_all(self.paths.source_dir(&app.name, id)).await;
         }
         let _ = tokio::fs::remove_file(self.paths.tmp().join(format!("context-{id}.tar"))).await;
@@ -339,6 +344,31 @@ impl Platform {
         active.error = Set(Some(reason.to_string()));
         active.finished_at = Set(Some(Utc::now()));
         active.update(&self.db).await?;
+        // A stack that writes to volumes stopped the running version before starting; it runs
+        // again if it should.
+        if let Some((_, app)) = loaded
+            && app.desired_state == "running"
+            && let Some(current) = app.current_deployment_id.filter(|c| *c != id)
+            && let Err(e) = self.start_deployment(current).await
+        {
+            tracing::warn!(app = %app.name, "cannot start the running version again: {e}");
+        }
+        Ok(())
+    }
+
+    /// Removes a deployment's containers and networks.
+    async fn remove_deployment_objects(&self, id: i64) -> DomainResult<()> {
+        let id_label = id.to_string();
+        let owned = [
+            (labels::INSTANCE, self.config.instance.as_str()),
+            (labels::DEPLOYMENT, id_label.as_str()),
+        ];
+        for container in self.docker.list_containers(&owned).await? {
+            self.docker.remove_container(&container.id).await?;
+        }
+        for network in self.docker.list_networks(&owned).await? {
+            self.docker.remove_network(&network.name).await?;
+        }
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
-//! App images are named `<instance>/<app>:<deployment>`, and that name is their ownership record:
-//! build labels would cost the classic builder one extra step (a container) each.
+//! App images are named `<instance>/<app>:<deployment>` (a stack's services
+//! `<instance>/<app>:<deployment>-<service>`), and that name is their ownership record: build
+//! labels would cost the classic builder one extra step (a container) each.
 
 use super::{DomainResult, Platform};
 
@@ -11,10 +12,11 @@ pub struct OwnedImage {
     pub deployment: i64,
 }
 
-/// Reads `<instance>/<app>:<deployment>`; anything else is not ours.
+/// Reads `<instance>/<app>:<deployment>[-<service>]`; anything else is not ours.
 pub fn parse_tag(instance: &str, tag: &str) -> Option<OwnedImage> {
     let rest = tag.strip_prefix(instance)?.strip_prefix('/')?;
-    let (app, deployment) = rest.split_once(':')?;
+    let (app, version) = rest.split_once(':')?;
+    let deployment = version.split_once('-').map_or(version, |(d, _)| d);
     Some(OwnedImage {
         tag: tag.to_string(),
         app: app.to_string(),
@@ -25,6 +27,10 @@ pub fn parse_tag(instance: &str, tag: &str) -> Option<OwnedImage> {
 impl Platform {
     pub fn image_tag(&self, app: &str, deployment: i64) -> String {
         format!("{}/{app}:{deployment}", self.config.instance)
+    }
+
+    pub fn service_image_tag(&self, app: &str, deployment: i64, service: &str) -> String {
+        format!("{}/{app}:{deployment}-{service}", self.config.instance)
     }
 
     /// This instance's images, of one app or of all.
@@ -51,6 +57,8 @@ mod tests {
         assert_eq!((owned.app.as_str(), owned.deployment), ("blog", 12));
         assert!(parse_tag("milkcrate", "milkcrate2/blog:12").is_none());
         assert!(parse_tag("milkcrate", "milkcrate/blog:latest").is_none());
+        let service = parse_tag("milkcrate", "milkcrate/shop:7-api.v2").unwrap();
+        assert_eq!((service.app.as_str(), service.deployment), ("shop", 7));
         assert!(parse_tag("milkcrate", "traefik:v3.7.15").is_none());
     }
 }

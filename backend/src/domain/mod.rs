@@ -4,6 +4,7 @@
 mod apps;
 mod convert;
 mod deploy;
+mod deploy_stack;
 mod error;
 mod images;
 mod logbook;
@@ -12,6 +13,7 @@ mod proxy;
 mod readiness;
 mod reconcile;
 mod settings;
+mod stack;
 mod status;
 
 use std::{collections::HashMap, sync::Arc};

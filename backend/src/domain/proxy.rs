@@ -92,6 +92,7 @@ impl Platform {
             limits: None,
             publish: vec![(80, proxy.http_bind.clone(), proxy.http_port)],
             binds: vec![format!("{}:/var/run/docker.sock:ro", proxy.docker_socket)],
+            ..Default::default()
         };
         let id = self.docker.create_container(&spec).await?;
         self.docker

@@ -77,6 +77,23 @@ impl Platform {
                 self.docker.remove_container(&container.id).await?;
             }
         }
+        // A stack's networks belong to its deployment, like its containers.
+        for network in self.docker.list_networks(&instance).await? {
+            let Some(app_name) = network.labels.get(labels::APP) else {
+                continue;
+            };
+            let dep = network
+                .labels
+                .get(labels::DEPLOYMENT)
+                .and_then(|d| d.parse().ok());
+            if !apps.contains_key(app_name) || !dep.is_some_and(|d| current_containers.contains(&d))
+            {
+                tracing::info!(app = %app_name, "removing orphaned network {}", network.name);
+                if let Err(e) = self.docker.remove_network(&network.name).await {
+                    tracing::warn!(app = %app_name, "cannot remove network {}: {e}", network.name);
+                }
+            }
+        }
         for image in self.owned_images(None).await? {
             if !apps.contains_key(&image.app) || !keep_images.contains(&image.deployment) {
                 tracing::info!(app = %image.app, "removing orphaned image {}", image.tag);

@@ -5,13 +5,15 @@ use std::{collections::HashMap, path::Path};
 use bollard::{
     errors::Error as BollardError,
     models::{
-        ContainerCreateBody, EndpointSettings, HostConfig, HostConfigLogConfig,
-        NetworkCreateRequest, NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
+        ContainerCreateBody, EndpointSettings, HealthConfig, HealthStatusEnum, HostConfig,
+        HostConfigLogConfig, Mount, MountType, NetworkConnectRequest, NetworkCreateRequest,
+        NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
     },
     query_parameters::{
         BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
-        ListContainersOptionsBuilder, ListImagesOptionsBuilder, LogsOptionsBuilder,
-        RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, StopContainerOptionsBuilder,
+        ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListNetworksOptionsBuilder,
+        ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+        RemoveImageOptionsBuilder, RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder,
         UploadToContainerOptionsBuilder,
     },
 };
@@ -19,8 +21,9 @@ use futures_util::{Stream, StreamExt, TryStreamExt};
 use tokio_util::io::ReaderStream;
 
 use super::{
-    BuildEvent, ContainerDetails, ContainerSpec, ContainerState, ContainerSummary, ImageDetails,
-    ImageSummary, NetworkDetails, RuntimeError,
+    BuildEvent, BuildOptions, ContainerDetails, ContainerSpec, ContainerState, ContainerSummary,
+    Health, HealthSpec, ImageDetails, ImageSummary, NetworkDetails, NetworkSummary, Restart,
+    RuntimeError,
 };
 
 /// A connection to the Docker daemon. Cheap to clone.
@@ -75,6 +78,53 @@ fn state_of(status: &str) -> ContainerState {
     }
 }
 
+/// Docker 20.10's container list has no health field; its status text (`Up 3 seconds
+/// (healthy)`, `Exited (1) 2 minutes ago`) carries health and exit code.
+fn health_in_status(status: &str) -> Option<Health> {
+    if status.contains("(healthy)") {
+        Some(Health::Healthy)
+    } else if status.contains("(unhealthy)") {
+        Some(Health::Unhealthy)
+    } else if status.contains("(health: starting)") {
+        Some(Health::Starting)
+    } else {
+        None
+    }
+}
+
+fn exit_code_in_status(status: &str) -> Option<i64> {
+    let rest = status.strip_prefix("Exited (")?;
+    rest.split_once(')')?.0.parse().ok()
+}
+
+fn restart_policy(restart: Option<Restart>) -> RestartPolicy {
+    let (name, count) = match restart.unwrap_or(Restart::UnlessStopped) {
+        Restart::No => (RestartPolicyNameEnum::NO, None),
+        Restart::Always => (RestartPolicyNameEnum::ALWAYS, None),
+        Restart::UnlessStopped => (RestartPolicyNameEnum::UNLESS_STOPPED, None),
+        Restart::OnFailure(count) => (RestartPolicyNameEnum::ON_FAILURE, count),
+    };
+    RestartPolicy {
+        name: Some(name),
+        maximum_retry_count: count,
+    }
+}
+
+fn nanos(d: Option<std::time::Duration>) -> Option<i64> {
+    d.map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+fn health_config(h: &HealthSpec) -> HealthConfig {
+    HealthConfig {
+        test: (!h.test.is_empty()).then(|| h.test.clone()),
+        interval: nanos(h.interval),
+        timeout: nanos(h.timeout),
+        retries: h.retries.map(i64::from),
+        start_period: nanos(h.start_period),
+        start_interval: nanos(h.start_interval),
+    }
+}
+
 impl Docker {
     /// Connects through the local socket (or `DOCKER_HOST`) and agrees on an API version the
     /// daemon speaks.
@@ -102,16 +152,23 @@ impl Docker {
         &self,
         context: &Path,
         tag: &str,
+        build: &BuildOptions,
     ) -> Result<impl Stream<Item = BuildEvent> + '_> {
         let file = tokio::fs::File::open(context)
             .await
             .map_err(|e| RuntimeError::Failed(format!("opening build context: {e}")))?;
-        let options = BuildImageOptionsBuilder::default()
-            .dockerfile("Dockerfile")
+        let mut options = BuildImageOptionsBuilder::default()
+            .dockerfile(&build.dockerfile)
             .t(tag)
             .rm(true)
-            .forcerm(true)
-            .build();
+            .forcerm(true);
+        if !build.args.is_empty() {
+            options = options.buildargs(&build.args);
+        }
+        if let Some(target) = &build.target {
+            options = options.target(target);
+        }
+        let options = options.build();
         let body = bollard::body_try_stream(ReaderStream::new(file));
         let stream = self
             .client
@@ -215,10 +272,7 @@ impl Docker {
     pub async fn create_container(&self, spec: &ContainerSpec) -> Result<String> {
         let mut host_config = HostConfig {
             network_mode: Some(spec.network.clone()),
-            restart_policy: Some(RestartPolicy {
-                name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
-                maximum_retry_count: None,
-            }),
+            restart_policy: Some(restart_policy(spec.restart)),
             // Bounded logs, so a chatty app cannot fill the disk.
             log_config: Some(HostConfigLogConfig {
                 typ: Some("json-file".into()),
@@ -231,8 +285,22 @@ impl Docker {
             cap_add: Some(vec!["NET_BIND_SERVICE".into()]),
             security_opt: Some(vec!["no-new-privileges:true".into()]),
             // A tiny init as PID 1 forwards signals (prompt, clean stops) and reaps zombies.
-            init: Some(spec.limits.is_some()),
+            init: Some(spec.init.unwrap_or(spec.limits.is_some())),
             binds: (!spec.binds.is_empty()).then(|| spec.binds.clone()),
+            mounts: (!spec.volumes.is_empty()).then(|| {
+                spec.volumes
+                    .iter()
+                    .map(|v| Mount {
+                        typ: Some(MountType::VOLUME),
+                        source: Some(v.volume.clone()),
+                        target: Some(v.target.clone()),
+                        read_only: Some(v.read_only),
+                        ..Default::default()
+                    })
+                    .collect()
+            }),
+            tmpfs: (!spec.tmpfs.is_empty()).then(|| spec.tmpfs.clone()),
+            readonly_rootfs: spec.read_only.then_some(true),
             ..Default::default()
         };
         if let Some(limits) = spec.limits {
@@ -259,6 +327,12 @@ impl Docker {
             image: Some(spec.image.clone()),
             labels: Some(spec.labels.clone()),
             cmd: spec.cmd.clone(),
+            entrypoint: spec.entrypoint.clone(),
+            env: (!spec.env.is_empty()).then(|| spec.env.clone()),
+            working_dir: spec.working_dir.clone(),
+            user: spec.user.clone(),
+            healthcheck: spec.healthcheck.as_ref().map(health_config),
+            stop_timeout: spec.stop_timeout,
             exposed_ports: (!spec.publish.is_empty()).then(|| {
                 spec.publish
                     .iter()
@@ -269,7 +343,10 @@ impl Docker {
             networking_config: Some(NetworkingConfig {
                 endpoints_config: Some(HashMap::from([(
                     spec.network.clone(),
-                    EndpointSettings::default(),
+                    EndpointSettings {
+                        aliases: (!spec.aliases.is_empty()).then(|| spec.aliases.clone()),
+                        ..Default::default()
+                    },
                 )])),
             }),
             ..Default::default()
@@ -286,10 +363,13 @@ impl Docker {
     }
 
     pub async fn start_container(&self, id: &str) -> Result<()> {
-        self.client
-            .start_container(id, None)
-            .await
-            .map_err(|e| convert(&format!("container {id}"), e))
+        match self.client.start_container(id, None).await {
+            // 304: already running.
+            Err(BollardError::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            other => other.map_err(|e| convert(&format!("container {id}"), e)),
+        }
     }
 
     pub async fn stop_container(&self, id: &str, grace_secs: i32) -> Result<()> {
@@ -343,6 +423,12 @@ impl Docker {
             exit_code: state.exit_code,
             restart_count: c.restart_count.unwrap_or(0),
             error: state.error.filter(|e| !e.is_empty()),
+            health: state.health.and_then(|h| h.status).and_then(|s| match s {
+                HealthStatusEnum::STARTING => Some(Health::Starting),
+                HealthStatusEnum::HEALTHY => Some(Health::Healthy),
+                HealthStatusEnum::UNHEALTHY => Some(Health::Unhealthy),
+                _ => None,
+            }),
             addresses,
             labels: c.config.and_then(|c| c.labels).unwrap_or_default(),
         })
@@ -369,13 +455,36 @@ impl Docker {
                     .and_then(|n| n.into_iter().next())
                     .map(|n| n.trim_start_matches('/').to_string())
                     .unwrap_or_default(),
+                image: c.image.unwrap_or_default(),
                 state: c
                     .state
                     .map(|s| state_of(s.as_ref()))
                     .unwrap_or(ContainerState::Other),
                 labels: c.labels.unwrap_or_default(),
+                health: c.status.as_deref().and_then(health_in_status),
+                exit_code: c.status.as_deref().and_then(exit_code_in_status),
             })
             .collect())
+    }
+
+    /// Attaches a container to another network, reachable there under `aliases` too.
+    pub async fn connect_network(
+        &self,
+        container: &str,
+        network: &str,
+        aliases: &[String],
+    ) -> Result<()> {
+        let request = NetworkConnectRequest {
+            container: container.to_string(),
+            endpoint_config: Some(EndpointSettings {
+                aliases: (!aliases.is_empty()).then(|| aliases.to_vec()),
+                ..Default::default()
+            }),
+        };
+        self.client
+            .connect_network(network, request)
+            .await
+            .map_err(|e| convert(&format!("connecting {container} to {network}"), e))
     }
 
     /// The last `tail` lines the container printed.
@@ -461,5 +570,97 @@ impl Docker {
                 .await
                 .map_err(|e| convert(&format!("network {name}"), e)),
         )
+    }
+
+    /// The networks carrying all of `labels`.
+    pub async fn list_networks(&self, labels: &[(&str, &str)]) -> Result<Vec<NetworkSummary>> {
+        let filters = label_filter(labels);
+        let options = ListNetworksOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let list = self
+            .client
+            .list_networks(Some(options))
+            .await
+            .map_err(|e| convert("networks", e))?;
+        Ok(list
+            .into_iter()
+            .map(|n| NetworkSummary {
+                name: n.name.unwrap_or_default(),
+                labels: n.labels.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    // ---- volumes ----
+
+    /// Creates the local volume `name` unless it exists (an existing one keeps its data).
+    pub async fn ensure_volume(&self, name: &str, labels: HashMap<String, String>) -> Result<()> {
+        let request = VolumeCreateRequest {
+            name: Some(name.to_string()),
+            driver: Some("local".into()),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        // Creating an existing local volume is a no-op that returns it.
+        self.client
+            .create_volume(request)
+            .await
+            .map(|_| ())
+            .map_err(|e| convert(&format!("volume {name}"), e))
+    }
+
+    /// Names of the volumes carrying all of `labels`.
+    pub async fn list_volumes(&self, labels: &[(&str, &str)]) -> Result<Vec<String>> {
+        let filters = label_filter(labels);
+        let options = ListVolumesOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let list = self
+            .client
+            .list_volumes(Some(options))
+            .await
+            .map_err(|e| convert("volumes", e))?;
+        Ok(list
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| v.name)
+            .collect())
+    }
+
+    pub async fn remove_volume(&self, name: &str) -> Result<()> {
+        let options = RemoveVolumeOptionsBuilder::default().force(false).build();
+        ignore_missing(
+            self.client
+                .remove_volume(name, Some(options))
+                .await
+                .map_err(|e| convert(&format!("volume {name}"), e)),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_and_exit_code_are_read_from_the_status_text() {
+        assert_eq!(
+            health_in_status("Up 3 seconds (healthy)"),
+            Some(Health::Healthy)
+        );
+        assert_eq!(
+            health_in_status("Up 1 second (health: starting)"),
+            Some(Health::Starting)
+        );
+        assert_eq!(
+            health_in_status("Up 2 minutes (unhealthy)"),
+            Some(Health::Unhealthy)
+        );
+        assert_eq!(health_in_status("Up 2 minutes"), None);
+        assert_eq!(exit_code_in_status("Exited (0) 5 seconds ago"), Some(0));
+        assert_eq!(exit_code_in_status("Exited (137) 1 hour ago"), Some(137));
+        assert_eq!(exit_code_in_status("Up 2 minutes"), None);
     }
 }

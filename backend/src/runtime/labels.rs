@@ -17,6 +17,10 @@ pub const APP: &str = "milkcrate.app";
 pub const DEPLOYMENT: &str = "milkcrate.deployment";
 /// Marks the platform's own Traefik container.
 pub const ROLE: &str = "milkcrate.role";
+/// The compose service a stack container runs.
+pub const SERVICE: &str = "milkcrate.service";
+/// The compose volume an app-scoped Docker volume holds.
+pub const APP_VOLUME: &str = "milkcrate.app_volume";
 
 /// Priority of the catch-all router that sends everything else to Milkcrate.
 pub const PRIORITY_FALLBACK: u32 = 1;
@@ -54,6 +58,33 @@ pub fn ownership(instance: &str, app: &str, deployment: i64) -> HashMap<String, 
         (INSTANCE.to_string(), instance.to_string()),
         (APP.to_string(), app.to_string()),
         (DEPLOYMENT.to_string(), deployment.to_string()),
+    ])
+}
+
+/// Docker Compose's own labels, so `docker compose -p <app> ps` shows a stack to an operator.
+pub fn compose_service(app: &str, service: &str) -> HashMap<String, String> {
+    HashMap::from([
+        ("com.docker.compose.project".to_string(), app.to_string()),
+        (
+            "com.docker.compose.service".to_string(),
+            service.to_string(),
+        ),
+        ("com.docker.compose.oneoff".to_string(), "False".to_string()),
+        (
+            "com.docker.compose.container-number".to_string(),
+            "1".to_string(),
+        ),
+    ])
+}
+
+/// Labels of an app-scoped volume declared by a compose file.
+pub fn app_volume(instance: &str, app: &str, volume: &str) -> HashMap<String, String> {
+    HashMap::from([
+        (INSTANCE.to_string(), instance.to_string()),
+        (APP.to_string(), app.to_string()),
+        (APP_VOLUME.to_string(), volume.to_string()),
+        ("com.docker.compose.project".to_string(), app.to_string()),
+        ("com.docker.compose.volume".to_string(), volume.to_string()),
     ])
 }
 

@@ -4,7 +4,7 @@
 mod docker;
 pub mod labels;
 
-use std::collections::HashMap;
+use std::{collections::HashMap, time::Duration};
 
 pub use docker::Docker;
 
@@ -42,6 +42,63 @@ pub struct ContainerSpec {
     pub publish: Vec<(u16, String, u16)>,
     /// Host bind mounts (`src:dst:mode`); only the platform's own Traefik gets one.
     pub binds: Vec<String>,
+    /// Extra DNS names of the container on `network`.
+    pub aliases: Vec<String>,
+    pub entrypoint: Option<Vec<String>>,
+    /// `KEY=value` pairs.
+    pub env: Vec<String>,
+    pub working_dir: Option<String>,
+    pub user: Option<String>,
+    pub healthcheck: Option<HealthSpec>,
+    /// Path → mount options (`size=64m`), empty for none.
+    pub tmpfs: HashMap<String, String>,
+    pub read_only: bool,
+    /// Whether a tiny init runs as PID 1; `None` means: for app containers (those with limits).
+    pub init: Option<bool>,
+    /// Seconds Docker waits after SIGTERM before killing it.
+    pub stop_timeout: Option<i64>,
+    /// `None` means `unless-stopped`.
+    pub restart: Option<Restart>,
+    /// Docker volumes mounted into the container.
+    pub volumes: Vec<VolumeMount>,
+}
+
+/// A container's restart policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restart {
+    No,
+    Always,
+    UnlessStopped,
+    OnFailure(Option<i64>),
+}
+
+/// A named Docker volume mounted into a container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeMount {
+    /// The Docker volume's name.
+    pub volume: String,
+    pub target: String,
+    pub read_only: bool,
+}
+
+/// A container healthcheck: `test` as Docker takes it (`CMD`, `CMD-SHELL`, `NONE`, or empty to
+/// keep the image's).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HealthSpec {
+    pub test: Vec<String>,
+    pub interval: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub start_period: Option<Duration>,
+    pub start_interval: Option<Duration>,
+    pub retries: Option<u32>,
+}
+
+/// What a container's healthcheck says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    Starting,
+    Healthy,
+    Unhealthy,
 }
 
 /// What Docker says a container is doing.
@@ -59,8 +116,13 @@ pub enum ContainerState {
 pub struct ContainerSummary {
     pub id: String,
     pub name: String,
+    pub image: String,
     pub state: ContainerState,
     pub labels: HashMap<String, String>,
+    /// From Docker's status text; `None` without a healthcheck.
+    pub health: Option<Health>,
+    /// From Docker's status text, for exited containers.
+    pub exit_code: Option<i64>,
 }
 
 /// The parts of `docker inspect` a deploy needs.
@@ -72,6 +134,7 @@ pub struct ContainerDetails {
     /// How often Docker restarted it after it exited.
     pub restart_count: i64,
     pub error: Option<String>,
+    pub health: Option<Health>,
     /// Address per network name.
     pub addresses: HashMap<String, String>,
     pub labels: HashMap<String, String>,
@@ -92,12 +155,39 @@ pub struct ImageDetails {
     pub labels: HashMap<String, String>,
 }
 
+/// A network found by label.
+#[derive(Debug, Clone)]
+pub struct NetworkSummary {
+    pub name: String,
+    pub labels: HashMap<String, String>,
+}
+
 /// A bridge network's addressing.
 #[derive(Debug, Clone)]
 pub struct NetworkDetails {
     pub id: String,
     pub subnets: Vec<String>,
     pub gateway: Option<String>,
+}
+
+/// How to build an image from a context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// Path of the Dockerfile inside the context.
+    pub dockerfile: String,
+    pub args: HashMap<String, String>,
+    /// Multi-stage target; the last stage when `None`.
+    pub target: Option<String>,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        Self {
+            dockerfile: "Dockerfile".into(),
+            args: HashMap::new(),
+            target: None,
+        }
+    }
 }
 
 /// One line (or error) of build output.

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::Deployment;
+use super::{AppKind, Deployment};
 
 /// What an app is doing now, derived from Docker (never from hope) and its deployments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +36,51 @@ pub struct Limits {
     pub pids: u32,
 }
 
+/// What Docker says one service of a stack is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceState {
+    /// Created, never started (e.g. the stack stopped before its turn).
+    Created,
+    Running,
+    /// Docker is restarting it after it exited.
+    Restarting,
+    /// Not running: stopped, finished or crashed (see `exit_code`).
+    Exited,
+    /// Its container is gone.
+    Missing,
+}
+
+/// A service's healthcheck verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceHealth {
+    Starting,
+    Healthy,
+    Unhealthy,
+}
+
+/// One service of a compose stack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceStatus {
+    /// The service's name in the compose file (and its host name inside the stack).
+    pub name: String,
+    /// The service Traefik routes the app's route to.
+    pub main: bool,
+    pub state: ServiceState,
+    /// `None` when the service has no healthcheck.
+    pub health: Option<ServiceHealth>,
+    /// The exit code, once it exited.
+    pub exit_code: Option<i64>,
+    /// The image it runs.
+    pub image: Option<String>,
+    /// Runs once and exits: another service waits for it to complete.
+    pub one_shot: bool,
+}
+
 /// An app as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -44,9 +89,16 @@ pub struct App {
     pub name: String,
     /// Path prefix it is served under, e.g. `/blog`.
     pub route: String,
-    /// Current state.
+    /// Dockerfile app or compose stack (of the current version, else the latest).
+    #[serde(default)]
+    pub kind: AppKind,
+    /// Current state; for a stack, the aggregate of its services.
     pub status: AppStatus,
-    /// The port the app listens on inside its container (from `EXPOSE`, default 8000).
+    /// A stack's services in start order (empty for Dockerfile apps).
+    #[serde(default)]
+    pub services: Vec<ServiceStatus>,
+    /// The port the app listens on inside its container (from `EXPOSE`, default 8000; for a
+    /// stack, the main service's `ports`/`expose`).
     pub port: Option<u16>,
     /// Image of the running version.
     pub image: Option<String>,

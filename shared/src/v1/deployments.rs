@@ -27,6 +27,18 @@ impl DeploymentStatus {
     }
 }
 
+/// What an upload holds: one image from a Dockerfile, or a compose stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AppKind {
+    /// A `Dockerfile` at the top of the ZIP: one container.
+    #[default]
+    Dockerfile,
+    /// A compose file at the top of the ZIP: a stack of services.
+    Compose,
+}
+
 /// One version of an app.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -35,11 +47,14 @@ pub struct Deployment {
     pub id: i64,
     /// The app it belongs to.
     pub app: String,
+    /// Dockerfile app or compose stack.
+    #[serde(default)]
+    pub kind: AppKind,
     /// Current state.
     pub status: DeploymentStatus,
     /// Why it failed, when it did.
     pub error: Option<String>,
-    /// The image built for it.
+    /// The image built for it (for a stack: the main service's).
     pub image: Option<String>,
     /// The port the app answers on (from the image's `EXPOSE`).
     pub port: Option<u16>,

@@ -14,6 +14,11 @@ pub struct Model {
     pub port: Option<i32>,
     pub created_at: ChronoDateTimeUtc,
     pub finished_at: Option<ChronoDateTimeUtc>,
+    /// `dockerfile` or `compose`.
+    pub kind: String,
+    /// For stacks: the services in start order with their dependencies, as JSON
+    /// (`domain::stack::StackPlan`).
+    pub services: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
