@@ -41,6 +41,8 @@ pub struct Config {
     pub dashboard_dir: PathBuf,
     pub listen: SocketAddr,
     pub traefik_network: String,
+    /// The IPv4 range stack networks are carved from, in /26 blocks.
+    pub stack_subnets: String,
     /// Scopes every Docker object's labels, so two Milkcrates on one daemon never touch each other.
     pub instance: String,
     pub session_hours: u32,
@@ -101,6 +103,7 @@ impl Default for Config {
             dashboard_dir: PathBuf::from("./dist"),
             listen: SocketAddr::from(([0, 0, 0, 0], 5001)),
             traefik_network: "milkcrate-traefik".into(),
+            stack_subnets: "10.213.0.0/16".into(),
             instance: "milkcrate".into(),
             session_hours: 12,
             login_attempts_per_minute: 5,
@@ -210,6 +213,9 @@ impl Config {
         if let Some(v) = get("TRAEFIK_NETWORK") {
             self.traefik_network = v;
         }
+        if let Some(v) = get("MILKCRATE_STACK_SUBNETS") {
+            self.stack_subnets = v;
+        }
         if let Some(v) = get("MILKCRATE_INSTANCE") {
             self.instance = v;
         }
@@ -312,6 +318,11 @@ impl Config {
                 ),
                 Some(_) => {}
             }
+        }
+        let subnets = crate::runtime::subnets::Cidr::parse(&self.stack_subnets)
+            .map_err(|e| anyhow::anyhow!("MILKCRATE_STACK_SUBNETS: {e}"))?;
+        if subnets.blocks().next().is_none() {
+            bail!("MILKCRATE_STACK_SUBNETS must be a range of /26 or wider, not `{subnets}`");
         }
         TrustedProxies::parse(self.trusted_proxies.iter().map(String::as_str))
             .map_err(|e| anyhow::anyhow!("MILKCRATE_TRUSTED_PROXIES: {e}"))?;
@@ -428,6 +439,7 @@ impl fmt::Debug for Config {
             .field("dashboard_dir", &self.dashboard_dir)
             .field("listen", &self.listen)
             .field("traefik_network", &self.traefik_network)
+            .field("stack_subnets", &self.stack_subnets)
             .field("instance", &self.instance)
             .field("session_hours", &self.session_hours)
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)

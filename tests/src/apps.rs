@@ -73,3 +73,57 @@ pub fn slow_build_app(seconds: u32) -> Vec<u8> {
         ("busybox", 0o755, busybox()),
     ])
 }
+
+/// A two-service stack: `web` (routed, port 8080) answers `/cgi-bin/boots` by fetching
+/// `http://backend:8080/boots` by service name; `backend` appends a line to `/data/boots` (a named
+/// volume) each time it starts, and is healthy once it serves. `web` waits for `service_healthy`.
+/// `backend_start` replaces the backend's start script (to break it on purpose).
+pub fn two_service_stack(marker: &str, backend_start: Option<&str>) -> Vec<u8> {
+    let compose = format!(
+        r#"name: ignored-by-milkcrate
+services:
+  web:
+    build: .
+    command: ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
+    expose: ["8080"]
+    environment:
+      MARKER: "{marker}"
+    depends_on:
+      backend:
+        condition: service_healthy
+  backend:
+    build:
+      context: .
+      dockerfile: Dockerfile
+    command: ["/backend.sh"]
+    volumes:
+      - data:/data
+    healthcheck:
+      test: ["CMD", "/bin/busybox", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/boots"]
+      interval: 1s
+      timeout: 2s
+      retries: 30
+volumes:
+  data: {{}}
+"#
+    );
+    let dockerfile =
+        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\nCOPY backend.sh /backend.sh\n";
+    let cgi = "#!/bin/busybox sh\necho 'Content-Type: text/plain'\necho ''\necho \"$MARKER\"\n/bin/busybox wget -q -O - http://backend:8080/boots\n";
+    let backend = backend_start.unwrap_or(
+        "#!/bin/busybox sh\necho boot >> /data/boots\nexec /bin/busybox httpd -f -p 8080 -h /data\n",
+    );
+    zip_of(&[
+        ("compose.yaml", 0o644, compose.into_bytes()),
+        ("Dockerfile", 0o644, dockerfile.into()),
+        ("busybox", 0o755, busybox()),
+        ("backend.sh", 0o755, backend.as_bytes().to_vec()),
+        ("www/cgi-bin/boots", 0o755, cgi.into()),
+        ("www/index.html", 0o644, format!("{marker}\n").into_bytes()),
+    ])
+}
+
+/// A compose ZIP holding just `compose` (for policy refusals: nothing is built).
+pub fn compose_only(compose: &str) -> Vec<u8> {
+    zip_of(&[("compose.yaml", 0o644, compose.as_bytes().to_vec())])
+}

@@ -59,6 +59,18 @@ pub fn networks_with(label: &str) -> Vec<String> {
     ]))
 }
 
+/// Names of volumes carrying `label=value`.
+pub fn volumes_with(label: &str) -> Vec<String> {
+    lines(docker(&[
+        "volume",
+        "ls",
+        "--filter",
+        &format!("label={label}"),
+        "--format",
+        "{{.Name}}",
+    ]))
+}
+
 /// `docker inspect -f FORMAT NAME`.
 pub fn inspect(name: &str, format: &str) -> String {
     docker(&["inspect", "-f", format, name])
@@ -73,7 +85,14 @@ pub fn remove_instance(instance: &str) {
     for i in app_images(instance) {
         let _ = Command::new("docker").args(["rmi", "-f", &i]).output();
     }
-    for n in networks_with(&label) {
+    // By id: two networks may share a name.
+    let ids = docker(&["network", "ls", "-q", "--filter", &format!("label={label}")]);
+    for n in lines(ids) {
         let _ = Command::new("docker").args(["network", "rm", &n]).output();
+    }
+    for v in volumes_with(&label) {
+        let _ = Command::new("docker")
+            .args(["volume", "rm", "-f", &v])
+            .output();
     }
 }

@@ -15,6 +15,7 @@ use crate::{
     intake,
     runtime::{
         BuildOptions, ContainerLimits, ContainerSpec, HealthSpec, Restart, VolumeMount, labels,
+        subnets::Cidr,
     },
 };
 
@@ -198,6 +199,7 @@ impl Platform {
         self.docker
             .ensure_network(&self.config.traefik_network, self.instance_labels())
             .await?;
+        let pool = Cidr::parse(&self.config.stack_subnets).map_err(Failure)?;
         let mut networks = HashMap::new();
         for network in
             std::iter::once(DEFAULT_NETWORK).chain(stack.networks.iter().map(String::as_str))
@@ -206,7 +208,9 @@ impl Platform {
             let mut network_labels = labels::ownership(&self.config.instance, &app.name, id);
             network_labels.insert("com.docker.compose.project".into(), app.name.clone());
             network_labels.insert("com.docker.compose.network".into(), network.into());
-            self.docker.ensure_network(&name, network_labels).await?;
+            self.docker
+                .ensure_network_in(&name, network_labels, &pool)
+                .await?;
             networks.insert(network.to_string(), name);
         }
         Ok(networks)

@@ -244,8 +244,10 @@ impl Platform {
                 }),
                 Wait::Completed => None,
             };
+            // Docker's restart policy revives a crashing service; one restart means it exited.
+            let crashed = exited || details.restart_count > 0;
             let verdict = verdict.or_else(|| {
-                (exited && wait != Wait::Completed).then(|| {
+                (crashed && wait != Wait::Completed).then(|| {
                     Err(format!(
                         "exited with code {}",
                         details.exit_code.unwrap_or(-1)

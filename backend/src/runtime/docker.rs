@@ -6,8 +6,9 @@ use bollard::{
     errors::Error as BollardError,
     models::{
         ContainerCreateBody, EndpointSettings, HealthConfig, HealthStatusEnum, HostConfig,
-        HostConfigLogConfig, Mount, MountType, NetworkConnectRequest, NetworkCreateRequest,
-        NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
+        HostConfigLogConfig, Ipam, IpamConfig, Mount, MountType, NetworkConnectRequest,
+        NetworkCreateRequest, NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
+        VolumeCreateRequest,
     },
     query_parameters::{
         BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
@@ -20,6 +21,8 @@ use bollard::{
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use tokio_util::io::ReaderStream;
 
+use super::subnets::{self, Cidr};
+
 use super::{
     BuildEvent, BuildOptions, ContainerDetails, ContainerSpec, ContainerState, ContainerSummary,
     Health, HealthSpec, ImageDetails, ImageSummary, NetworkDetails, NetworkSummary, Restart,
@@ -30,6 +33,9 @@ use super::{
 #[derive(Clone)]
 pub struct Docker {
     client: bollard::Docker,
+    /// Docker 20.10 creates two networks of the same name when asked at once; creations in this
+    /// process take turns.
+    network_creation: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 type Result<T> = std::result::Result<T, RuntimeError>;
@@ -134,7 +140,10 @@ impl Docker {
             .negotiate_version()
             .await
             .map_err(|e| convert("negotiating the API version", e))?;
-        Ok(Self { client })
+        Ok(Self {
+            client,
+            network_creation: Default::default(),
+        })
     }
 
     pub async fn ping(&self) -> Result<()> {
@@ -541,6 +550,7 @@ impl Docker {
         name: &str,
         labels: HashMap<String, String>,
     ) -> Result<NetworkDetails> {
+        let _turn = self.network_creation.lock().await;
         if let Some(existing) = self.network(name).await? {
             return Ok(existing);
         }
@@ -561,6 +571,64 @@ impl Docker {
         self.network(name)
             .await?
             .ok_or_else(|| RuntimeError::NotFound(format!("network {name}")))
+    }
+
+    /// Creates the bridge network `name` (unless it exists) on the first free /26 of `pool`.
+    pub async fn ensure_network_in(
+        &self,
+        name: &str,
+        labels: HashMap<String, String>,
+        pool: &Cidr,
+    ) -> Result<()> {
+        let _turn = self.network_creation.lock().await;
+        if self.network(name).await?.is_some() {
+            return Ok(());
+        }
+        let all = self
+            .client
+            .list_networks(None::<bollard::query_parameters::ListNetworksOptions>)
+            .await
+            .map_err(|e| convert("networks", e))?;
+        let mut taken: Vec<Cidr> = all
+            .iter()
+            .filter_map(|n| n.ipam.as_ref()?.config.as_ref())
+            .flatten()
+            .filter_map(|c| Cidr::parse(c.subnet.as_deref()?).ok())
+            .collect();
+        // Another program may take a block between the listing and the creation: try the next.
+        for _ in 0..8 {
+            let block = subnets::first_free(pool, &taken).ok_or_else(|| {
+                RuntimeError::Failed(format!(
+                    "no free /{} left in {pool} for network {name}; widen MILKCRATE_STACK_SUBNETS",
+                    subnets::BLOCK_PREFIX
+                ))
+            })?;
+            let request = NetworkCreateRequest {
+                name: name.to_string(),
+                driver: Some("bridge".into()),
+                labels: Some(labels.clone()),
+                ipam: Some(Ipam {
+                    config: Some(vec![IpamConfig {
+                        subnet: Some(block.to_string()),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            match self.client.create_network(request).await {
+                Ok(_) => return Ok(()),
+                Err(BollardError::DockerResponseServerError { message, .. })
+                    if message.contains("overlap") =>
+                {
+                    taken.push(block);
+                }
+                Err(e) => return Err(convert(&format!("network {name}"), e)),
+            }
+        }
+        Err(RuntimeError::Failed(format!(
+            "no free subnet found in {pool} for network {name}"
+        )))
     }
 
     pub async fn remove_network(&self, name: &str) -> Result<()> {

@@ -3,6 +3,7 @@
 
 mod docker;
 pub mod labels;
+pub mod subnets;
 
 use std::{collections::HashMap, time::Duration};
 
