@@ -224,6 +224,79 @@ async fn deploy_watch_stop_start_delete_through_the_dashboard() {
     b.close().await;
 }
 
+/// A compose stack in the dashboard: the policy's problems of a refused file, listed one by one;
+/// a stack's services with their state and health; delete with its volumes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compose_stacks_in_the_dashboard() {
+    let (server, b) = start().await;
+    let files = tempfile::tempdir().expect("temp dir");
+    log_in(&b).await;
+
+    // A hostile compose file: every problem is listed, by key path.
+    b.click("a[href='/admin/apps/new']").await;
+    b.type_into("#name", "hostile").await;
+    let hostile = "services:\n  web:\n    image: example/web\n    privileged: true\n    network_mode: host\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n";
+    let zip = zip_file(files.path(), "hostile.zip", apps::compose_only(hostile));
+    b.find("#file")
+        .await
+        .send_keys(&zip)
+        .await
+        .expect("pick the ZIP");
+    b.wait_text(".dropzone-title", "hostile.zip", STEP).await;
+    b.click("button[type=submit]").await;
+    let problems = b
+        .wait_text(".problem-list", "services.web.privileged", STEP)
+        .await;
+    for path in ["services.web.network_mode", "services.web.volumes[0]"] {
+        assert!(problems.contains(path), "{path} listed: {problems}");
+    }
+    b.screenshot("14-compose-refused").await;
+
+    // A stack deployed (through the API, to keep the test short) shows its services.
+    let created: shared::v1::CreatedApp = server
+        .create_app(
+            "shop",
+            "/shop",
+            apps::two_service_stack("stack in the dashboard", None),
+        )
+        .await
+        .json()
+        .await
+        .expect("created");
+    let deployed = server.wait_deployment(created.deployment.id).await;
+    assert_eq!(deployed.status, shared::v1::DeploymentStatus::Running);
+    b.goto("/admin/apps/shop").await;
+    b.wait_text(".kv-list", "Compose stack", STEP).await;
+    let backend = b
+        .wait_text("tr[data-service=backend]", "healthy", STEP)
+        .await;
+    assert!(backend.contains("running"), "{backend}");
+    let web = b.wait_text("tr[data-service=web]", "routed", STEP).await;
+    assert!(web.contains("running"), "{web}");
+    b.screenshot("15-stack-detail").await;
+
+    // Delete offers to remove the volumes too.
+    b.click("[data-action=delete]").await;
+    b.find("[role=alertdialog] input[name=remove-volumes]")
+        .await
+        .click()
+        .await
+        .expect("tick remove volumes");
+    b.screenshot("16-stack-delete").await;
+    b.click("[data-confirm=yes]").await;
+    b.wait_text("h1", "Apps", STEP).await;
+    let label = "milkcrate.app=shop";
+    integration_tests::eventually(STEP, "the stack's volume to go", || async {
+        integration_tests::docker::volumes_with(label)
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+    assert!(integration_tests::docker::containers_with(label).is_empty());
+
+    b.close().await;
+}
+
 /// Time from navigation start to the apps table on screen, in headless Chromium; printed for
 /// docs/benchmarks.md. Also checks that a session survives a full page load.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

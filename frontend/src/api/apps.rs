@@ -12,9 +12,14 @@ impl ApiClient {
         self.send(self.get(&format!("/apps/{name}")).build()).await
     }
 
-    pub async fn delete_app(&self, name: &str) -> Result<(), Error> {
-        self.send(self.write(Method::DELETE, &format!("/apps/{name}")).build())
-            .await
+    /// `remove_volumes` also deletes a stack's compose volumes and their data.
+    pub async fn delete_app(&self, name: &str, remove_volumes: bool) -> Result<(), Error> {
+        let query = if remove_volumes { "?volumes=true" } else { "" };
+        self.send(
+            self.write(Method::DELETE, &format!("/apps/{name}{query}"))
+                .build(),
+        )
+        .await
     }
 
     /// `action` is `start`, `stop` or `restart`.

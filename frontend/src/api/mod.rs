@@ -37,14 +37,14 @@ impl Error {
         }
     }
 
-    /// The server's messages about one request field, joined.
+    /// The server's messages about one request field, one per line.
     pub fn field(&self, name: &str) -> Option<String> {
         match self {
             Self::Api { body, .. } => body
                 .fields
                 .get(name)
                 .filter(|m| !m.is_empty())
-                .map(|m| m.join("; ")),
+                .map(|m| m.join("\n")),
             Self::Network(_) => None,
         }
     }

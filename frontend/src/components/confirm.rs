@@ -8,6 +8,9 @@ pub fn ConfirmDialog(
     #[prop(into)] confirm_label: String,
     on_confirm: Callback<()>,
     on_cancel: Callback<()>,
+    /// Extra controls shown under the text (e.g. an option of the action).
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let cancel_ref = NodeRef::<html::Button>::new();
     Effect::new(move |_| {
@@ -33,6 +36,7 @@ pub fn ConfirmDialog(
             >
                 <h2 id="confirm-title">{title}</h2>
                 <p id="confirm-text">{text}</p>
+                {children.map(|c| c())}
                 <div class="modal-actions">
                     <button
                         type="button"

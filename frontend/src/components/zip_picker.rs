@@ -31,7 +31,7 @@ pub fn ZipPicker(
     };
     view! {
         <div class="field" class:field-invalid=move || error.get().is_some()>
-            <span class="label">"App archive (ZIP with a Dockerfile)"</span>
+            <span class="label">"App archive (ZIP with a Dockerfile or a compose file)"</span>
             <label
                 for=id.clone()
                 class="dropzone"
@@ -76,7 +76,7 @@ pub fn ZipPicker(
                                 "Drop a ZIP here or " <span class="link">"choose a file"</span>
                             </span>
                             <span class="dropzone-hint">
-                                "The archive must contain a Dockerfile at its root."
+                                "A Dockerfile or compose.yaml at its root; compose files are checked against Milkcrate's policy."
                             </span>
                         }
                             .into_any()
@@ -84,7 +84,25 @@ pub fn ZipPicker(
                 }}
             </label>
             {move || {
-                error.get().map(|e| view! { <p class="field-error" id=error_id.clone()>{e}</p> })
+                // The server lists every problem of a compose file: one line each.
+                error
+                    .get()
+                    .map(|e| {
+                        let lines: Vec<String> = e.lines().map(str::to_string).collect();
+                        if lines.len() == 1 {
+                            view! { <p class="field-error" id=error_id.clone()>{e}</p> }.into_any()
+                        } else {
+                            view! {
+                                <div class="field-error" id=error_id.clone() role="alert">
+                                    {format!("{} problems:", lines.len())}
+                                    <ul class="problem-list">
+                                        {lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+                                    </ul>
+                                </div>
+                            }
+                            .into_any()
+                        }
+                    })
             }}
         </div>
     }

@@ -20,6 +20,9 @@ pub fn available(status: AppStatus) -> &'static [AppAction] {
 pub fn AppActions(
     #[prop(into)] name: String,
     status: AppStatus,
+    /// A compose stack: deleting may also remove its volumes.
+    #[prop(optional)]
+    stack: bool,
     /// Called after a successful action, so the caller reloads.
     on_change: Callback<()>,
     on_error: Callback<String>,
@@ -28,6 +31,7 @@ pub fn AppActions(
     let api = expect_context::<ApiClient>();
     let busy = RwSignal::new(None::<&'static str>);
     let confirming = RwSignal::new(false);
+    let remove_volumes = RwSignal::new(false);
     let name = StoredValue::new(name);
 
     let run = move |action: AppAction| {
@@ -50,7 +54,7 @@ pub fn AppActions(
         busy.set(Some("delete"));
         let name = name.get_value();
         spawn_local(async move {
-            match api.delete_app(&name).await {
+            match api.delete_app(&name, remove_volumes.get_untracked()).await {
                 Ok(()) => on_deleted.run(()),
                 Err(e) => on_error.run(format!("Could not delete {name}: {}", e.message())),
             }
@@ -96,11 +100,27 @@ pub fn AppActions(
             <Show when=move || confirming.get()>
                 <ConfirmDialog
                     title=format!("Delete {}?", name.get_value())
-                    text="Its containers, images, deployments and logs are removed, and its route stops answering. This cannot be undone."
+                    text=if stack {
+                        "Every service's containers, the stack's networks and images, its deployments and logs are removed, and its route stops answering. Its volumes are kept unless you tick the box. This cannot be undone."
+                    } else {
+                        "Its containers, images, deployments and logs are removed, and its route stops answering. This cannot be undone."
+                    }
                     confirm_label="Delete app"
                     on_confirm=Callback::new(delete)
                     on_cancel=Callback::new(move |()| confirming.set(false))
-                />
+                >
+                    {stack.then(|| view! {
+                        <label class="check-row">
+                            <input
+                                type="checkbox"
+                                name="remove-volumes"
+                                prop:checked=move || remove_volumes.get()
+                                on:change=move |ev| remove_volumes.set(event_target_checked(&ev))
+                            />
+                            <span>"Also delete the stack's volumes and all data in them"</span>
+                        </label>
+                    })}
+                </ConfirmDialog>
             </Show>
         </div>
     }

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
-use shared::v1::{App, Deployment, DeploymentStatus};
+use shared::v1::{App, AppKind, Deployment, DeploymentStatus, ServiceState, ServiceStatus};
 use web_sys::File;
 
 use super::{actions::AppActions, deploy_result::DeployResult};
@@ -69,6 +69,7 @@ pub fn AppDetail(name: String) -> impl IntoView {
                     <AppActions
                         name=a.name.clone()
                         status=a.status
+                        stack=a.kind == AppKind::Compose
                         on_change=on_change
                         on_error=on_error
                         on_deleted=on_deleted
@@ -92,6 +93,7 @@ pub fn AppDetail(name: String) -> impl IntoView {
                 {move || notice.get().map(|(kind, m)| view! { <Notice kind=kind message=m /> })}
                 <div class="detail-grid">
                     <Overview app=current />
+                    <Services app=current />
                     <NewVersion
                         name=name
                         route=Signal::derive(move || current.get().map(|a| a.route).unwrap_or_default())
@@ -122,6 +124,16 @@ fn Overview(app: Memo<Option<App>>) -> impl IntoView {
                     <h2 id="overview-title">"Overview"</h2>
                     <dl class="kv-list">
                         {row("Route", Some(a.route.clone()))}
+                        {row(
+                            "Kind",
+                            Some(
+                                match a.kind {
+                                    AppKind::Dockerfile => "Dockerfile",
+                                    AppKind::Compose => "Compose stack",
+                                }
+                                    .into(),
+                            ),
+                        )}
                         {row("Image", a.image.clone())}
                         {row("Container", a.container.clone())}
                         {row("Port", a.port.map(|p| p.to_string()))}
@@ -130,6 +142,67 @@ fn Overview(app: Memo<Option<App>>) -> impl IntoView {
                         {row("Process limit", Some(a.limits.pids.to_string()))}
                         {row("Created", Some(format::timestamp(a.created_at)))}
                     </dl>
+                </section>
+            }
+        })
+    }
+}
+
+/// A stack's services in start order, with what Docker says of each.
+#[component]
+fn Services(app: Memo<Option<App>>) -> impl IntoView {
+    let state = |s: &ServiceStatus| -> (String, &'static str) {
+        let text = match (s.state, s.exit_code) {
+            (ServiceState::Running, _) => "running".to_string(),
+            (ServiceState::Restarting, _) => "restarting".to_string(),
+            (ServiceState::Created, _) => "created".to_string(),
+            (ServiceState::Missing, _) => "missing".to_string(),
+            (ServiceState::Exited, Some(0)) if s.one_shot => "completed".to_string(),
+            (ServiceState::Exited, Some(code)) => format!("exited ({code})"),
+            (ServiceState::Exited, None) => "exited".to_string(),
+        };
+        let class = match s.state {
+            ServiceState::Running => "state-running",
+            ServiceState::Exited if s.one_shot && s.exit_code == Some(0) => "",
+            _ => "state-bad",
+        };
+        (text, class)
+    };
+    move || {
+        app.get().filter(|a| !a.services.is_empty()).map(|a| {
+            view! {
+                <section class="card" aria-labelledby="services-title">
+                    <h2 id="services-title">"Services"</h2>
+                    <table class="services-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Service"</th>
+                                <th scope="col">"State"</th>
+                                <th scope="col">"Health"</th>
+                                <th scope="col">"Image"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {a.services
+                                .iter()
+                                .map(|s| {
+                                    let (text, class) = state(s);
+                                    let health = s.health.map_or("—".to_string(), |h| format!("{h:?}").to_lowercase());
+                                    view! {
+                                        <tr data-service=s.name.clone()>
+                                            <td>
+                                                {s.name.clone()}
+                                                {s.main.then(|| view! { <span class="tag" title="Traefik routes the app's route here">"routed"</span> })}
+                                            </td>
+                                            <td class=class>{text}</td>
+                                            <td>{health}</td>
+                                            <td class="mono">{s.image.clone().unwrap_or_else(|| "—".into())}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
                 </section>
             }
         })

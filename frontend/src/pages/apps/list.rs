@@ -167,6 +167,7 @@ fn AppRow(app: App, on_change: Callback<()>, on_error: Callback<String>) -> impl
                 <AppActions
                     name=name
                     status=app.status
+                    stack=app.kind == shared::v1::AppKind::Compose
                     on_change=on_change
                     on_error=on_error
                     on_deleted=on_change

@@ -204,7 +204,7 @@ pub fn NewApp() -> impl IntoView {
         <div class="page-head">
             <div>
                 <h1>"Deploy an app"</h1>
-                <p class="muted">"Upload a ZIP with a Dockerfile; Milkcrate builds it and puts it online."</p>
+                <p class="muted">"Upload a ZIP with a Dockerfile or a compose file; Milkcrate builds it and puts it online."</p>
             </div>
         </div>
         <div class="narrow-left">
