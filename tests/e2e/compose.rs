@@ -154,6 +154,65 @@ async fn a_two_service_stack_is_routed_reaches_its_backend_by_name_and_keeps_its
 }
 
 #[tokio::test]
+async fn a_one_shot_job_completes_before_the_service_that_waits_for_it() {
+    let server = Server::start(ServerOptions::default()).await;
+    let compose = r#"services:
+  migrate:
+    build: .
+    command: ["/bin/busybox", "sh", "-c", "echo migrated > /data/index.html"]
+    volumes: ["data:/data"]
+  web:
+    build: .
+    command: ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/data"]
+    expose: ["8080"]
+    volumes: ["data:/data:ro"]
+    depends_on:
+      migrate:
+        condition: service_completed_successfully
+volumes:
+  data:
+"#;
+    let zip = apps::zip_of(&[
+        ("compose.yaml", 0o644, compose.as_bytes().to_vec()),
+        (
+            "Dockerfile",
+            0o644,
+            b"FROM scratch\nCOPY busybox /bin/busybox\n".to_vec(),
+        ),
+        ("busybox", 0o755, std::fs::read("/bin/busybox").unwrap()),
+    ]);
+    let created: CreatedApp = server
+        .create_app("jobs", "/jobs", zip)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let deployment = server.wait_deployment(created.deployment.id).await;
+    assert_eq!(
+        deployment.status,
+        DeploymentStatus::Running,
+        "{}",
+        server.deployment_log(deployment.id).await
+    );
+    let (_, body) = server.wait_proxy_body("/jobs/", "migrated", true).await;
+    assert_eq!(body, "migrated\n");
+
+    // The job ran once and is done: the stack counts as running, the job is not restarted.
+    let shown = app(&server, "jobs").await;
+    assert_eq!(shown.status, AppStatus::Running, "{:?}", shown.services);
+    let job = &shown.services[0];
+    assert_eq!(
+        (job.name.as_str(), job.state, job.exit_code, job.one_shot),
+        ("migrate", ServiceState::Exited, Some(0), true)
+    );
+    let job_container = container(&server, "jobs", deployment.id, "migrate");
+    assert_eq!(
+        docker::inspect(&job_container, "{{.HostConfig.RestartPolicy.Name}}"),
+        "no"
+    );
+}
+
+#[tokio::test]
 async fn a_broken_redeploy_keeps_the_old_stack_serving() {
     let server = Server::start(ServerOptions::default()).await;
     let v1 = deploy_stack(&server, "steady", "version one").await;
