@@ -103,6 +103,16 @@ fn exit_code_in_status(status: &str) -> Option<i64> {
     rest.split_once(')')?.0.parse().ok()
 }
 
+/// `name` → `name:latest`; tagged (`name:tag`, `host:5000/name:tag`) and digested references stay.
+fn with_default_tag(image: &str) -> String {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    if image.contains('@') || last.contains(':') {
+        image.to_string()
+    } else {
+        format!("{image}:latest")
+    }
+}
+
 fn restart_policy(restart: Option<Restart>) -> RestartPolicy {
     let (name, count) = match restart.unwrap_or(Restart::UnlessStopped) {
         Restart::No => (RestartPolicyNameEnum::NO, None),
@@ -229,10 +239,12 @@ impl Docker {
         }
     }
 
-    /// Pulls `image` from its registry.
+    /// Pulls `image` from its registry (`:latest` when it names no tag, as the CLI does; the API
+    /// would pull every tag).
     pub async fn pull_image(&self, image: &str) -> Result<()> {
+        let reference = with_default_tag(image);
         let options = CreateImageOptionsBuilder::default()
-            .from_image(image)
+            .from_image(&reference)
             .build();
         self.client
             .create_image(Some(options), None, None)
@@ -730,5 +742,16 @@ mod tests {
         assert_eq!(exit_code_in_status("Exited (0) 5 seconds ago"), Some(0));
         assert_eq!(exit_code_in_status("Exited (137) 1 hour ago"), Some(137));
         assert_eq!(exit_code_in_status("Up 2 minutes"), None);
+    }
+
+    #[test]
+    fn pulls_name_a_tag() {
+        assert_eq!(with_default_tag("nginx"), "nginx:latest");
+        assert_eq!(with_default_tag("nginx:1.27"), "nginx:1.27");
+        assert_eq!(
+            with_default_tag("registry.local:5000/team/app"),
+            "registry.local:5000/team/app:latest"
+        );
+        assert_eq!(with_default_tag("app@sha256:abc"), "app@sha256:abc");
     }
 }
