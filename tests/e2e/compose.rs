@@ -213,6 +213,68 @@ volumes:
 }
 
 #[tokio::test]
+async fn services_run_images_already_on_the_host_and_a_missing_one_fails_by_name() {
+    let server = Server::start(ServerOptions::default()).await;
+    // An image the operator built (or pulled) earlier; the test's instance prefix gets it cleaned.
+    let image = format!("{}/local-web:v1", server.instance);
+    docker::build_image(
+        &image,
+        &[
+            (
+                "Dockerfile",
+                0o644,
+                b"FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\n".to_vec(),
+            ),
+            ("busybox", 0o755, std::fs::read("/bin/busybox").unwrap()),
+            ("www/index.html", 0o644, b"from a local image\n".to_vec()),
+        ],
+    );
+    let stack = |image: &str| {
+        apps::compose_only(&format!(
+            "services:\n  web:\n    image: {image}\n    command: [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n    ports: [\"8080\"]\n"
+        ))
+    };
+    let created: CreatedApp = server
+        .create_app("local", "/local", stack(&image))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first = server.wait_deployment(created.deployment.id).await;
+    assert_eq!(
+        first.status,
+        DeploymentStatus::Running,
+        "{}",
+        server.deployment_log(first.id).await
+    );
+    server
+        .wait_proxy_body("/local/", "from a local image", true)
+        .await;
+
+    // Not on the host and no registry answers: the deployment fails naming the image, and the
+    // running version is untouched.
+    let missing = "registry.invalid/nothing:1";
+    let failed: Deployment = server
+        .redeploy("local", stack(missing))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let failed = server.wait_deployment(failed.id).await;
+    assert_eq!(failed.status, DeploymentStatus::Failed);
+    let error = failed.error.unwrap_or_default();
+    assert!(error.contains(&format!("cannot pull {missing}")), "{error}");
+    let (_, body) = server.via_proxy("/local/").await;
+    assert_eq!(body, "from a local image\n");
+    // A pulled or local image is not Milkcrate's: deleting the app leaves it.
+    assert_eq!(
+        server.delete("/api/v1/apps/local").await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(docker::images_named(&image), [image.clone()]);
+}
+
+#[tokio::test]
 async fn a_broken_redeploy_keeps_the_old_stack_serving() {
     let server = Server::start(ServerOptions::default()).await;
     let v1 = deploy_stack(&server, "steady", "version one").await;

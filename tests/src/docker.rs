@@ -71,6 +71,19 @@ pub fn volumes_with(label: &str) -> Vec<String> {
     ]))
 }
 
+/// Builds `tag` from a context of `(path, mode, contents)` files, as an operator would by hand.
+pub fn build_image(tag: &str, files: &[(&str, u32, Vec<u8>)]) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, mode, data) in files {
+        let file = dir.path().join(path);
+        std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&file, data).expect("write");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(*mode)).expect("chmod");
+    }
+    docker(&["build", "-q", "-t", tag, &dir.path().display().to_string()]);
+}
+
 /// `docker inspect -f FORMAT NAME`.
 pub fn inspect(name: &str, format: &str) -> String {
     docker(&["inspect", "-f", format, name])
