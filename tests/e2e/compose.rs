@@ -271,7 +271,7 @@ async fn services_run_images_already_on_the_host_and_a_missing_one_fails_by_name
         server.delete("/api/v1/apps/local").await.status(),
         StatusCode::NO_CONTENT
     );
-    assert_eq!(docker::images_named(&image), [image.clone()]);
+    assert_eq!(docker::images_named(&image), std::slice::from_ref(&image));
 }
 
 #[tokio::test]
