@@ -105,6 +105,15 @@ impl Server {
         server.login().await;
         if server.options.with_proxy {
             server.wait_for_proxy().await;
+        } else {
+            // The upkeep task creates the Traefik network right after start; a test that ends
+            // sooner would kill the server with that request in flight and leak the network.
+            let label = server.label();
+            eventually(Duration::from_secs(30), "the Traefik network", || {
+                let found = !docker::networks_with(&label).is_empty();
+                async move { found.then_some(()) }
+            })
+            .await;
         }
         server
     }
