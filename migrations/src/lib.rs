@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_create_tables;
 mod m20261128_000003_stacks;
+mod m20261128_000004_app_mounts;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_create_tables::Migration),
             Box::new(m20261128_000003_stacks::Migration),
+            Box::new(m20261128_000004_app_mounts::Migration),
         ]
     }
 }

@@ -91,6 +91,53 @@ pub fn new_password(input: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Container paths a volume may not cover: the kernel's and the runtime's own.
+const SYSTEM_MOUNT_PATHS: &[&str] = &["/proc", "/sys", "/dev"];
+/// Longest accepted mount target.
+pub const MAX_MOUNT_TARGET_LEN: usize = 200;
+
+/// Validates where a volume is mounted in a container and returns it normalized (no trailing `/`).
+///
+/// An absolute path of plain segments, not `/` itself, not `.`/`..`, and not under `/proc`,
+/// `/sys` or `/dev`.
+pub fn mount_target(input: &str) -> Result<String, String> {
+    let trimmed = input.trim();
+    let Some(body) = trimmed.strip_prefix('/') else {
+        return Err("must be an absolute path, e.g. `/data`".into());
+    };
+    let body = body.strip_suffix('/').unwrap_or(body);
+    if body.is_empty() {
+        return Err("may not be `/`: a volume cannot replace the whole filesystem".into());
+    }
+    let target = format!("/{body}");
+    if target.len() > MAX_MOUNT_TARGET_LEN {
+        return Err(format!(
+            "must be at most {MAX_MOUNT_TARGET_LEN} characters long"
+        ));
+    }
+    for segment in body.split('/') {
+        if segment.is_empty() {
+            return Err("may not contain empty segments (`//`)".into());
+        }
+        if segment == "." || segment == ".." {
+            return Err("may not contain `.` or `..` segments".into());
+        }
+        if segment
+            .chars()
+            .any(|c| c.is_control() || c == ':' || c == ',')
+        {
+            return Err("may not contain control characters, `:` or `,`".into());
+        }
+    }
+    if SYSTEM_MOUNT_PATHS
+        .iter()
+        .any(|p| target == *p || target.starts_with(&format!("{p}/")))
+    {
+        return Err("may not be under `/proc`, `/sys` or `/dev`".into());
+    }
+    Ok(target)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +199,32 @@ mod tests {
     fn passwords_need_eight_characters() {
         assert!(new_password("short").is_err());
         assert!(new_password("long enough").is_ok());
+    }
+
+    #[test]
+    fn mount_targets_are_absolute_plain_and_not_the_systems() {
+        assert_eq!(mount_target(" /data/ ").as_deref(), Ok("/data"));
+        assert_eq!(
+            mount_target("/srv/app/uploads").as_deref(),
+            Ok("/srv/app/uploads")
+        );
+        for bad in [
+            "data",
+            "/",
+            "",
+            "/a//b",
+            "/a/../etc",
+            "/./a",
+            "/proc",
+            "/sys/fs",
+            "/dev/shm",
+            "/a:b",
+        ] {
+            assert!(mount_target(bad).is_err(), "{bad} should be refused");
+        }
+        assert!(
+            mount_target("/process").is_ok(),
+            "only whole segments count"
+        );
     }
 }

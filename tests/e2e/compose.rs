@@ -39,7 +39,7 @@ async fn app(server: &Server, name: &str) -> App {
 }
 
 fn container(server: &Server, app: &str, deployment: i64, service: &str) -> String {
-    format!("{}-{app}-{deployment}-{service}", server.instance)
+    format!("{}_{app}_{deployment}_{service}", server.instance)
 }
 
 #[tokio::test]
@@ -339,7 +339,7 @@ async fn delete_removes_the_whole_stack_and_its_volumes_only_when_asked() {
     assert!(docker::app_images(&server.instance).is_empty());
     assert_eq!(
         docker::volumes_with(app_label),
-        [format!("{}-gone-data", server.instance)]
+        [format!("{}_gone_data", server.instance)]
     );
 
     // Created again under the same name, the stack finds its data.

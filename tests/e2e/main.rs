@@ -7,4 +7,5 @@ mod deploy;
 mod errors;
 mod hostile_zips;
 mod lifecycle;
+mod mounts;
 mod openapi;

@@ -3,7 +3,8 @@
 
 use std::process::Command;
 
-fn docker(args: &[&str]) -> String {
+/// Runs `docker ARGS`, asserting success; returns its trimmed output.
+pub fn docker(args: &[&str]) -> String {
     let out = Command::new("docker")
         .args(args)
         .output()

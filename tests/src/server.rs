@@ -280,10 +280,24 @@ impl Server {
 
     /// `POST /api/v1/apps` with a ZIP.
     pub async fn create_app(&self, name: &str, route: &str, zip: Vec<u8>) -> reqwest::Response {
-        let form = multipart::Form::new()
+        self.create_app_with(name, route, zip, &[]).await
+    }
+
+    /// `POST /api/v1/apps` with a ZIP and extra text fields (e.g. `mounts`).
+    pub async fn create_app_with(
+        &self,
+        name: &str,
+        route: &str,
+        zip: Vec<u8>,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut form = multipart::Form::new()
             .text("name", name.to_string())
-            .text("route", route.to_string())
-            .part("file", multipart::Part::bytes(zip).file_name("app.zip"));
+            .text("route", route.to_string());
+        for (key, value) in fields {
+            form = form.text(key.to_string(), value.to_string());
+        }
+        let form = form.part("file", multipart::Part::bytes(zip).file_name("app.zip"));
         self.authed(self.http.post(self.url("/api/v1/apps")))
             .multipart(form)
             .send()
@@ -293,8 +307,21 @@ impl Server {
 
     /// `POST /api/v1/apps/{name}/deployments` with a ZIP.
     pub async fn redeploy(&self, name: &str, zip: Vec<u8>) -> reqwest::Response {
-        let form =
-            multipart::Form::new().part("file", multipart::Part::bytes(zip).file_name("app.zip"));
+        self.redeploy_with(name, zip, &[]).await
+    }
+
+    /// `POST /api/v1/apps/{name}/deployments` with a ZIP and extra text fields.
+    pub async fn redeploy_with(
+        &self,
+        name: &str,
+        zip: Vec<u8>,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut form = multipart::Form::new();
+        for (key, value) in fields {
+            form = form.text(key.to_string(), value.to_string());
+        }
+        let form = form.part("file", multipart::Part::bytes(zip).file_name("app.zip"));
         self.authed(
             self.http
                 .post(self.url(&format!("/api/v1/apps/{name}/deployments"))),

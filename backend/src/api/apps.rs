@@ -6,7 +6,7 @@ use axum::{
     response::IntoResponse,
 };
 use serde::Deserialize;
-use shared::v1::{App, CreatedApp, Deployment, ErrorBody};
+use shared::v1::{App, CreatedApp, Deployment, ErrorBody, Mount};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -40,6 +40,9 @@ struct CreateAppForm {
     /// The ZIP holding a Dockerfile or a compose file.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
+    /// Optional JSON array of managed volumes to mount, e.g.
+    /// `[{"volume": "data", "target": "/data", "read_only": false}]`.
+    mounts: Option<String>,
 }
 
 /// The multipart form of `POST /api/v1/apps/{name}/deployments` (documentation only).
@@ -49,6 +52,28 @@ struct DeployForm {
     /// The ZIP holding a Dockerfile or a compose file.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
+    /// Optional JSON array of managed volumes to mount; replaces the app's mounts. Leave it out
+    /// to keep them.
+    mounts: Option<String>,
+}
+
+/// The optional `mounts` field: a JSON array of `{"volume", "target", "read_only"}`.
+fn mounts_field(upload: &upload::Upload) -> ApiResult<Option<Vec<Mount>>> {
+    upload
+        .fields
+        .get("mounts")
+        .filter(|text| !text.trim().is_empty())
+        .map(|text| {
+            serde_json::from_str(text).map_err(|e| {
+                ApiError::bad_field(
+                    "mounts",
+                    format!(
+                        "must be a JSON array like [{{\"volume\": \"data\", \"target\": \"/data\", \"read_only\": false}}]: {e}"
+                    ),
+                )
+            })
+        })
+        .transpose()
 }
 
 fn required_file(upload: &upload::Upload) -> ApiResult<&std::path::Path> {
@@ -97,9 +122,10 @@ async fn create_app(
     let upload = receive(&state, multipart).await?;
     let field = |k: &str| upload.fields.get(k).cloned().unwrap_or_default();
     let file = required_file(&upload)?;
+    let mounts = mounts_field(&upload)?.unwrap_or_default();
     let created = state
         .platform
-        .create_app(&field("name"), &field("route"), file)
+        .create_app(&field("name"), &field("route"), file, &mounts)
         .await?;
     Ok((StatusCode::ACCEPTED, axum::Json(created)))
 }
@@ -212,9 +238,10 @@ async fn create_deployment(
     multipart: Multipart,
 ) -> ApiResult<impl IntoResponse> {
     let upload = receive(&state, multipart).await?;
+    let mounts = mounts_field(&upload)?;
     let deployment = state
         .platform
-        .redeploy(&name, required_file(&upload)?)
+        .redeploy(&name, required_file(&upload)?, mounts.as_deref())
         .await?;
     Ok((StatusCode::ACCEPTED, axum::Json(deployment)))
 }

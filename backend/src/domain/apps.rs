@@ -8,7 +8,8 @@ use sea_orm::{
     TransactionTrait,
 };
 use shared::v1::{
-    App, AppKind, AppStatus, CreatedApp, Deployment, DeploymentLog, DeploymentStatus, PublicApp,
+    App, AppKind, AppStatus, CreatedApp, Deployment, DeploymentLog, DeploymentStatus, Mount,
+    PublicApp,
 };
 
 use super::{
@@ -43,9 +44,18 @@ impl Platform {
         }
     }
 
-    /// Names of the Milkcrate-managed volumes a compose file may mount.
+    /// Names of the Milkcrate-managed volumes (what a compose file or a mount may name).
     pub(super) async fn managed_volume_names(&self) -> DomainResult<Vec<String>> {
-        Ok(Vec::new())
+        let prefix = self.managed_volume("");
+        let volumes = self
+            .docker
+            .list_volumes(&[(labels::INSTANCE, &self.config.instance)])
+            .await?;
+        Ok(volumes
+            .iter()
+            .filter_map(|v| v.strip_prefix(&prefix))
+            .map(str::to_string)
+            .collect())
     }
 
     /// Checks and extracts an uploaded ZIP into a fresh staging folder, which the caller moves
@@ -88,6 +98,7 @@ impl Platform {
         name: &str,
         route: &str,
         upload: &Path,
+        mounts: &[Mount],
     ) -> DomainResult<CreatedApp> {
         let mut fields = FieldErrors::new();
         let name = shared::validation::app_name(name)
@@ -100,6 +111,7 @@ impl Platform {
             return Err(DomainError::Invalid(fields));
         };
         self.ensure_free(&name, &route).await?;
+        let mounts = self.check_mounts(mounts).await?;
         let (staging, kind) = self.stage_upload(upload).await?;
 
         let limits = self.config.limits;
@@ -119,6 +131,7 @@ impl Platform {
         .insert(&txn)
         .await
         .map_err(|e| unique_violation(e, &name, &route))?;
+        Self::replace_mounts(&txn, app.id, &mounts).await?;
         let deployment = new_deployment(app.id, kind).insert(&txn).await?;
         txn.commit().await?;
 
@@ -133,11 +146,25 @@ impl Platform {
     }
 
     /// Queues a new version of an existing app. The running version is untouched until the new
-    /// one is ready; a refused upload changes nothing.
-    pub async fn redeploy(self: &Arc<Self>, name: &str, upload: &Path) -> DomainResult<Deployment> {
+    /// one is ready; a refused upload changes nothing. `mounts`, when given, replace the app's.
+    pub async fn redeploy(
+        self: &Arc<Self>,
+        name: &str,
+        upload: &Path,
+        mounts: Option<&[Mount]>,
+    ) -> DomainResult<Deployment> {
         let app = self.find_app(name).await?;
+        let mounts = match mounts {
+            Some(m) => Some(self.check_mounts(m).await?),
+            None => None,
+        };
         let (staging, kind) = self.stage_upload(upload).await?;
-        let deployment = new_deployment(app.id, kind).insert(&self.db).await?;
+        let txn = self.db.begin().await?;
+        if let Some(mounts) = &mounts {
+            Self::replace_mounts(&txn, app.id, mounts).await?;
+        }
+        let deployment = new_deployment(app.id, kind).insert(&txn).await?;
+        txn.commit().await?;
         self.place_source(staging, &app.name, deployment.id).await?;
         self.enqueue(deployment.id);
         tracing::info!(app = %app.name, deployment = deployment.id, "queued a new version of {}", app.name);
@@ -209,6 +236,7 @@ impl Platform {
             .all(&self.db)
             .await?;
         let containers = self.app_containers().await?;
+        let mut mounts = self.mounts_by_app().await?;
         // One query for every app's deployments, newest first, instead of one per app.
         let mut by_app: HashMap<i64, Vec<deployment::Model>> = HashMap::new();
         for d in deployment::Entity::find()
@@ -222,7 +250,8 @@ impl Platform {
             .into_iter()
             .map(|app| {
                 let deployments = by_app.remove(&app.id).unwrap_or_default();
-                view(app, &deployments, &containers)
+                let mounts = mounts.remove(&app.id).unwrap_or_default();
+                view(app, &deployments, &containers, mounts)
             })
             .collect())
     }
@@ -235,7 +264,8 @@ impl Platform {
             .order_by_desc(deployment::Column::Id)
             .all(&self.db)
             .await?;
-        Ok(view(app, &deployments, &containers))
+        let mounts = self.app_mounts(app.id).await?;
+        Ok(view(app, &deployments, &containers, mounts))
     }
 
     async fn app_containers(&self) -> DomainResult<HashMap<String, ContainerSummary>> {
@@ -438,6 +468,7 @@ fn view(
     app: app::Model,
     deployments: &[deployment::Model],
     containers: &HashMap<String, ContainerSummary>,
+    mounts: Vec<Mount>,
 ) -> App {
     let current = app
         .current_deployment_id
@@ -475,6 +506,7 @@ fn view(
     let latest = latest.filter(|l| Some(l.id) != app.current_deployment_id);
     App {
         limits: convert::limits(&app),
+        mounts,
         port: current
             .as_ref()
             .and_then(|d| d.port)

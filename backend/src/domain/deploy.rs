@@ -109,7 +109,13 @@ impl Platform {
         active.status = Set(convert::status_str(DeploymentStatus::Starting).into());
         let dep = active.update(&self.db).await?;
 
-        let container = self.start_container(&app, dep.id, &image, port).await?;
+        let mounts = self.app_mounts(app.id).await?;
+        if mounts.iter().any(|m| !m.read_only) {
+            self.replace_not_overlap(&app, log).await?;
+        }
+        let container = self
+            .start_container(&app, dep.id, &image, port, &mounts)
+            .await?;
         let mut active: deployment::ActiveModel = dep.into();
         active.container_id = Set(Some(container.clone()));
         active.update(&self.db).await?;
@@ -221,6 +227,7 @@ impl Platform {
         id: i64,
         image: &str,
         port: u16,
+        mounts: &[shared::v1::Mount],
     ) -> Result<String, Failure> {
         let network = &self.config.traefik_network;
         self.docker
@@ -240,11 +247,28 @@ impl Platform {
                 nano_cpus: app.nano_cpus,
                 pids: app.pids,
             }),
+            volumes: self.docker_mounts(mounts),
             ..Default::default()
         };
         let container = self.docker.create_container(&spec).await?;
         self.docker.start_container(&container).await?;
         Ok(container)
+    }
+
+    /// Two versions writing the same files at once can corrupt them: a version that writes to a
+    /// volume replaces the running one instead of overlapping with it (which is started again if
+    /// the new one fails, see `fail_deployment`).
+    pub(super) async fn replace_not_overlap(
+        &self,
+        app: &app::Model,
+        log: &mut Logbook,
+    ) -> Result<(), Failure> {
+        if let Some(current) = app.current_deployment_id {
+            log.step("the app writes to volumes: stopping the running version first, so two versions never write the same data")
+                .await;
+            self.stop_deployment(current).await?;
+        }
+        Ok(())
     }
 
     pub(super) fn instance_labels(&self) -> std::collections::HashMap<String, String> {

@@ -23,20 +23,24 @@ use crate::{
 const DEFAULT_NETWORK: &str = "default";
 
 impl Platform {
+    // Docker names of a stack's objects. Instance and app names never hold `_` or `.`, so `_`
+    // separators cannot make two apps' names meet (`a-b` + `c` vs `a` + `b-c`), and an app's
+    // volumes (`_`) never meet a managed volume (`.`).
+
     /// The Docker network of one of a deployment's networks. Per deployment, so an old and a new
     /// version running side by side never resolve each other's service names.
     fn stack_network(&self, app: &str, deployment: i64, network: &str) -> String {
-        format!("{}-{app}-{deployment}-{network}", self.config.instance)
+        format!("{}_{app}_{deployment}_{network}", self.config.instance)
     }
 
     /// The Docker volume of a compose file's named volume: per app, so data outlives versions.
     pub(super) fn app_volume(&self, app: &str, volume: &str) -> String {
-        format!("{}-{app}-{volume}", self.config.instance)
+        format!("{}_{app}_{volume}", self.config.instance)
     }
 
     /// The Docker volume of a Milkcrate-managed volume.
     pub(super) fn managed_volume(&self, volume: &str) -> String {
-        format!("{}-vol-{volume}", self.config.instance)
+        format!("{}.{volume}", self.config.instance)
     }
 
     pub(super) async fn deploy_stack(
@@ -77,22 +81,25 @@ impl Platform {
             self.docker.ensure_volume(&name, volume_labels).await?;
         }
 
-        // Two versions writing the same files at once can corrupt them: a stack that writes to a
-        // volume replaces the running version instead of overlapping with it.
-        let writes_volumes = stack
-            .services
-            .iter()
-            .any(|s| s.volumes.iter().any(|v| !v.read_only));
-        if writes_volumes && let Some(current) = app.current_deployment_id {
-            log.step("the stack writes to volumes: stopping the running version first, so two versions never write the same data")
-                .await;
-            self.stop_deployment(current).await?;
+        let mounts = self.app_mounts(app.id).await?;
+        let writes_volumes = mounts.iter().any(|m| !m.read_only)
+            || stack
+                .services
+                .iter()
+                .any(|s| s.volumes.iter().any(|v| !v.read_only));
+        if writes_volumes {
+            self.replace_not_overlap(&app, log).await?;
         }
 
         let mut containers = HashMap::new();
         for service in &stack.services {
+            let extra = if service.name == stack.main_service {
+                self.docker_mounts(&mounts)
+            } else {
+                Vec::new()
+            };
             let container = self
-                .create_service(&app, id, &stack, &plan, service, &images, &networks)
+                .create_service(&app, id, &stack, &plan, service, &images, &networks, extra)
                 .await?;
             containers.insert(service.name.clone(), container);
         }
@@ -226,8 +233,18 @@ impl Platform {
         service: &Service,
         images: &HashMap<String, String>,
         networks: &HashMap<String, String>,
+        mounts: Vec<VolumeMount>,
     ) -> Result<String, Failure> {
         let is_main = service.name == stack.main_service;
+        if let Some(clash) = mounts
+            .iter()
+            .find(|m| service.volumes.iter().any(|v| v.target == m.target))
+        {
+            return Err(Failure(format!(
+                "the app mounts a volume at {} in `{}`, where the compose file mounts one already; choose another path",
+                clash.target, service.name
+            )));
+        }
         let mut container_labels: HashMap<String, String> =
             service.labels.clone().into_iter().collect();
         container_labels.extend(labels::ownership(&self.config.instance, &app.name, id));
@@ -311,6 +328,7 @@ impl Platform {
                     target: v.target.clone(),
                     read_only: v.read_only,
                 })
+                .chain(mounts)
                 .collect(),
             ..Default::default()
         };

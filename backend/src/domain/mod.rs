@@ -8,6 +8,7 @@ mod deploy_stack;
 mod error;
 mod images;
 mod logbook;
+mod mounts;
 mod paths;
 mod proxy;
 mod readiness;

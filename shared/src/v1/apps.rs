@@ -81,6 +81,19 @@ pub struct ServiceStatus {
     pub one_shot: bool,
 }
 
+/// A managed volume mounted into an app (for a stack: into its main service).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Mount {
+    /// The managed volume's name.
+    pub volume: String,
+    /// Absolute path inside the container, not `/`.
+    pub target: String,
+    /// Mounted read-only.
+    #[serde(default)]
+    pub read_only: bool,
+}
+
 /// An app as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -106,6 +119,10 @@ pub struct App {
     pub container: Option<String>,
     /// Limits of its container.
     pub limits: Limits,
+    /// Managed volumes mounted into it; they apply from the next deployment on and are kept
+    /// across redeploys.
+    #[serde(default)]
+    pub mounts: Vec<Mount>,
     /// The version that serves (or last tried to).
     pub current_deployment: Option<Deployment>,
     /// The newest deployment, when it is newer than the current one (a build in progress or a

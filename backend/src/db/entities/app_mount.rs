@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+/// A managed volume mounted into an app: `volume` (by name) at `target`.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "app_mount")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub app_id: i64,
+    pub volume: String,
+    pub target: String,
+    pub read_only: bool,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::app::Entity",
+        from = "Column::AppId",
+        to = "super::app::Column::Id",
+        on_delete = "Cascade"
+    )]
+    App,
+}
+
+impl Related<super::app::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::App.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
