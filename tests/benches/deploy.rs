@@ -134,7 +134,12 @@ async fn stack_by_hand(zip: &[u8], tag: &str, traefik_network: &str) -> Duration
         "/backend.sh",
     ]);
     let backend = docker(&backend_args);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while docker(&["inspect", "-f", "{{.State.Health.Status}}", &backend]) != "healthy" {
+        assert!(
+            Instant::now() < deadline,
+            "the backend never became healthy"
+        );
         tokio::time::sleep(POLL).await;
     }
     let mut web_args = vec!["run", "-d", "--network", &network, "--network-alias", "web"];

@@ -107,8 +107,8 @@ volumes:
   data: {{}}
 "#
     );
-    let dockerfile =
-        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\nCOPY backend.sh /backend.sh\n";
+    // `/bin/sh` too, so an operator's `docker run --health-cmd` (shell form) works by hand.
+    let dockerfile = "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY www /www\nCOPY backend.sh /backend.sh\n";
     let cgi = "#!/bin/busybox sh\necho 'Content-Type: text/plain'\necho ''\necho \"$MARKER\"\n/bin/busybox wget -q -O - http://backend:8080/boots\n";
     let backend = backend_start.unwrap_or(
         "#!/bin/busybox sh\necho boot >> /data/boots\nexec /bin/busybox httpd -f -p 8080 -h /data\n",
