@@ -270,7 +270,7 @@ async fn main() {
         let marker = format!("stack round {round}");
         let zip = apps::two_service_stack(&marker, None);
         let name = format!("stack-{round}");
-        let tag = format!("bench-stack:{round}");
+        let tag = format!("bench-stack-{}:{round}", server.instance);
         let (m, (a, _)) = if round % 2 == 0 {
             let m = stack_by_hand(&zip, &tag, &network).await;
             (m, through_api(&server, &name, zip, &marker).await)
