@@ -43,6 +43,8 @@ pub struct Config {
     pub traefik_network: String,
     /// The IPv4 range stack networks are carved from, in /26 blocks.
     pub stack_subnets: String,
+    /// A statically linked busybox, from which Milkcrate builds its volume helper image.
+    pub helper_busybox: PathBuf,
     /// Scopes every Docker object's labels, so two Milkcrates on one daemon never touch each other.
     pub instance: String,
     pub session_hours: u32,
@@ -104,6 +106,7 @@ impl Default for Config {
             listen: SocketAddr::from(([0, 0, 0, 0], 5001)),
             traefik_network: "milkcrate-traefik".into(),
             stack_subnets: "10.213.0.0/16".into(),
+            helper_busybox: PathBuf::from("/bin/busybox"),
             instance: "milkcrate".into(),
             session_hours: 12,
             login_attempts_per_minute: 5,
@@ -212,6 +215,9 @@ impl Config {
         }
         if let Some(v) = get("TRAEFIK_NETWORK") {
             self.traefik_network = v;
+        }
+        if let Some(v) = get("MILKCRATE_HELPER_BUSYBOX") {
+            self.helper_busybox = v.into();
         }
         if let Some(v) = get("MILKCRATE_STACK_SUBNETS") {
             self.stack_subnets = v;
@@ -440,6 +446,7 @@ impl fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("traefik_network", &self.traefik_network)
             .field("stack_subnets", &self.stack_subnets)
+            .field("helper_busybox", &self.helper_busybox)
             .field("instance", &self.instance)
             .field("session_hours", &self.session_hours)
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)

@@ -139,12 +139,32 @@ struct Planned {
     declared_size: u64,
 }
 
-/// Checks every entry of the ZIP at `zip_path`, then extracts it into `dest` (existing, empty).
-/// Blocking. On error the caller removes `dest`; nothing is ever written outside it.
+/// Checks every entry of the ZIP at `zip_path`, then extracts the app it holds into `dest`
+/// (existing, empty). Blocking. On error the caller removes `dest`; nothing is ever written
+/// outside it.
 pub fn extract_zip(
     zip_path: &Path,
     dest: &Path,
     limits: &IntakeLimits,
+) -> Result<Extracted, IntakeError> {
+    extract_checked(zip_path, dest, limits, true)
+}
+
+/// The same rules for a ZIP of plain files (e.g. uploaded into a volume): no app root, no
+/// Dockerfile required, nothing stripped. `source` of the result is meaningless.
+pub fn extract_files(
+    zip_path: &Path,
+    dest: &Path,
+    limits: &IntakeLimits,
+) -> Result<Extracted, IntakeError> {
+    extract_checked(zip_path, dest, limits, false)
+}
+
+fn extract_checked(
+    zip_path: &Path,
+    dest: &Path,
+    limits: &IntakeLimits,
+    app: bool,
 ) -> Result<Extracted, IntakeError> {
     let file = File::open(zip_path).map_err(|e| IntakeError::InvalidZip(e.to_string()))?;
     let mut archive = ZipArchive::new(file).map_err(|e| IntakeError::InvalidZip(e.to_string()))?;
@@ -155,7 +175,11 @@ pub fn extract_zip(
         });
     }
     let mut planned = plan(&mut archive, limits)?;
-    let (prefix, source) = find_app_root(&planned)?;
+    let (prefix, source) = if app {
+        find_app_root(&planned)?
+    } else {
+        (None, AppSource::Dockerfile)
+    };
     if let Some(prefix) = &prefix {
         for entry in &mut planned {
             entry.relative = entry

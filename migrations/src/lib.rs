@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_create_tables;
 mod m20261128_000003_stacks;
 mod m20261128_000004_app_mounts;
+mod m20261128_000005_volumes;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_create_tables::Migration),
             Box::new(m20261128_000003_stacks::Migration),
             Box::new(m20261128_000004_app_mounts::Migration),
+            Box::new(m20261128_000005_volumes::Migration),
         ]
     }
 }

@@ -91,6 +91,51 @@ pub fn new_password(input: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Validates a volume name: the same rules as app names.
+pub fn volume_name(input: &str) -> Result<String, String> {
+    app_name(input)
+}
+
+/// Longest accepted path inside a volume.
+pub const MAX_VOLUME_PATH_LEN: usize = 1024;
+
+/// Validates a path inside a volume and returns it normalized: relative, `/`-separated, no
+/// trailing `/`, `""` for the volume's root. Absolute paths, `.`/`..` segments, empty segments,
+/// backslashes and control characters are refused: every path from a user is hostile.
+pub fn volume_path(input: &str) -> Result<String, String> {
+    if input.starts_with('/') {
+        return Err("must be relative to the volume's root, not absolute".into());
+    }
+    let body = input.strip_suffix('/').unwrap_or(input);
+    if body.len() > MAX_VOLUME_PATH_LEN {
+        return Err(format!("must be at most {MAX_VOLUME_PATH_LEN} characters long"));
+    }
+    if body.is_empty() {
+        return Ok(String::new());
+    }
+    for segment in body.split('/') {
+        if segment.is_empty() {
+            return Err("may not contain empty segments (`//`)".into());
+        }
+        if segment == "." || segment == ".." {
+            return Err("may not contain `.` or `..` segments".into());
+        }
+        if segment.chars().any(|c| c.is_control() || c == '\\') {
+            return Err("may not contain control characters or `\\`".into());
+        }
+    }
+    Ok(body.to_string())
+}
+
+/// Validates one file name (a single path segment), e.g. of an uploaded file.
+pub fn file_name(input: &str) -> Result<String, String> {
+    match volume_path(input) {
+        Ok(name) if !name.is_empty() && !name.contains('/') => Ok(name),
+        Ok(_) => Err("must be a single file name, without `/`".into()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Container paths a volume may not cover: the kernel's and the runtime's own.
 const SYSTEM_MOUNT_PATHS: &[&str] = &["/proc", "/sys", "/dev"];
 /// Longest accepted mount target.
@@ -226,5 +271,19 @@ mod tests {
             mount_target("/process").is_ok(),
             "only whole segments count"
         );
+    }
+
+    #[test]
+    fn volume_paths_stay_inside() {
+        assert_eq!(volume_path("").as_deref(), Ok(""));
+        assert_eq!(volume_path("docs/a.txt").as_deref(), Ok("docs/a.txt"));
+        assert_eq!(volume_path("docs/").as_deref(), Ok("docs"));
+        for bad in ["/etc/passwd", "../x", "a/../../b", "a//b", "./a", "a/./b", "a\\..\\b", "a\u{0}b", "a\nb"] {
+            assert!(volume_path(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(file_name("a.txt").is_ok());
+        assert!(file_name("a/b.txt").is_err());
+        assert!(file_name("").is_err());
+        assert!(file_name("..").is_err());
     }
 }

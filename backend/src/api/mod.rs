@@ -11,6 +11,7 @@ mod extract;
 mod openapi;
 mod settings;
 mod upload;
+mod volumes;
 
 use axum::{
     Router,
@@ -39,6 +40,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(apps::routes())
         .merge(deployments::routes())
         .merge(settings::routes())
+        .merge(volumes::routes())
         .split_for_parts()
 }
 

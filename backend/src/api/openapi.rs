@@ -14,6 +14,7 @@ use utoipa::{
         (name = "apps", description = "Apps and their lifecycle"),
         (name = "deployments", description = "Versions of apps and their build logs"),
         (name = "settings", description = "Platform settings"),
+        (name = "volumes", description = "Managed volumes and the files in them"),
         (name = "public", description = "What anonymous visitors see"),
     )
 )]

@@ -11,8 +11,11 @@ use super::ApiError;
 /// The parts of an upload form: small text fields, and the file on disk.
 pub struct Upload {
     pub fields: HashMap<String, String>,
-    /// Deleted when dropped.
+    /// The `file` part. Deleted when dropped.
     pub file: Option<TempPath>,
+    /// Every other file part: field name, the client's file name, content (deleted when
+    /// dropped).
+    pub parts: Vec<(String, String, TempPath)>,
 }
 
 const MAX_TEXT_FIELD: usize = 4096;
@@ -25,7 +28,7 @@ fn multipart_error(field: &str, e: axum::extract::multipart::MultipartError) -> 
     }
 }
 
-/// Reads `multipart`, writing the `file` part into `tmp_dir` and refusing more than `max_bytes`.
+/// Reads `multipart`, writing file parts into `tmp_dir` and refusing more than `max_bytes` in all.
 pub async fn receive(
     mut multipart: Multipart,
     tmp_dir: &Path,
@@ -34,14 +37,17 @@ pub async fn receive(
     let mut upload = Upload {
         fields: HashMap::new(),
         file: None,
+        parts: Vec::new(),
     };
+    let mut written = 0u64;
     while let Some(mut field) = multipart
         .next_field()
         .await
         .map_err(|e| multipart_error("file", e))?
     {
         let name = field.name().unwrap_or_default().to_string();
-        if name == "file" {
+        let file_name = field.file_name().map(str::to_string);
+        if name == "file" || file_name.is_some() {
             let temp = tempfile::Builder::new()
                 .prefix("upload-")
                 .suffix(".zip")
@@ -50,13 +56,14 @@ pub async fn receive(
                 .map_err(crate::domain::DomainError::from)?;
             let (std_file, path) = temp.into_parts();
             let mut file = tokio::fs::File::from_std(std_file);
-            let mut written = 0u64;
+            let mut part_bytes = 0u64;
             while let Some(chunk) = field
                 .chunk()
                 .await
                 .map_err(|e| multipart_error("file", e))?
             {
                 written += chunk.len() as u64;
+                part_bytes += chunk.len() as u64;
                 if written > max_bytes {
                     return Err(ApiError::TooLarge(format!(
                         "the upload is larger than the limit of {} MiB (MILKCRATE_MAX_UPLOAD_MB)",
@@ -72,10 +79,14 @@ pub async fn receive(
                 .await
                 .map_err(|e| anyhow::anyhow!("writing upload: {e}"))
                 .map_err(crate::domain::DomainError::from)?;
-            if written == 0 {
-                return Err(ApiError::bad_field("file", "the file is empty"));
+            if name == "file" {
+                if part_bytes == 0 {
+                    return Err(ApiError::bad_field("file", "the file is empty"));
+                }
+                upload.file = Some(path);
+            } else {
+                upload.parts.push((name, file_name.unwrap_or_default(), path));
             }
-            upload.file = Some(path);
         } else {
             let mut text = String::new();
             while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&name, e))? {

@@ -35,27 +35,13 @@ impl Platform {
         }
     }
 
-    fn intake_limits(&self) -> IntakeLimits {
+    pub(super) fn intake_limits(&self) -> IntakeLimits {
         let u = &self.config.uploads;
         IntakeLimits {
             max_entries: u.max_entries,
             max_uncompressed_bytes: u.max_uncompressed_mb * 1024 * 1024,
             ..IntakeLimits::default()
         }
-    }
-
-    /// Names of the Milkcrate-managed volumes (what a compose file or a mount may name).
-    pub(super) async fn managed_volume_names(&self) -> DomainResult<Vec<String>> {
-        let prefix = self.managed_volume("");
-        let volumes = self
-            .docker
-            .list_volumes(&[(labels::INSTANCE, &self.config.instance)])
-            .await?;
-        Ok(volumes
-            .iter()
-            .filter_map(|v| v.strip_prefix(&prefix))
-            .map(str::to_string)
-            .collect())
     }
 
     /// Checks and extracts an uploaded ZIP into a fresh staging folder, which the caller moves

@@ -16,6 +16,9 @@ mod reconcile;
 mod settings;
 mod stack;
 mod status;
+mod volume_files;
+mod volume_helper;
+mod volumes;
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -26,6 +29,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 pub use error::{DomainError, DomainResult, FieldErrors};
 pub use paths::Paths;
 pub use settings::load_or_create_secret;
+pub use volume_files::Download;
 
 use crate::{config::Config, runtime::Docker};
 

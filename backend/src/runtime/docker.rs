@@ -3,9 +3,11 @@
 use std::{collections::HashMap, path::Path};
 
 use bollard::{
+    container::LogOutput,
     errors::Error as BollardError,
+    exec::{StartExecOptions, StartExecResults},
     models::{
-        ContainerCreateBody, EndpointSettings, HealthConfig, HealthStatusEnum, HostConfig,
+        ContainerCreateBody, EndpointSettings, ExecConfig, HealthConfig, HealthStatusEnum, HostConfig,
         HostConfigLogConfig, Ipam, IpamConfig, Mount, MountType, NetworkConnectRequest,
         NetworkCreateRequest, NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
         VolumeCreateRequest,
@@ -13,18 +15,19 @@ use bollard::{
     query_parameters::{
         BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
         ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListNetworksOptionsBuilder,
-        ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+        DownloadFromContainerOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
         RemoveImageOptionsBuilder, RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder,
         UploadToContainerOptionsBuilder,
     },
 };
 use futures_util::{Stream, StreamExt, TryStreamExt};
+use tokio::io::AsyncWriteExt;
 use tokio_util::io::ReaderStream;
 
 use super::subnets::{self, Cidr};
 
 use super::{
-    BuildEvent, BuildOptions, ContainerDetails, ContainerSpec, ContainerState, ContainerSummary,
+    BuildEvent, BuildOptions, ContainerDetails, ExecOutput, ContainerSpec, ContainerState, ContainerSummary,
     Health, HealthSpec, ImageDetails, ImageSummary, NetworkDetails, NetworkSummary, Restart,
     RuntimeError,
 };
@@ -291,8 +294,18 @@ impl Docker {
     // ---- containers ----
 
     pub async fn create_container(&self, spec: &ContainerSpec) -> Result<String> {
+        let network = if spec.no_network {
+            "none".to_string()
+        } else {
+            spec.network.clone()
+        };
+        let cap_add = if spec.cap_add.is_empty() {
+            vec!["NET_BIND_SERVICE".to_string()]
+        } else {
+            spec.cap_add.clone()
+        };
         let mut host_config = HostConfig {
-            network_mode: Some(spec.network.clone()),
+            network_mode: Some(network.clone()),
             restart_policy: Some(restart_policy(spec.restart)),
             // Bounded logs, so a chatty app cannot fill the disk.
             log_config: Some(HostConfigLogConfig {
@@ -303,7 +316,7 @@ impl Docker {
                 ])),
             }),
             cap_drop: Some(vec!["ALL".into()]),
-            cap_add: Some(vec!["NET_BIND_SERVICE".into()]),
+            cap_add: Some(cap_add),
             security_opt: Some(vec!["no-new-privileges:true".into()]),
             // A tiny init as PID 1 forwards signals (prompt, clean stops) and reaps zombies.
             init: Some(spec.init.unwrap_or(spec.limits.is_some())),
@@ -363,7 +376,7 @@ impl Docker {
             host_config: Some(host_config),
             networking_config: Some(NetworkingConfig {
                 endpoints_config: Some(HashMap::from([(
-                    spec.network.clone(),
+                    network,
                     EndpointSettings {
                         aliases: (!spec.aliases.is_empty()).then(|| spec.aliases.clone()),
                         ..Default::default()
@@ -717,6 +730,98 @@ impl Docker {
                 .await
                 .map_err(|e| convert(&format!("volume {name}"), e)),
         )
+    }
+}
+
+impl Docker {
+    /// Runs `cmd` (argv, no shell) in a running container and collects its output.
+    pub async fn exec(&self, container: &str, cmd: Vec<String>) -> Result<ExecOutput> {
+        let what = format!("exec in {container}");
+        let exec = self
+            .client
+            .create_exec(
+                container,
+                ExecConfig {
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    cmd: Some(cmd),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| convert(&what, e))?;
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        if let StartExecResults::Attached { mut output, .. } = self
+            .client
+            .start_exec(&exec.id, None::<StartExecOptions>)
+            .await
+            .map_err(|e| convert(&what, e))?
+        {
+            while let Some(chunk) = output.next().await {
+                match chunk.map_err(|e| convert(&what, e))? {
+                    LogOutput::StdOut { message } => stdout.extend_from_slice(&message),
+                    LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
+                    _ => {}
+                }
+            }
+        }
+        let inspect = self
+            .client
+            .inspect_exec(&exec.id)
+            .await
+            .map_err(|e| convert(&what, e))?;
+        Ok(ExecOutput {
+            exit_code: inspect.exit_code.unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        })
+    }
+
+    /// Writes the tar archive of `path` in the container into the file `target`.
+    pub async fn download_archive(&self, container: &str, path: &str, target: &Path) -> Result<()> {
+        let what = format!("reading {path}");
+        let options = DownloadFromContainerOptionsBuilder::default().path(path).build();
+        let mut stream = Box::pin(self.client.download_from_container(container, Some(options)));
+        let mut file = tokio::fs::File::create(target)
+            .await
+            .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| convert(&what, e))?;
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))?;
+        }
+        file.flush()
+            .await
+            .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))
+    }
+
+    /// Extracts the tar file `tar` into the container at `path` (which must exist), streaming it.
+    pub async fn upload_archive(&self, container: &str, path: &str, tar: &Path) -> Result<()> {
+        let what = format!("writing into {path}");
+        let file = tokio::fs::File::open(tar)
+            .await
+            .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))?;
+        let options = UploadToContainerOptionsBuilder::default().path(path).build();
+        self.client
+            .upload_to_container(
+                container,
+                Some(options),
+                bollard::body_try_stream(ReaderStream::new(file)),
+            )
+            .await
+            .map_err(|e| convert(&what, e))
+    }
+
+    /// Whether a volume of that name exists.
+    pub async fn volume_exists(&self, name: &str) -> Result<bool> {
+        match self.client.inspect_volume(name).await {
+            Ok(_) => Ok(true),
+            Err(e) => match convert("volume", e) {
+                RuntimeError::NotFound(_) => Ok(false),
+                other => Err(other),
+            },
+        }
     }
 }
 

@@ -62,6 +62,10 @@ pub struct ContainerSpec {
     pub restart: Option<Restart>,
     /// Docker volumes mounted into the container.
     pub volumes: Vec<VolumeMount>,
+    /// No network at all (`network` is ignored).
+    pub no_network: bool,
+    /// Capabilities added back after dropping all; `NET_BIND_SERVICE` when empty.
+    pub cap_add: Vec<String>,
 }
 
 /// A container's restart policy.
@@ -189,6 +193,14 @@ impl Default for BuildOptions {
             target: None,
         }
     }
+}
+
+/// What a command run in a container said.
+#[derive(Debug, Clone)]
+pub struct ExecOutput {
+    pub exit_code: i64,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// One line (or error) of build output.

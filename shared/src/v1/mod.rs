@@ -5,9 +5,11 @@ mod auth;
 mod deployments;
 mod error;
 mod settings;
+mod volumes;
 
 pub use apps::*;
 pub use auth::*;
 pub use deployments::*;
 pub use error::*;
 pub use settings::*;
+pub use volumes::*;

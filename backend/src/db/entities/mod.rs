@@ -4,3 +4,4 @@ pub mod app;
 pub mod app_mount;
 pub mod deployment;
 pub mod setting;
+pub mod volume;

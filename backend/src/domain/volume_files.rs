@@ -1,0 +1,448 @@
+//! Files inside managed volumes: browse, upload (files or a ZIP), download (a file, or a folder
+//! as tar.gz), delete, create folders.
+//!
+//! Every path is hostile: `shared::validation::volume_path` refuses absolute paths, `..` and
+//! friends before anything runs, and every existing step of a path is checked inside the helper
+//! with `lstat` before it is touched, so a path through a symbolic link (which an app could have
+//! planted, pointing anywhere) is refused. The helper only has the volumes and its own read-only
+//! root, so even a link swapped in between check and use reaches nothing of the host.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use shared::v1::{EntryKind, UploadedFiles, VolumeEntry, VolumeListing};
+use tempfile::TempPath;
+
+use super::{DomainError, DomainResult, FieldErrors, Platform, volume_helper::Session};
+use crate::intake;
+
+/// A file ready to be sent: its content is in `file` (deleted when dropped).
+pub struct Download {
+    pub file: TempPath,
+    pub name: String,
+    pub size: u64,
+}
+
+fn bad_path(message: String) -> DomainError {
+    DomainError::Invalid(FieldErrors::from([("path".to_string(), vec![message])]))
+}
+
+fn checked_path(path: &str) -> DomainResult<String> {
+    shared::validation::volume_path(path).map_err(|e| bad_path(format!("`{path}` {e}")))
+}
+
+/// What `lstat` says a path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    Missing,
+    Folder,
+    File,
+    Symlink,
+    Other,
+}
+
+fn kind_of(stat_type: &str) -> Found {
+    match stat_type {
+        "directory" => Found::Folder,
+        "regular file" | "regular empty file" => Found::File,
+        "symbolic link" => Found::Symlink,
+        _ => Found::Other,
+    }
+}
+
+impl Platform {
+    /// Checks that no existing step of `path` in `volume` is a symbolic link; returns what the
+    /// last step is.
+    async fn walk(&self, session: &Session, volume: &str, path: &str) -> DomainResult<Found> {
+        if path.is_empty() {
+            return Ok(Found::Folder);
+        }
+        let mut steps = Vec::new();
+        let mut current = format!("/v/{volume}");
+        for segment in path.split('/') {
+            current = format!("{current}/{segment}");
+            steps.push(current.clone());
+        }
+        let mut args = vec!["-c", "%F|%n", "--"];
+        args.extend(steps.iter().map(String::as_str));
+        let output = session.run_any("stat", &args).await?;
+        let found: std::collections::HashMap<&str, Found> = output
+            .stdout
+            .lines()
+            .filter_map(|l| l.split_once('|').map(|(t, n)| (n, kind_of(t))))
+            .collect();
+        let mut last = Found::Missing;
+        for (i, step) in steps.iter().enumerate() {
+            last = found.get(step.as_str()).copied().unwrap_or(Found::Missing);
+            match last {
+                Found::Symlink => {
+                    return Err(bad_path(format!(
+                        "`{path}` goes through a symbolic link; links inside volumes are never followed"
+                    )));
+                }
+                Found::Missing => return Ok(Found::Missing),
+                Found::Folder => {}
+                _ if i + 1 < steps.len() => {
+                    return Err(bad_path(format!("`{path}`: a part of it is not a folder")));
+                }
+                _ => {}
+            }
+        }
+        Ok(last)
+    }
+
+    pub async fn list_volume_folder(&self, name: &str, path: &str) -> DomainResult<VolumeListing> {
+        let volume = self.find_volume(name).await?.name;
+        let path = checked_path(path)?;
+        let session = self.helper_session(&[&volume]).await?;
+        match self.walk(&session, &volume, &path).await? {
+            Found::Folder => {}
+            Found::Missing => return Err(DomainError::not_found("folder", &path)),
+            _ => return Err(bad_path(format!("`{path}` is not a folder"))),
+        }
+        let dir = join(&format!("/v/{volume}"), &path);
+        let output = session
+            .run(
+                "find",
+                &[
+                    &dir,
+                    "-mindepth",
+                    "1",
+                    "-maxdepth",
+                    "1",
+                    "-exec",
+                    "/bin/busybox",
+                    "stat",
+                    "-c",
+                    "%F|%s|%Y|%n",
+                    "{}",
+                    "+",
+                ],
+            )
+            .await?;
+        let prefix = format!("{dir}/");
+        let mut entries: Vec<VolumeEntry> = output
+            .lines()
+            .filter_map(|line| {
+                let mut parts = line.splitn(4, '|');
+                let (kind, size, mtime, full) =
+                    (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+                let entry_name = full.strip_prefix(&prefix)?.to_string();
+                Some(VolumeEntry {
+                    path: join(&path, &entry_name),
+                    name: entry_name,
+                    kind: match kind_of(kind) {
+                        Found::Folder => EntryKind::Folder,
+                        Found::File => EntryKind::File,
+                        Found::Symlink => EntryKind::Symlink,
+                        _ => EntryKind::Other,
+                    },
+                    size_bytes: size.parse().unwrap_or(0),
+                    modified: mtime
+                        .parse()
+                        .ok()
+                        .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0)),
+                })
+            })
+            .collect();
+        entries.sort_by(|a, b| {
+            (a.kind != EntryKind::Folder, &a.name).cmp(&(b.kind != EntryKind::Folder, &b.name))
+        });
+        Ok(VolumeListing {
+            volume,
+            path,
+            entries,
+        })
+    }
+
+    pub async fn create_volume_folder(&self, name: &str, path: &str) -> DomainResult<()> {
+        let volume = self.find_volume(name).await?.name;
+        let path = checked_path(path)?;
+        if path.is_empty() {
+            return Err(bad_path("name the folder to create".into()));
+        }
+        let session = self.helper_session(&[&volume]).await?;
+        match self.walk(&session, &volume, &path).await? {
+            Found::Missing => {}
+            Found::Folder => return Err(DomainError::Conflict(format!("`{path}` exists"))),
+            _ => return Err(DomainError::Conflict(format!("`{path}` exists as a file"))),
+        }
+        session
+            .run("mkdir", &["-p", "--", &join(&format!("/v/{volume}"), &path)])
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes a file or a folder with everything in it (a link itself, never its target).
+    pub async fn delete_volume_path(&self, name: &str, path: &str) -> DomainResult<()> {
+        let volume = self.find_volume(name).await?.name;
+        let path = checked_path(path)?;
+        if path.is_empty() {
+            return Err(bad_path(
+                "the volume's root cannot be deleted; delete the volume".into(),
+            ));
+        }
+        let session = self.helper_session(&[&volume]).await?;
+        let (parent, _) = path.rsplit_once('/').unwrap_or(("", &path));
+        // The parent chain must be free of links; the last step may be a link (removed itself).
+        self.walk(&session, &volume, parent).await?;
+        let full = join(&format!("/v/{volume}"), &path);
+        let exists = session.run_any("stat", &["-c", "%F", "--", &full]).await?;
+        if exists.exit_code != 0 {
+            return Err(DomainError::not_found("path", &path));
+        }
+        session.run("rm", &["-rf", "--", &full]).await?;
+        Ok(())
+    }
+
+    /// Writes `files` (name, content) into the folder `dir` (created if missing). Existing files
+    /// of the same names are replaced.
+    pub async fn upload_volume_files(
+        &self,
+        name: &str,
+        dir: &str,
+        files: &[(String, PathBuf)],
+    ) -> DomainResult<UploadedFiles> {
+        let mut problems = Vec::new();
+        let mut names = Vec::new();
+        for (file_name, _) in files {
+            match shared::validation::file_name(file_name) {
+                Ok(n) => names.push(n),
+                Err(e) => problems.push(format!("`{file_name}` {e}")),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(DomainError::Invalid(FieldErrors::from([(
+                "files".to_string(),
+                problems,
+            )])));
+        }
+        let staging = self.staging_dir()?;
+        let mut bytes = 0;
+        for ((_, content), file_name) in files.iter().zip(&names) {
+            let target = staging.path().join(file_name);
+            tokio::fs::rename(content, &target)
+                .await
+                .map_err(|e| anyhow::anyhow!("staging {file_name}: {e}"))?;
+            bytes += tokio::fs::metadata(&target).await.map(|m| m.len()).unwrap_or(0);
+        }
+        self.put_folder(name, dir, staging.path(), &names).await?;
+        Ok(UploadedFiles {
+            files: names.len() as u64,
+            bytes,
+        })
+    }
+
+    /// Extracts a ZIP into the folder `dir`, under the same rules as app uploads (no links, no
+    /// traversal, size and count limits), checked before anything is written.
+    pub async fn upload_volume_zip(
+        &self,
+        name: &str,
+        dir: &str,
+        zip: &Path,
+    ) -> DomainResult<UploadedFiles> {
+        self.find_volume(name).await?;
+        let staging = self.staging_dir()?;
+        let (zip, dest, limits) = (
+            zip.to_path_buf(),
+            staging.path().to_path_buf(),
+            self.intake_limits(),
+        );
+        let extracted =
+            tokio::task::spawn_blocking(move || intake::extract_files(&zip, &dest, &limits))
+                .await
+                .map_err(|e| anyhow::anyhow!("extraction task failed: {e}"))??;
+        let mut top: Vec<String> = std::fs::read_dir(staging.path())
+            .map_err(|e| anyhow::anyhow!("reading the extracted ZIP: {e}"))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        top.sort();
+        self.put_folder(name, dir, staging.path(), &top).await?;
+        Ok(UploadedFiles {
+            files: extracted.files,
+            bytes: extracted.bytes,
+        })
+    }
+
+    fn staging_dir(&self) -> DomainResult<tempfile::TempDir> {
+        Ok(tempfile::Builder::new()
+            .prefix("volume-")
+            .tempdir_in(self.paths.tmp())
+            .map_err(|e| anyhow::anyhow!("creating a staging folder: {e}"))?)
+    }
+
+    /// Copies the `entries` of the local folder `source` into `dir` of the volume.
+    async fn put_folder(
+        &self,
+        name: &str,
+        dir: &str,
+        source: &Path,
+        entries: &[String],
+    ) -> DomainResult<()> {
+        let volume = self.find_volume(name).await?.name;
+        let dir = checked_path(dir)?;
+        let session = self.helper_session(&[&volume]).await?;
+        match self.walk(&session, &volume, &dir).await? {
+            Found::Folder | Found::Missing => {}
+            _ => return Err(bad_path(format!("`{dir}` is not a folder"))),
+        }
+        for entry in entries {
+            let target = join(&dir, entry);
+            if self.walk(&session, &volume, &target).await? == Found::Symlink {
+                return Err(bad_path(format!("`{target}` is a symbolic link")));
+            }
+        }
+        let tar = self
+            .paths
+            .tmp()
+            .join(format!("put-{}.tar", rand::random::<u64>()));
+        let (src, dst, prefix, list) = (
+            source.to_path_buf(),
+            tar.clone(),
+            dir.clone(),
+            entries.to_vec(),
+        );
+        tokio::task::spawn_blocking(move || pack_under(&src, &list, &prefix, &dst))
+            .await
+            .map_err(|e| anyhow::anyhow!("packing task failed: {e}"))?
+            .map_err(|e| anyhow::anyhow!("packing the upload: {e}"))?;
+        let result = self
+            .docker
+            .upload_archive(&session.container, &format!("/v/{volume}"), &tar)
+            .await;
+        let _ = tokio::fs::remove_file(&tar).await;
+        Ok(result?)
+    }
+
+    /// One file's content.
+    pub async fn download_volume_file(&self, name: &str, path: &str) -> DomainResult<Download> {
+        let volume = self.find_volume(name).await?.name;
+        let path = checked_path(path)?;
+        let session = self.helper_session(&[&volume]).await?;
+        match self.walk(&session, &volume, &path).await? {
+            Found::File => {}
+            Found::Missing => return Err(DomainError::not_found("file", &path)),
+            _ => return Err(bad_path(format!("`{path}` is not a file"))),
+        }
+        let tar = self.temp_path("get", "tar");
+        self.docker
+            .download_archive(&session.container, &join(&format!("/v/{volume}"), &path), &tar)
+            .await?;
+        let out = self.temp_path("file", "bin");
+        let (src, dst) = (tar.to_path_buf(), out.to_path_buf());
+        let size = tokio::task::spawn_blocking(move || first_file(&src, &dst))
+            .await
+            .map_err(|e| anyhow::anyhow!("unpacking task failed: {e}"))?
+            .map_err(|e| anyhow::anyhow!("unpacking the download: {e}"))?;
+        Ok(Download {
+            file: out,
+            name: path.rsplit('/').next().unwrap_or(&path).to_string(),
+            size,
+        })
+    }
+
+    /// A folder (or the whole volume) as a gzip-compressed tar.
+    pub async fn download_volume_folder(&self, name: &str, path: &str) -> DomainResult<Download> {
+        let volume = self.find_volume(name).await?.name;
+        let path = checked_path(path)?;
+        let session = self.helper_session(&[&volume]).await?;
+        match self.walk(&session, &volume, &path).await? {
+            Found::Folder => {}
+            Found::Missing => return Err(DomainError::not_found("folder", &path)),
+            _ => return Err(bad_path(format!("`{path}` is not a folder"))),
+        }
+        let tar = self.temp_path("get", "tar");
+        self.docker
+            .download_archive(&session.container, &join(&format!("/v/{volume}"), &path), &tar)
+            .await?;
+        let out = self.temp_path("folder", "tar.gz");
+        let (src, dst) = (tar.to_path_buf(), out.to_path_buf());
+        let size = tokio::task::spawn_blocking(move || gzip(&src, &dst))
+            .await
+            .map_err(|e| anyhow::anyhow!("compression task failed: {e}"))?
+            .map_err(|e| anyhow::anyhow!("compressing the download: {e}"))?;
+        let base = if path.is_empty() {
+            volume.clone()
+        } else {
+            path.rsplit('/').next().unwrap_or(&path).to_string()
+        };
+        Ok(Download {
+            file: out,
+            name: format!("{base}.tar.gz"),
+            size,
+        })
+    }
+
+    fn temp_path(&self, prefix: &str, ext: &str) -> TempPath {
+        // Only fails for a relative path when the working directory is gone.
+        let path = self
+            .paths
+            .tmp()
+            .join(format!("{prefix}-{}.{ext}", rand::random::<u64>()));
+        TempPath::try_from_path(path).expect("a working directory")
+    }
+}
+
+fn join(base: &str, rest: &str) -> String {
+    match (base.is_empty(), rest.is_empty()) {
+        (_, true) => base.to_string(),
+        (true, false) => rest.to_string(),
+        (false, false) => format!("{base}/{rest}"),
+    }
+}
+
+/// A tar of `entries` of `source` (recursively, links never followed), each under `prefix/`.
+fn pack_under(source: &Path, entries: &[String], prefix: &str, target: &Path) -> std::io::Result<()> {
+    let mut builder = tar::Builder::new(std::io::BufWriter::new(std::fs::File::create(target)?));
+    builder.follow_symlinks(false);
+    let mut parent = String::new();
+    for segment in prefix.split('/').filter(|s| !s.is_empty()) {
+        parent = join(&parent, segment);
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Directory);
+        header.set_mode(0o755);
+        header.set_size(0);
+        header.set_mtime(Utc::now().timestamp() as u64);
+        header.set_cksum();
+        builder.append_data(&mut header, format!("{parent}/"), std::io::empty())?;
+    }
+    for entry in entries {
+        let local = source.join(entry);
+        let name = join(prefix, entry);
+        if local.is_dir() {
+            builder.append_dir_all(&name, &local)?;
+        } else {
+            builder.append_path_with_name(&local, &name)?;
+        }
+    }
+    builder.into_inner()?.into_inner().map_err(|e| e.into_error())?.sync_all()
+}
+
+/// Writes the first regular file of the tar `source` to `target`; returns its size.
+fn first_file(source: &Path, target: &Path) -> std::io::Result<u64> {
+    let mut archive = tar::Archive::new(std::fs::File::open(source)?);
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        if entry.header().entry_type().is_file() {
+            let mut out = std::fs::File::create(target)?;
+            let size = std::io::copy(&mut entry, &mut out)?;
+            return Ok(size);
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::NotFound,
+        "the archive holds no file",
+    ))
+}
+
+fn gzip(source: &Path, target: &Path) -> std::io::Result<u64> {
+    let mut input = std::fs::File::open(source)?;
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::io::BufWriter::new(std::fs::File::create(target)?),
+        flate2::Compression::fast(),
+    );
+    std::io::copy(&mut input, &mut encoder)?;
+    encoder.finish()?.into_inner().map_err(|e| e.into_error())?;
+    Ok(std::fs::metadata(target)?.len())
+}
