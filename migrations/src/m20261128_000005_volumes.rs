@@ -33,7 +33,12 @@ impl MigrationTrait for Migration {
                             .primary_key()
                             .auto_increment(),
                     )
-                    .col(ColumnDef::new(Volume::Name).string().not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Volume::Name)
+                            .string()
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(
                         ColumnDef::new(Volume::Description)
                             .string()

@@ -108,7 +108,9 @@ pub fn volume_path(input: &str) -> Result<String, String> {
     }
     let body = input.strip_suffix('/').unwrap_or(input);
     if body.len() > MAX_VOLUME_PATH_LEN {
-        return Err(format!("must be at most {MAX_VOLUME_PATH_LEN} characters long"));
+        return Err(format!(
+            "must be at most {MAX_VOLUME_PATH_LEN} characters long"
+        ));
     }
     if body.is_empty() {
         return Ok(String::new());
@@ -278,7 +280,17 @@ mod tests {
         assert_eq!(volume_path("").as_deref(), Ok(""));
         assert_eq!(volume_path("docs/a.txt").as_deref(), Ok("docs/a.txt"));
         assert_eq!(volume_path("docs/").as_deref(), Ok("docs"));
-        for bad in ["/etc/passwd", "../x", "a/../../b", "a//b", "./a", "a/./b", "a\\..\\b", "a\u{0}b", "a\nb"] {
+        for bad in [
+            "/etc/passwd",
+            "../x",
+            "a/../../b",
+            "a//b",
+            "./a",
+            "a/./b",
+            "a\\..\\b",
+            "a\u{0}b",
+            "a\nb",
+        ] {
             assert!(volume_path(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(file_name("a.txt").is_ok());

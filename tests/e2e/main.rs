@@ -9,3 +9,4 @@ mod hostile_zips;
 mod lifecycle;
 mod mounts;
 mod openapi;
+mod volumes;

@@ -5,49 +5,32 @@ use integration_tests::{Server, ServerOptions, apps, docker};
 use reqwest::StatusCode;
 use shared::v1::{App, CreatedApp, Deployment, DeploymentStatus, Mount};
 
-/// A managed volume holding `files`, made the way an operator's Milkcrate volume looks to Docker.
-fn managed_volume(server: &Server, name: &str, files: &[(&str, &str)]) -> String {
-    let volume = format!("{}.{name}", server.instance);
-    docker::docker(&["volume", "create", "--label", &server.label(), &volume]);
-    write_files(server, &volume, files);
-    volume
+/// A managed volume holding `files`, made through the API; returns its Docker name.
+async fn managed_volume(server: &Server, name: &str, files: &[(&str, &str)]) -> String {
+    assert_eq!(
+        server.create_volume(name).await.status(),
+        StatusCode::CREATED
+    );
+    write_files(server, name, files).await;
+    format!("{}.{name}", server.instance)
 }
 
-/// Writes files into a Docker volume with a throwaway busybox container.
-fn write_files(server: &Server, volume: &str, files: &[(&str, &str)]) {
-    let tools = format!("{}/tools:1", server.instance);
-    docker::build_image(
-        &tools,
-        &[
-            (
-                "Dockerfile",
-                0o644,
-                b"FROM scratch\nCOPY busybox /bin/busybox\n".to_vec(),
-            ),
-            ("busybox", 0o755, std::fs::read("/bin/busybox").unwrap()),
-        ],
-    );
-    let script: String = files
+async fn write_files(server: &Server, volume: &str, files: &[(&str, &str)]) {
+    if files.is_empty() {
+        return;
+    }
+    let files: Vec<(&str, Vec<u8>)> = files
         .iter()
-        .map(|(path, text)| format!("echo '{text}' > /v/{path}; "))
+        .map(|(path, text)| (*path, format!("{text}\n").into_bytes()))
         .collect();
-    docker::docker(&[
-        "run",
-        "--rm",
-        "-v",
-        &format!("{volume}:/v"),
-        &tools,
-        "/bin/busybox",
-        "sh",
-        "-c",
-        &script,
-    ]);
+    let response = server.upload_to_volume(volume, "", &files).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
 }
 
 #[tokio::test]
 async fn a_mounted_volume_is_served_live_and_survives_a_redeploy() {
     let server = Server::start(ServerOptions::default()).await;
-    let volume = managed_volume(&server, "site", &[("hello.txt", "first file")]);
+    let volume = managed_volume(&server, "site", &[("hello.txt", "first file")]).await;
     let mounts = r#"[{"volume": "site", "target": "/www/files/", "read_only": true}]"#;
     let response = server
         .create_app_with(
@@ -86,7 +69,7 @@ async fn a_mounted_volume_is_served_live_and_survives_a_redeploy() {
     );
 
     // A file added while the app runs is served at once.
-    write_files(&server, &volume, &[("later.txt", "added while running")]);
+    write_files(&server, "site", &[("later.txt", "added while running")]).await;
     let (status, body) = server.via_proxy("/files/files/later.txt").await;
     assert_eq!(
         (status, body.as_str()),
@@ -114,7 +97,7 @@ async fn a_mounted_volume_is_served_live_and_survives_a_redeploy() {
 #[tokio::test]
 async fn wrong_mounts_are_refused_by_field_and_create_nothing() {
     let server = Server::start(ServerOptions::api_only()).await;
-    managed_volume(&server, "data", &[]);
+    managed_volume(&server, "data", &[]).await;
     for (mounts, needle) in [
         (r#"[{"volume": "data", "target": "/"}]"#, "may not be `/`"),
         (r#"[{"volume": "data", "target": "relative"}]"#, "absolute"),
@@ -144,9 +127,5 @@ async fn wrong_mounts_are_refused_by_field_and_create_nothing() {
     }
     let apps: Vec<App> = server.get("/api/v1/apps").await.json().await.unwrap();
     assert!(apps.is_empty());
-    assert!(
-        docker::app_images(&server.instance)
-            .iter()
-            .all(|i| i.contains("/tools:"))
-    );
+    assert!(docker::app_images(&server.instance).is_empty());
 }

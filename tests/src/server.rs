@@ -250,6 +250,44 @@ impl Server {
         self.token.as_deref().expect("logged in")
     }
 
+    /// An authenticated request to the API, to finish and send.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.authed(self.http.request(method, self.url(path)))
+    }
+
+    /// `POST /api/v1/volumes`.
+    pub async fn create_volume(&self, name: &str) -> reqwest::Response {
+        self.request(reqwest::Method::POST, "/api/v1/volumes")
+            .json(&serde_json::json!({"name": name, "description": "made by a test"}))
+            .send()
+            .await
+            .expect("create volume")
+    }
+
+    /// Uploads `files` (name, bytes) into `folder` of a volume.
+    pub async fn upload_to_volume(
+        &self,
+        volume: &str,
+        folder: &str,
+        files: &[(&str, Vec<u8>)],
+    ) -> reqwest::Response {
+        let mut form = multipart::Form::new();
+        for (name, bytes) in files {
+            form = form.part(
+                "files",
+                multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
+            );
+        }
+        self.request(
+            reqwest::Method::POST,
+            &format!("/api/v1/volumes/{volume}/upload?path={folder}"),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload to volume")
+    }
+
     fn authed(&self, builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.token {
             Some(token) => builder.bearer_auth(token),

@@ -85,7 +85,9 @@ pub async fn receive(
                 }
                 upload.file = Some(path);
             } else {
-                upload.parts.push((name, file_name.unwrap_or_default(), path));
+                upload
+                    .parts
+                    .push((name, file_name.unwrap_or_default(), path));
             }
         } else {
             let mut text = String::new();

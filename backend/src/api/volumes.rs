@@ -64,7 +64,10 @@ struct UploadForm {
 #[utoipa::path(get, path = "/api/v1/volumes", tag = "volumes",
     responses((status = 200, body = Vec<Volume>)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_volumes(State(state): State<AppState>, _: Admin) -> ApiResult<axum::Json<Vec<Volume>>> {
+async fn list_volumes(
+    State(state): State<AppState>,
+    _: Admin,
+) -> ApiResult<axum::Json<Vec<Volume>>> {
     Ok(axum::Json(state.platform.list_volumes().await?))
 }
 
@@ -130,7 +133,10 @@ async fn list_files(
     Query(query): Query<PathQuery>,
 ) -> ApiResult<axum::Json<VolumeListing>> {
     Ok(axum::Json(
-        state.platform.list_volume_folder(&name, &query.path).await?,
+        state
+            .platform
+            .list_volume_folder(&name, &query.path)
+            .await?,
     ))
 }
 

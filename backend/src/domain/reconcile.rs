@@ -29,6 +29,7 @@ impl Platform {
                 );
                 self.fail_deployment(dep.id, INTERRUPTED).await?;
             }
+            self.remove_helpers().await?;
             let _ = tokio::fs::remove_dir_all(self.paths.tmp()).await;
             let _ = tokio::fs::create_dir_all(self.paths.tmp()).await;
         }

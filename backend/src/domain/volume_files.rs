@@ -168,7 +168,10 @@ impl Platform {
             _ => return Err(DomainError::Conflict(format!("`{path}` exists as a file"))),
         }
         session
-            .run("mkdir", &["-p", "--", &join(&format!("/v/{volume}"), &path)])
+            .run(
+                "mkdir",
+                &["-p", "--", &join(&format!("/v/{volume}"), &path)],
+            )
             .await?;
         Ok(())
     }
@@ -224,7 +227,10 @@ impl Platform {
             tokio::fs::rename(content, &target)
                 .await
                 .map_err(|e| anyhow::anyhow!("staging {file_name}: {e}"))?;
-            bytes += tokio::fs::metadata(&target).await.map(|m| m.len()).unwrap_or(0);
+            bytes += tokio::fs::metadata(&target)
+                .await
+                .map(|m| m.len())
+                .unwrap_or(0);
         }
         self.put_folder(name, dir, staging.path(), &names).await?;
         Ok(UploadedFiles {
@@ -327,7 +333,11 @@ impl Platform {
         }
         let tar = self.temp_path("get", "tar");
         self.docker
-            .download_archive(&session.container, &join(&format!("/v/{volume}"), &path), &tar)
+            .download_archive(
+                &session.container,
+                &join(&format!("/v/{volume}"), &path),
+                &tar,
+            )
             .await?;
         let out = self.temp_path("file", "bin");
         let (src, dst) = (tar.to_path_buf(), out.to_path_buf());
@@ -354,7 +364,11 @@ impl Platform {
         }
         let tar = self.temp_path("get", "tar");
         self.docker
-            .download_archive(&session.container, &join(&format!("/v/{volume}"), &path), &tar)
+            .download_archive(
+                &session.container,
+                &join(&format!("/v/{volume}"), &path),
+                &tar,
+            )
             .await?;
         let out = self.temp_path("folder", "tar.gz");
         let (src, dst) = (tar.to_path_buf(), out.to_path_buf());
@@ -393,7 +407,12 @@ fn join(base: &str, rest: &str) -> String {
 }
 
 /// A tar of `entries` of `source` (recursively, links never followed), each under `prefix/`.
-fn pack_under(source: &Path, entries: &[String], prefix: &str, target: &Path) -> std::io::Result<()> {
+fn pack_under(
+    source: &Path,
+    entries: &[String],
+    prefix: &str,
+    target: &Path,
+) -> std::io::Result<()> {
     let mut builder = tar::Builder::new(std::io::BufWriter::new(std::fs::File::create(target)?));
     builder.follow_symlinks(false);
     let mut parent = String::new();
@@ -416,7 +435,11 @@ fn pack_under(source: &Path, entries: &[String], prefix: &str, target: &Path) ->
             builder.append_path_with_name(&local, &name)?;
         }
     }
-    builder.into_inner()?.into_inner().map_err(|e| e.into_error())?.sync_all()
+    builder
+        .into_inner()?
+        .into_inner()
+        .map_err(|e| e.into_error())?
+        .sync_all()
 }
 
 /// Writes the first regular file of the tar `source` to `target`; returns its size.

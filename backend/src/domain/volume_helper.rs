@@ -105,6 +105,32 @@ impl Platform {
         Ok(session)
     }
 
+    /// Removes every helper container of this instance (strays of a crash, or ones whose removal
+    /// is still under way).
+    pub(super) async fn remove_helpers(&self) -> DomainResult<()> {
+        let filter = [
+            (labels::INSTANCE, self.config.instance.as_str()),
+            (labels::ROLE, HELPER_ROLE),
+        ];
+        for container in self.docker.list_containers(&filter).await? {
+            match self.docker.remove_container(&container.id).await {
+                // A session's own removal is under way: wait for it below.
+                Ok(()) | Err(crate::runtime::RuntimeError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !self.docker.list_containers(&filter).await?.is_empty() {
+            if std::time::Instant::now() > deadline {
+                return Err(DomainError::Conflict(
+                    "a volume helper container does not go away; try again".into(),
+                ));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
     /// The helper image: built from the static busybox at `MILKCRATE_HELPER_BUSYBOX` (no
     /// registry needed), else pulled.
     async fn helper_image(&self) -> DomainResult<String> {

@@ -62,10 +62,12 @@ impl Platform {
         .insert(&self.db)
         .await
         .map_err(|e| match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => DomainError::Taken(FieldErrors::from([(
-                "name".to_string(),
-                vec![format!("a volume named `{name}` already exists")],
-            )])),
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                DomainError::Taken(FieldErrors::from([(
+                    "name".to_string(),
+                    vec![format!("a volume named `{name}` already exists")],
+                )]))
+            }
             _ => e.into(),
         })?;
         let docker_labels = HashMap::from([
@@ -109,6 +111,8 @@ impl Platform {
                 apps.join(", ")
             )));
         }
+        // Helpers of earlier requests are removed in the background; they must not hold it.
+        self.remove_helpers().await?;
         match self
             .docker
             .remove_volume(&self.managed_volume(&row.name))

@@ -7,17 +7,17 @@ use bollard::{
     errors::Error as BollardError,
     exec::{StartExecOptions, StartExecResults},
     models::{
-        ContainerCreateBody, EndpointSettings, ExecConfig, HealthConfig, HealthStatusEnum, HostConfig,
-        HostConfigLogConfig, Ipam, IpamConfig, Mount, MountType, NetworkConnectRequest,
+        ContainerCreateBody, EndpointSettings, ExecConfig, HealthConfig, HealthStatusEnum,
+        HostConfig, HostConfigLogConfig, Ipam, IpamConfig, Mount, MountType, NetworkConnectRequest,
         NetworkCreateRequest, NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
         VolumeCreateRequest,
     },
     query_parameters::{
         BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
-        ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListNetworksOptionsBuilder,
-        DownloadFromContainerOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
-        RemoveImageOptionsBuilder, RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder,
-        UploadToContainerOptionsBuilder,
+        DownloadFromContainerOptionsBuilder, ListContainersOptionsBuilder,
+        ListImagesOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
+        LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
+        RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
     },
 };
 use futures_util::{Stream, StreamExt, TryStreamExt};
@@ -27,9 +27,9 @@ use tokio_util::io::ReaderStream;
 use super::subnets::{self, Cidr};
 
 use super::{
-    BuildEvent, BuildOptions, ContainerDetails, ExecOutput, ContainerSpec, ContainerState, ContainerSummary,
-    Health, HealthSpec, ImageDetails, ImageSummary, NetworkDetails, NetworkSummary, Restart,
-    RuntimeError,
+    BuildEvent, BuildOptions, ContainerDetails, ContainerSpec, ContainerState, ContainerSummary,
+    ExecOutput, Health, HealthSpec, ImageDetails, ImageSummary, NetworkDetails, NetworkSummary,
+    Restart, RuntimeError,
 };
 
 /// A connection to the Docker daemon. Cheap to clone.
@@ -780,8 +780,13 @@ impl Docker {
     /// Writes the tar archive of `path` in the container into the file `target`.
     pub async fn download_archive(&self, container: &str, path: &str, target: &Path) -> Result<()> {
         let what = format!("reading {path}");
-        let options = DownloadFromContainerOptionsBuilder::default().path(path).build();
-        let mut stream = Box::pin(self.client.download_from_container(container, Some(options)));
+        let options = DownloadFromContainerOptionsBuilder::default()
+            .path(path)
+            .build();
+        let mut stream = Box::pin(
+            self.client
+                .download_from_container(container, Some(options)),
+        );
         let mut file = tokio::fs::File::create(target)
             .await
             .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))?;
@@ -802,7 +807,9 @@ impl Docker {
         let file = tokio::fs::File::open(tar)
             .await
             .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))?;
-        let options = UploadToContainerOptionsBuilder::default().path(path).build();
+        let options = UploadToContainerOptionsBuilder::default()
+            .path(path)
+            .build();
         self.client
             .upload_to_container(
                 container,
