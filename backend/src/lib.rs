@@ -15,4 +15,4 @@ mod server;
 pub mod state;
 pub mod telemetry;
 
-pub use server::serve;
+pub use server::{open_platform, serve};

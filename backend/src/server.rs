@@ -21,14 +21,8 @@ const CONCURRENT_HASHES: usize = 2;
 /// Runs the server until SIGINT or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("starting with {config:?}");
+    let platform = open_platform(&config).await?;
     let paths = Paths::new(&config.data_dir);
-    paths
-        .create_all()
-        .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
-    let db = db::connect(&config.db_path()).await?;
-    let docker = Docker::connect().await.context(
-        "Milkcrate needs a Docker daemon; is dockerd running and is its socket readable?",
-    )?;
     let secret = load_or_create_secret(&config, &paths.secret_key())?;
     let keys = TokenKeys::new(
         secret.as_bytes(),
@@ -38,7 +32,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
 
-    let platform = Platform::new(db, docker, config.clone());
     let hasher = PasswordHasher::new(CONCURRENT_HASHES);
     platform.init_admin(&hasher).await?;
     // Before serving, so no new deployment can be mistaken for one a crash cut off.
@@ -69,6 +62,20 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     platform.shutdown().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The data folder, the database (migrated) and Docker: what the server and the CLI's backup
+/// and restore work on.
+pub async fn open_platform(config: &Config) -> anyhow::Result<Arc<Platform>> {
+    let paths = Paths::new(&config.data_dir);
+    paths
+        .create_all()
+        .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+    let db = db::connect(&config.db_path()).await?;
+    let docker = Docker::connect().await.context(
+        "Milkcrate needs a Docker daemon; is dockerd running and is its socket readable?",
+    )?;
+    Ok(Platform::new(db, docker, config.clone()))
 }
 
 /// Keeps the proxy in place and the database in step with Docker.

@@ -26,6 +26,7 @@ async fn start() -> (Server, Browser) {
     let server = Server::start(ServerOptions {
         with_proxy: true,
         extra_env: vec![("MILKCRATE_DASHBOARD_DIR".into(), dashboard_dir())],
+        ..ServerOptions::default()
     })
     .await;
     let browser = Browser::start(&server.proxy_url("")).await;

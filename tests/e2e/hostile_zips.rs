@@ -64,8 +64,8 @@ async fn api_only(extra_env: &[(&str, &str)]) -> Server {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     Server::start(ServerOptions {
-        with_proxy: false,
         extra_env,
+        ..ServerOptions::api_only()
     })
     .await
 }

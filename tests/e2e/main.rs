@@ -2,6 +2,7 @@
 //! `scripts/test.sh` prepares the machine (Docker, busybox, the Traefik image) and builds the binary.
 
 mod auth;
+mod backups;
 mod compose;
 mod deploy;
 mod errors;

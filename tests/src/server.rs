@@ -17,6 +17,8 @@ pub struct ServerOptions {
     /// Run the managed Traefik (slower to start); without it the API alone is tested.
     pub with_proxy: bool,
     pub extra_env: Vec<(String, String)>,
+    /// The instance name; a fresh random one when `None` (a restore needs the backup's).
+    pub instance: Option<String>,
 }
 
 impl ServerOptions {
@@ -34,6 +36,7 @@ impl Default for ServerOptions {
         Self {
             with_proxy: true,
             extra_env: Vec::new(),
+            instance: None,
         }
     }
 }
@@ -81,12 +84,14 @@ fn binary() -> PathBuf {
 
 impl Server {
     pub async fn start(options: ServerOptions) -> Self {
-        let instance = format!(
-            "t{}",
-            Alphanumeric
-                .sample_string(&mut rand::rng(), 8)
-                .to_lowercase()
-        );
+        let instance = options.instance.clone().unwrap_or_else(|| {
+            format!(
+                "t{}",
+                Alphanumeric
+                    .sample_string(&mut rand::rng(), 8)
+                    .to_lowercase()
+            )
+        });
         let mut server = Self {
             child: None,
             port: free_port(),

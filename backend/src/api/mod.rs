@@ -2,10 +2,12 @@
 
 mod apps;
 mod auth;
+mod backups;
 pub mod client_ip;
 mod cookie;
 mod dashboard;
 mod deployments;
+mod download;
 mod error;
 mod extract;
 mod openapi;
@@ -41,6 +43,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(deployments::routes())
         .merge(settings::routes())
         .merge(volumes::routes())
+        .merge(backups::routes())
         .split_for_parts()
 }
 

@@ -1,9 +1,8 @@
 //! `/api/v1/volumes`: managed volumes and the files in them.
 
 use axum::{
-    body::Body,
     extract::{DefaultBodyLimit, State},
-    http::{StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -13,10 +12,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     ApiError, ApiResult,
+    download::send,
     extract::{Admin, Json, Multipart, Path, Query},
     upload,
 };
-use crate::{domain::Download, state::AppState};
+use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -265,37 +265,4 @@ async fn download_folder(
         .download_volume_folder(&name, &query.path)
         .await?;
     send(download, "application/gzip").await
-}
-
-/// Streams a prepared download; the file is unlinked once open, so nothing is left behind.
-async fn send(download: Download, content_type: &'static str) -> ApiResult<Response> {
-    let file = tokio::fs::File::open(&download.file)
-        .await
-        .map_err(|e| anyhow::anyhow!("opening the download: {e}"))
-        .map_err(crate::domain::DomainError::from)?;
-    drop(download.file);
-    // Quotes and control characters cannot reach the header: `filename*` is percent-encoded.
-    let encoded: String = download
-        .name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_LENGTH, download.size.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        Body::from_stream(tokio_util::io::ReaderStream::new(file)),
-    )
-        .into_response())
 }

@@ -221,7 +221,7 @@ impl Platform {
         }
     }
 
-    async fn start_container(
+    pub(super) async fn start_container(
         &self,
         app: &app::Model,
         id: i64,

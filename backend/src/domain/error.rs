@@ -46,6 +46,19 @@ impl DomainError {
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid(BTreeMap::from([(field.to_string(), vec![message.into()])]))
     }
+
+    /// The whole story in one line, field messages included (for the CLI; the API uses fields).
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Invalid(fields) | Self::Taken(fields) => fields
+                .iter()
+                .map(|(field, messages)| format!("{field}: {}", messages.join("; ")))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Self::Policy(problems) => format!("{self}: {}", problems.join("; ")),
+            other => other.to_string(),
+        }
+    }
 }
 
 pub type DomainResult<T> = Result<T, DomainError>;

@@ -2,6 +2,7 @@
 //! No axum here; Docker only through `runtime`, SQLite only through sea-orm.
 
 mod apps;
+mod backup;
 mod convert;
 mod deploy;
 mod deploy_stack;
@@ -26,6 +27,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::{Mutex, OwnedMutexGuard, Semaphore};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
+pub use backup::Manifest;
 pub use error::{DomainError, DomainResult, FieldErrors};
 pub use paths::Paths;
 pub use settings::load_or_create_secret;

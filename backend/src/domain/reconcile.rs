@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{DomainResult, Platform, convert};
 use crate::{
@@ -102,6 +102,52 @@ impl Platform {
             }
         }
         self.remove_orphaned_folders(&apps).await;
+        if at_startup {
+            self.revive_apps().await?;
+        }
+        Ok(())
+    }
+
+    /// Recreates the container of a Dockerfile app that should run but has none while its image
+    /// is here (after a restore, or a container removed behind Milkcrate's back).
+    pub(super) async fn revive_apps(&self) -> DomainResult<()> {
+        for app in app::Entity::find().all(&self.db).await? {
+            let Some(current) = app.current_deployment_id else {
+                continue;
+            };
+            let Some(dep) = deployment::Entity::find_by_id(current)
+                .one(&self.db)
+                .await?
+            else {
+                continue;
+            };
+            let (Some(image), Some(port)) = (dep.image.clone(), dep.port) else {
+                continue;
+            };
+            if app.desired_state != "running"
+                || dep.kind != "dockerfile"
+                || !self.deployment_containers(current).await?.is_empty()
+                || !self.docker.image_exists(&image).await?
+            {
+                continue;
+            }
+            let mounts = self.app_mounts(app.id).await?;
+            let port = u16::try_from(port).unwrap_or(super::deploy::DEFAULT_PORT);
+            match self
+                .start_container(&app, current, &image, port, &mounts)
+                .await
+            {
+                Ok(container) => {
+                    let mut active: deployment::ActiveModel = dep.into();
+                    active.container_id = sea_orm::Set(Some(container));
+                    active.update(&self.db).await?;
+                    tracing::info!(app = %app.name, "recreated the container of {}", app.name);
+                }
+                Err(super::deploy::Failure(e)) => {
+                    tracing::warn!(app = %app.name, "cannot recreate the container of {}: {e}", app.name);
+                }
+            }
+        }
         Ok(())
     }
 

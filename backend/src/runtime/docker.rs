@@ -820,6 +820,45 @@ impl Docker {
             .map_err(|e| convert(&what, e))
     }
 
+    /// Writes `image` as a `docker save` tar into `target`.
+    pub async fn save_image(&self, image: &str, target: &Path) -> Result<()> {
+        let what = format!("saving {image}");
+        let mut stream = Box::pin(self.client.export_image(image));
+        let mut file = tokio::fs::File::create(target)
+            .await
+            .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| convert(&what, e))?;
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))?;
+        }
+        file.flush()
+            .await
+            .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))
+    }
+
+    /// Loads images from a `docker save` tar.
+    pub async fn load_images(&self, source: &Path) -> Result<()> {
+        let what = "loading images";
+        let file = tokio::fs::File::open(source)
+            .await
+            .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))?;
+        let options = bollard::query_parameters::ImportImageOptionsBuilder::default().build();
+        let mut stream = Box::pin(self.client.import_image_stream(
+            options,
+            ReaderStream::new(file),
+            None,
+        ));
+        while let Some(item) = stream.next().await {
+            let info = item.map_err(|e| convert(what, e))?;
+            if let Some(error) = info.error_detail.and_then(|d| d.message) {
+                return Err(RuntimeError::Failed(format!("{what}: {error}")));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether a volume of that name exists.
     pub async fn volume_exists(&self, name: &str) -> Result<bool> {
         match self.client.inspect_volume(name).await {

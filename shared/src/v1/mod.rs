@@ -2,6 +2,7 @@
 
 mod apps;
 mod auth;
+mod backups;
 mod deployments;
 mod error;
 mod settings;
@@ -9,6 +10,7 @@ mod volumes;
 
 pub use apps::*;
 pub use auth::*;
+pub use backups::*;
 pub use deployments::*;
 pub use error::*;
 pub use settings::*;
