@@ -9,6 +9,8 @@ pub enum Page {
     Apps,
     NewApp,
     AppDetail(String),
+    Volumes,
+    VolumeDetail(String),
     Settings,
 }
 
@@ -20,6 +22,8 @@ impl Page {
             Self::Apps => "/admin/apps".into(),
             Self::NewApp => "/admin/apps/new".into(),
             Self::AppDetail(name) => format!("/admin/apps/{name}"),
+            Self::Volumes => "/admin/volumes".into(),
+            Self::VolumeDetail(name) => format!("/admin/volumes/{name}"),
             Self::Settings => "/admin/settings".into(),
         }
     }
@@ -35,12 +39,18 @@ impl Page {
             "/admin/login" => Self::Login,
             "/admin/apps/new" => Self::NewApp,
             "/admin/settings" => Self::Settings,
+            "/admin/volumes" => Self::Volumes,
             _ => {
-                let name = path.strip_prefix("/admin/apps/")?;
-                if name.is_empty() || name.contains('/') {
-                    return None;
+                let single = |prefix: &str| {
+                    path.strip_prefix(prefix)
+                        .filter(|n| !n.is_empty() && !n.contains('/'))
+                        .map(str::to_string)
+                };
+                if let Some(name) = single("/admin/apps/") {
+                    Self::AppDetail(name)
+                } else {
+                    Self::VolumeDetail(single("/admin/volumes/")?)
                 }
-                Self::AppDetail(name.to_string())
             }
         })
     }
@@ -70,6 +80,8 @@ mod tests {
             Page::Apps,
             Page::NewApp,
             Page::AppDetail("blog".into()),
+            Page::Volumes,
+            Page::VolumeDetail("uploads".into()),
             Page::Settings,
         ] {
             assert_eq!(Page::parse(&page.path()), Some(page));

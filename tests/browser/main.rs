@@ -298,6 +298,83 @@ async fn compose_stacks_in_the_dashboard() {
     b.close().await;
 }
 
+/// The volume pages: create a volume, upload a file, make and open a folder, download link,
+/// delete with confirmation; then the deploy form offers the volume as a mount.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn volumes_in_the_dashboard() {
+    let (server, b) = start().await;
+    let files = tempfile::tempdir().expect("temp dir");
+    log_in(&b).await;
+
+    b.click("a[href='/admin/volumes']").await;
+    b.wait_text("h1", "Volumes", STEP).await;
+    b.type_into("#volume-name", "site").await;
+    b.type_into("#volume-description", "files for the web app")
+        .await;
+    b.click(".volume-form button[type=submit]").await;
+    b.wait_text("tr[data-volume=site]", "files for the web app", STEP)
+        .await;
+    b.screenshot("17-volumes").await;
+
+    b.click("tr[data-volume=site] a.app-name").await;
+    b.wait_text(".empty-folder", "empty", STEP).await;
+    let upload = files.path().join("hello.txt");
+    std::fs::write(&upload, "uploaded from the browser\n").unwrap();
+    b.find("#volume-files")
+        .await
+        .send_keys(&upload.display().to_string())
+        .await
+        .expect("pick the file");
+    b.click("[data-action=upload]").await;
+    b.wait_text("tr[data-entry='hello.txt']", "hello.txt", STEP)
+        .await;
+    let response = server
+        .get("/api/v1/volumes/site/download?path=hello.txt")
+        .await;
+    assert_eq!(
+        response.text().await.unwrap(),
+        "uploaded from the browser\n"
+    );
+    let href = b
+        .find("tr[data-entry='hello.txt'] a[download]")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        href.ends_with("/api/v1/volumes/site/download?path=hello.txt"),
+        "{href}"
+    );
+
+    b.type_into("#new-folder", "docs").await;
+    b.click("[data-action=create-folder]").await;
+    b.wait_text("tr[data-entry=docs]", "docs/", STEP).await;
+    b.screenshot("18-volume-browser").await;
+    b.click("tr[data-entry=docs] [data-open]").await;
+    b.wait_text(".folder-path", "docs", STEP).await;
+    b.wait_text(".empty-folder", "empty", STEP).await;
+    b.click(".folder-path [data-folder='']").await;
+    b.wait_text("tr[data-entry='hello.txt']", "hello.txt", STEP)
+        .await;
+
+    b.click("tr[data-entry='hello.txt'] [data-delete]").await;
+    b.find("[role=alertdialog]").await;
+    b.click("[data-confirm=yes]").await;
+    b.wait_gone("tr[data-entry='hello.txt']").await;
+
+    // The deploy form offers it as a mount.
+    b.click("a[href='/admin/apps/new']").await;
+    b.click("[data-action=add-mount]").await;
+    b.wait_text(".mount-row select", "site", STEP).await;
+    b.type_into(".mount-row input[type=text]", "data").await;
+    b.wait_text(".mount-row .field-error", "absolute", STEP)
+        .await;
+    b.screenshot("19-deploy-with-mount").await;
+
+    b.close().await;
+}
+
 /// Time from navigation start to the apps table on screen, in headless Chromium; printed for
 /// docs/benchmarks.md. Also checks that a session survives a full page load.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -363,7 +363,10 @@ fn unpack_checked(archive: &Path, dir: &Path) -> DomainResult<Manifest> {
     let not_ours = || refused("this is not a Milkcrate backup (no manifest.json first)");
     let mut entries = tar.entries().map_err(|_| not_ours())?;
     // An archive that does not even start as a .tar.gz is foreign, not damaged.
-    let mut first = entries.next().ok_or_else(not_ours)?.map_err(|_| not_ours())?;
+    let mut first = entries
+        .next()
+        .ok_or_else(not_ours)?
+        .map_err(|_| not_ours())?;
     if first.path().map_err(corrupt)?.as_os_str() != MANIFEST || first.size() > MAX_MANIFEST {
         return Err(not_ours());
     }

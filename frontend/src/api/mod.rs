@@ -7,6 +7,7 @@ mod auth;
 mod deployments;
 mod settings;
 mod upload;
+mod volumes;
 
 use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;

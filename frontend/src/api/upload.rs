@@ -3,7 +3,7 @@
 
 use std::{cell::RefCell, rc::Rc};
 
-use shared::v1::{CreatedApp, Deployment};
+use shared::v1::{CreatedApp, Deployment, Mount};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use web_sys::{File, FormData, ProgressEvent, XmlHttpRequest};
 
@@ -30,7 +30,7 @@ impl Progress {
     }
 }
 
-fn js(e: JsValue) -> Error {
+pub(super) fn js(e: JsValue) -> Error {
     Error::Network(
         e.as_string()
             .unwrap_or_else(|| "the browser refused the request".into()),
@@ -44,11 +44,16 @@ impl ApiClient {
         name: &str,
         route: &str,
         file: &File,
+        mounts: &[Mount],
         on_progress: impl Fn(Progress) + 'static,
     ) -> Result<CreatedApp, Error> {
         let form = FormData::new().map_err(js)?;
         form.append_with_str("name", name).map_err(js)?;
         form.append_with_str("route", route).map_err(js)?;
+        if !mounts.is_empty() {
+            let json = serde_json::to_string(mounts).unwrap_or_default();
+            form.append_with_str("mounts", &json).map_err(js)?;
+        }
         form.append_with_blob_and_filename("file", file, &file.name())
             .map_err(js)?;
         self.upload("/apps", form, on_progress).await
@@ -68,7 +73,7 @@ impl ApiClient {
             .await
     }
 
-    async fn upload<T: serde::de::DeserializeOwned>(
+    pub(super) async fn upload<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         form: FormData,

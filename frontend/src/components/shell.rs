@@ -53,6 +53,7 @@ fn Header() -> impl IntoView {
                         "Apps"
                     </A>
                     <A href=Page::NewApp.path()>"Deploy"</A>
+                    <A href=Page::Volumes.path()>"Volumes"</A>
                     <A href=Page::Settings.path()>"Settings"</A>
                 </nav>
                 <button type="button" class="btn btn-ghost btn-sm logout" on:click=logout>

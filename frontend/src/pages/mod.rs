@@ -5,6 +5,7 @@ mod landing;
 mod login;
 mod not_found;
 mod settings;
+pub mod volumes;
 
 pub use landing::Landing;
 pub use login::Login;

@@ -135,6 +135,22 @@ fn Overview(app: Memo<Option<App>>) -> impl IntoView {
                             ),
                         )}
                         {row("Image", a.image.clone())}
+                        {row(
+                            "Volumes",
+                            (!a.mounts.is_empty())
+                                .then(|| {
+                                    a.mounts
+                                        .iter()
+                                        .map(|m| format!(
+                                            "{} → {}{}",
+                                            m.volume,
+                                            m.target,
+                                            if m.read_only { " (read-only)" } else { "" },
+                                        ))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                }),
+                        )}
                         {row("Container", a.container.clone())}
                         {row("Port", a.port.map(|p| p.to_string()))}
                         {row("Memory limit", Some(format::bytes(a.limits.memory_bytes)))}

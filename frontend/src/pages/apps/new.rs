@@ -9,7 +9,7 @@ use web_sys::File;
 use super::deploy_result::DeployResult;
 use crate::{
     api::{ApiClient, Error, Progress},
-    components::{BuildLog, Notice, NoticeKind, TextField, UploadBar, ZipPicker},
+    components::{BuildLog, MountsEditor, Notice, NoticeKind, TextField, UploadBar, ZipPicker},
     routes::Page,
 };
 
@@ -26,6 +26,7 @@ pub fn NewApp() -> impl IntoView {
     let submitted = RwSignal::new(false);
     let file = RwSignal::new_local(None::<File>);
     let server_error = RwSignal::new(None::<Error>);
+    let mounts = RwSignal::new(Vec::<shared::v1::Mount>::new());
     let uploading = RwSignal::new(false);
     let progress = RwSignal::new(None::<Progress>);
     let created = RwSignal::new(None::<CreatedApp>);
@@ -59,7 +60,7 @@ pub fn NewApp() -> impl IntoView {
     let notice = move || {
         server_error
             .get()
-            .filter(|e| !e.is_only_about(&["name", "route", "file"]))
+            .filter(|e| !e.is_only_about(&["name", "route", "file", "mounts"]))
             .map(|e| e.message())
     };
     // A new file or a changed field makes the server's last objection stale.
@@ -99,8 +100,9 @@ pub fn NewApp() -> impl IntoView {
             total: f.size(),
         }));
         spawn_local(async move {
+            let chosen = mounts.get_untracked();
             let result = api
-                .create_app(&n, &r, &f, move |p| {
+                .create_app(&n, &r, &f, &chosen, move |p| {
                     let _ = progress.try_set(Some(p));
                 })
                 .await;
@@ -146,6 +148,10 @@ pub fn NewApp() -> impl IntoView {
                     />
                 </div>
                 <ZipPicker id="file" file=file error=file_error disabled=uploading />
+                <MountsEditor
+                    mounts=mounts
+                    error=Signal::derive(move || server_error.with(|e| e.as_ref().and_then(|e| e.field("mounts"))))
+                />
                 {move || progress.get().map(|_| view! { <UploadBar progress=progress /> })}
                 <div class="form-actions">
                     <A href=Page::Apps.path() class="btn btn-secondary">
