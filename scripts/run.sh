@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 
 ensure_docker
 ensure_traefik_image
+# The volume helper image is built from a static busybox (no registry needed).
+if ! { [ -x /bin/busybox ] && ldd /bin/busybox 2>&1 | grep -q "not a dynamic"; }; then
+  apt_install busybox-static
+fi
 bash scripts/frontend.sh
 cargo build --release --locked -p milkcrate
 exec target/release/milkcrate serve
