@@ -88,8 +88,19 @@ async fn a_mounted_volume_is_served_live_and_survives_a_redeploy() {
     server
         .wait_proxy_body("/files/", "files app v2", true)
         .await;
-    let (_, body) = server.via_proxy("/files/files/hello.txt").await;
+    // The old version may still answer for a moment; the new one must serve the file too.
+    let (_, body) = server
+        .wait_proxy_body("/files/files/hello.txt", "first file", true)
+        .await;
     assert_eq!(body, "first file\n");
+    let container = format!("{}-files-{}", server.instance, second.id);
+    assert_eq!(
+        docker::inspect(
+            &container,
+            "{{range .Mounts}}{{.Name}} {{.Destination}} {{.RW}}{{end}}"
+        ),
+        format!("{volume} /www/files false")
+    );
     let app: App = server.get("/api/v1/apps/files").await.json().await.unwrap();
     assert_eq!(app.mounts, expected);
 }

@@ -23,6 +23,18 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/settings"),
     ("put", "/api/v1/settings"),
     ("get", "/api/v1/public/apps"),
+    ("get", "/api/v1/volumes"),
+    ("post", "/api/v1/volumes"),
+    ("get", "/api/v1/volumes/{name}"),
+    ("delete", "/api/v1/volumes/{name}"),
+    ("get", "/api/v1/volumes/{name}/files"),
+    ("delete", "/api/v1/volumes/{name}/files"),
+    ("post", "/api/v1/volumes/{name}/upload"),
+    ("post", "/api/v1/volumes/{name}/folders"),
+    ("get", "/api/v1/volumes/{name}/download"),
+    ("get", "/api/v1/volumes/{name}/archive"),
+    ("post", "/api/v1/backups"),
+    ("post", "/api/v1/backups/restore"),
 ];
 
 #[tokio::test]

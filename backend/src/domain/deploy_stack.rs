@@ -274,7 +274,7 @@ impl Platform {
             .any(|s| s.name == service.name && s.one_shot);
         let spec = ContainerSpec {
             name: format!(
-                "{}-{}-{id}-{}",
+                "{}_{}_{id}_{}",
                 self.config.instance, app.name, service.name
             ),
             image: images[&service.name].clone(),
