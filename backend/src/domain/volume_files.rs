@@ -321,24 +321,37 @@ impl Platform {
         Ok(result?)
     }
 
-    /// One file's content.
-    pub async fn download_volume_file(&self, name: &str, path: &str) -> DomainResult<Download> {
+    /// The Docker archive (tar) of `path`, which must be a `want` (file or folder).
+    async fn fetch_tar(
+        &self,
+        name: &str,
+        path: &str,
+        want: Found,
+    ) -> DomainResult<(String, String, TempPath)> {
         let volume = self.find_volume(name).await?.name;
         let path = checked_path(path)?;
         let session = self.helper_session(&[&volume]).await?;
+        let what = if want == Found::File {
+            "file"
+        } else {
+            "folder"
+        };
         match self.walk(&session, &volume, &path).await? {
-            Found::File => {}
-            Found::Missing => return Err(DomainError::not_found("file", &path)),
-            _ => return Err(bad_path(format!("`{path}` is not a file"))),
+            found if found == want => {}
+            Found::Missing => return Err(DomainError::not_found(what, &path)),
+            _ => return Err(bad_path(format!("`{path}` is not a {what}"))),
         }
         let tar = self.temp_path("get", "tar");
+        let full = join(&format!("/v/{volume}"), &path);
         self.docker
-            .download_archive(
-                &session.container,
-                &join(&format!("/v/{volume}"), &path),
-                &tar,
-            )
+            .download_archive(&session.container, &full, &tar)
             .await?;
+        Ok((volume, path, tar))
+    }
+
+    /// One file's content.
+    pub async fn download_volume_file(&self, name: &str, path: &str) -> DomainResult<Download> {
+        let (_, path, tar) = self.fetch_tar(name, path, Found::File).await?;
         let out = self.temp_path("file", "bin");
         let (src, dst) = (tar.to_path_buf(), out.to_path_buf());
         let size = tokio::task::spawn_blocking(move || first_file(&src, &dst))
@@ -354,32 +367,16 @@ impl Platform {
 
     /// A folder (or the whole volume) as a gzip-compressed tar.
     pub async fn download_volume_folder(&self, name: &str, path: &str) -> DomainResult<Download> {
-        let volume = self.find_volume(name).await?.name;
-        let path = checked_path(path)?;
-        let session = self.helper_session(&[&volume]).await?;
-        match self.walk(&session, &volume, &path).await? {
-            Found::Folder => {}
-            Found::Missing => return Err(DomainError::not_found("folder", &path)),
-            _ => return Err(bad_path(format!("`{path}` is not a folder"))),
-        }
-        let tar = self.temp_path("get", "tar");
-        self.docker
-            .download_archive(
-                &session.container,
-                &join(&format!("/v/{volume}"), &path),
-                &tar,
-            )
-            .await?;
+        let (volume, path, tar) = self.fetch_tar(name, path, Found::Folder).await?;
         let out = self.temp_path("folder", "tar.gz");
         let (src, dst) = (tar.to_path_buf(), out.to_path_buf());
         let size = tokio::task::spawn_blocking(move || gzip(&src, &dst))
             .await
             .map_err(|e| anyhow::anyhow!("compression task failed: {e}"))?
             .map_err(|e| anyhow::anyhow!("compressing the download: {e}"))?;
-        let base = if path.is_empty() {
-            volume.clone()
-        } else {
-            path.rsplit('/').next().unwrap_or(&path).to_string()
+        let base = match path.rsplit('/').next() {
+            Some(last) if !last.is_empty() => last.to_string(),
+            _ => volume,
         };
         Ok(Download {
             file: out,

@@ -106,6 +106,23 @@ fn exit_code_in_status(status: &str) -> Option<i64> {
     rest.split_once(')')?.0.parse().ok()
 }
 
+/// Writes a byte stream from the daemon into the file `target`.
+async fn write_stream<B: AsRef<[u8]>>(
+    stream: impl Stream<Item = std::result::Result<B, BollardError>>,
+    target: &Path,
+    what: &str,
+) -> Result<()> {
+    let failed = |e: std::io::Error| RuntimeError::Failed(format!("{what}: {e}"));
+    let mut stream = Box::pin(stream);
+    let mut file = tokio::fs::File::create(target).await.map_err(failed)?;
+    while let Some(chunk) = stream.next().await {
+        file.write_all(chunk.map_err(|e| convert(what, e))?.as_ref())
+            .await
+            .map_err(failed)?;
+    }
+    file.flush().await.map_err(failed)
+}
+
 /// `name` → `name:latest`; tagged (`name:tag`, `host:5000/name:tag`) and digested references stay.
 fn with_default_tag(image: &str) -> String {
     let last = image.rsplit('/').next().unwrap_or(image);
@@ -779,26 +796,13 @@ impl Docker {
 
     /// Writes the tar archive of `path` in the container into the file `target`.
     pub async fn download_archive(&self, container: &str, path: &str, target: &Path) -> Result<()> {
-        let what = format!("reading {path}");
         let options = DownloadFromContainerOptionsBuilder::default()
             .path(path)
             .build();
-        let mut stream = Box::pin(
-            self.client
-                .download_from_container(container, Some(options)),
-        );
-        let mut file = tokio::fs::File::create(target)
-            .await
-            .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))?;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| convert(&what, e))?;
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))?;
-        }
-        file.flush()
-            .await
-            .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))
+        let stream = self
+            .client
+            .download_from_container(container, Some(options));
+        write_stream(stream, target, &format!("reading {path}")).await
     }
 
     /// Extracts the tar file `tar` into the container at `path` (which must exist), streaming it.
@@ -822,20 +826,8 @@ impl Docker {
 
     /// Writes `image` as a `docker save` tar into `target`.
     pub async fn save_image(&self, image: &str, target: &Path) -> Result<()> {
-        let what = format!("saving {image}");
-        let mut stream = Box::pin(self.client.export_image(image));
-        let mut file = tokio::fs::File::create(target)
-            .await
-            .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))?;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| convert(&what, e))?;
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))?;
-        }
-        file.flush()
-            .await
-            .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))
+        let stream = self.client.export_image(image);
+        write_stream(stream, target, &format!("saving {image}")).await
     }
 
     /// Loads images from a `docker save` tar.
