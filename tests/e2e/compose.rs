@@ -234,8 +234,18 @@ async fn services_run_images_already_on_the_host_and_a_missing_one_fails_by_name
             "services:\n  web:\n    image: {image}\n    command: [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n    ports: [\"8080\"]\n"
         ))
     };
+    // A managed volume chosen at deploy time goes to the main service.
+    assert_eq!(
+        server.create_volume("assets").await.status(),
+        StatusCode::CREATED
+    );
     let created: CreatedApp = server
-        .create_app("local", "/local", stack(&image))
+        .create_app_with(
+            "local",
+            "/local",
+            stack(&image),
+            &[("mounts", r#"[{"volume": "assets", "target": "/assets"}]"#)],
+        )
         .await
         .json()
         .await
@@ -250,6 +260,13 @@ async fn services_run_images_already_on_the_host_and_a_missing_one_fails_by_name
     server
         .wait_proxy_body("/local/", "from a local image", true)
         .await;
+    assert_eq!(
+        docker::inspect(
+            &container(&server, "local", first.id, "web"),
+            "{{range .Mounts}}{{.Name}} {{.Destination}} {{.RW}}{{end}}"
+        ),
+        format!("{}.assets /assets true", server.instance)
+    );
 
     // Not on the host and no registry answers: the deployment fails naming the image, and the
     // running version is untouched.
