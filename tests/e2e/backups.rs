@@ -113,3 +113,56 @@ async fn backup_wipe_restore_serves_the_same_file_again() {
     let again = restore(&second, backup).await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn the_cli_backs_up_a_running_instance_and_refuses_what_it_cannot_restore() {
+    let server = Server::start(ServerOptions::api_only()).await;
+    assert_eq!(
+        server.create_volume("notes").await.status(),
+        StatusCode::CREATED
+    );
+    server
+        .upload_to_volume("notes", "", &[("a.txt", b"a note\n".to_vec())])
+        .await;
+    let archive = server.data.path().join("cli-backup.tar.gz");
+    let archive_arg = archive.display().to_string();
+    let (ok, output) = server.cli(&["backup", "-o", &archive_arg], server.data.path());
+    assert!(ok, "{output}");
+    assert!(output.contains("1 volume(s)"), "{output}");
+
+    // The archive lists the volume with its checksum, right after the manifest.
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(
+        std::fs::File::open(&archive).unwrap(),
+    ));
+    let names: Vec<String> = tar
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        ["manifest.json", "database.sqlite", "volumes/notes.tar"]
+    );
+
+    // Into a fresh folder, while the volume still exists in Docker: refused, nothing changed.
+    let fresh = tempfile::tempdir().unwrap();
+    let (ok, output) = server.cli(&["restore", "-i", &archive_arg], fresh.path());
+    assert!(!ok);
+    assert!(output.contains("exists already"), "{output}");
+    // A foreign file: refused with the reason.
+    let foreign = server.data.path().join("foreign.tar.gz");
+    std::fs::write(&foreign, b"not a backup").unwrap();
+    let (ok, output) = server.cli(
+        &["restore", "-i", &foreign.display().to_string()],
+        fresh.path(),
+    );
+    assert!(!ok);
+    assert!(output.contains("not a Milkcrate backup"), "{output}");
+    let volume: Volume = server
+        .get("/api/v1/volumes/notes")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(volume.files, 1);
+}

@@ -156,6 +156,24 @@ impl Server {
         env
     }
 
+    /// Runs `milkcrate ARGS` with this server's settings, `data_dir` as its data folder; returns
+    /// the exit status and everything it printed.
+    pub fn cli(&self, args: &[&str], data_dir: &std::path::Path) -> (bool, String) {
+        let output = Command::new(binary())
+            .args(args)
+            .envs(self.env())
+            .env("MILKCRATE_DATA_DIR", data_dir)
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .expect("milkcrate runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), text)
+    }
+
     async fn spawn(&mut self) {
         let log = std::fs::OpenOptions::new()
             .create(true)
