@@ -57,7 +57,16 @@ async fn create_backup(State(state): State<AppState>, _: Admin) -> ApiResult<Res
         manifest.instance,
         manifest.created_at.format("%Y%m%d-%H%M%S")
     );
-    send(Download { file, name, size }, "application/gzip").await
+    send(
+        Download {
+            file,
+            offset: 0,
+            name,
+            size,
+        },
+        "application/gzip",
+    )
+    .await
 }
 
 /// Restore a backup into this instance, which must be empty (no apps, no volumes). The whole

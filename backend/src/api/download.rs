@@ -6,16 +6,23 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
 use super::ApiResult;
 use crate::domain::Download;
 
 /// Streams a prepared download; the file is unlinked once open, so nothing is left behind.
 pub async fn send(download: Download, content_type: &'static str) -> ApiResult<Response> {
-    let file = tokio::fs::File::open(&download.file)
+    let mut file = tokio::fs::File::open(&download.file)
         .await
         .map_err(|e| anyhow::anyhow!("opening the download: {e}"))
         .map_err(crate::domain::DomainError::from)?;
     drop(download.file);
+    file.seek(std::io::SeekFrom::Start(download.offset))
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the download: {e}"))
+        .map_err(crate::domain::DomainError::from)?;
+    let content = file.take(download.size);
     // Quotes and control characters cannot reach the header: `filename*` is percent-encoded.
     let encoded: String = download
         .name
@@ -37,7 +44,7 @@ pub async fn send(download: Download, content_type: &'static str) -> ApiResult<R
                 format!("attachment; filename*=UTF-8''{encoded}"),
             ),
         ],
-        Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+        Body::from_stream(tokio_util::io::ReaderStream::new(content)),
     )
         .into_response())
 }

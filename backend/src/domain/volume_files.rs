@@ -19,6 +19,8 @@ use crate::intake;
 /// A file ready to be sent: its content is in `file` (deleted when dropped).
 pub struct Download {
     pub file: TempPath,
+    /// Where the content starts in `file` (a file is sent straight out of Docker's tar).
+    pub offset: u64,
     pub name: String,
     pub size: u64,
 }
@@ -299,26 +301,21 @@ impl Platform {
                 return Err(bad_path(format!("`{target}` is a symbolic link")));
             }
         }
-        let tar = self
-            .paths
-            .tmp()
-            .join(format!("put-{}.tar", rand::random::<u64>()));
-        let (src, dst, prefix, list) = (
-            source.to_path_buf(),
-            tar.clone(),
-            dir.clone(),
-            entries.to_vec(),
-        );
-        tokio::task::spawn_blocking(move || pack_under(&src, &list, &prefix, &dst))
+        // Headers are planned up front; contents stream from the staged files, never copied
+        // into an intermediate tar.
+        let (src, prefix, list) = (source.to_path_buf(), dir.clone(), entries.to_vec());
+        let plan = tokio::task::spawn_blocking(move || plan_tar(&src, &list, &prefix))
             .await
             .map_err(|e| anyhow::anyhow!("packing task failed: {e}"))?
             .map_err(|e| anyhow::anyhow!("packing the upload: {e}"))?;
-        let result = self
-            .docker
-            .upload_archive(&session.container, &format!("/v/{volume}"), &tar)
-            .await;
-        let _ = tokio::fs::remove_file(&tar).await;
-        Ok(result?)
+        self.docker
+            .upload_archive_stream(
+                &session.container,
+                &format!("/v/{volume}"),
+                tar_stream(plan),
+            )
+            .await?;
+        Ok(())
     }
 
     /// The Docker archive (tar) of `path`, which must be a `want` (file or folder).
@@ -349,17 +346,17 @@ impl Platform {
         Ok((volume, path, tar))
     }
 
-    /// One file's content.
+    /// One file's content, sent from where it sits inside Docker's tar (no second copy).
     pub async fn download_volume_file(&self, name: &str, path: &str) -> DomainResult<Download> {
         let (_, path, tar) = self.fetch_tar(name, path, Found::File).await?;
-        let out = self.temp_path("file", "bin");
-        let (src, dst) = (tar.to_path_buf(), out.to_path_buf());
-        let size = tokio::task::spawn_blocking(move || first_file(&src, &dst))
+        let src = tar.to_path_buf();
+        let (offset, size) = tokio::task::spawn_blocking(move || locate_file(&src))
             .await
             .map_err(|e| anyhow::anyhow!("unpacking task failed: {e}"))?
-            .map_err(|e| anyhow::anyhow!("unpacking the download: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("reading the download: {e}"))?;
         Ok(Download {
-            file: out,
+            file: tar,
+            offset,
             name: path.rsplit('/').next().unwrap_or(&path).to_string(),
             size,
         })
@@ -380,6 +377,7 @@ impl Platform {
         };
         Ok(Download {
             file: out,
+            offset: 0,
             name: format!("{base}.tar.gz"),
             size,
         })
@@ -403,51 +401,104 @@ fn join(base: &str, rest: &str) -> String {
     }
 }
 
-/// A tar of `entries` of `source` (recursively, links never followed), each under `prefix/`.
-fn pack_under(
-    source: &Path,
-    entries: &[String],
-    prefix: &str,
-    target: &Path,
-) -> std::io::Result<()> {
-    let mut builder = tar::Builder::new(std::io::BufWriter::new(std::fs::File::create(target)?));
-    builder.follow_symlinks(false);
+/// One tar entry: its header blocks, then (for a file) the local file and its size.
+type Planned = (Vec<u8>, Option<(PathBuf, u64)>);
+
+/// The tar entries for `entries` of `source` (recursively, links skipped), each under
+/// `prefix/`, with the folders of `prefix` first.
+fn plan_tar(source: &Path, entries: &[String], prefix: &str) -> std::io::Result<Vec<Planned>> {
+    let mut plan = Vec::new();
     let mut parent = String::new();
     for segment in prefix.split('/').filter(|s| !s.is_empty()) {
         parent = join(&parent, segment);
-        let mut header = tar::Header::new_gnu();
-        header.set_entry_type(tar::EntryType::Directory);
-        header.set_mode(0o755);
-        header.set_size(0);
-        header.set_mtime(Utc::now().timestamp() as u64);
-        header.set_cksum();
-        builder.append_data(&mut header, format!("{parent}/"), std::io::empty())?;
+        plan.push((header_bytes(&parent, None, 0o755)?, None));
     }
     for entry in entries {
-        let local = source.join(entry);
-        let name = join(prefix, entry);
-        if local.is_dir() {
-            builder.append_dir_all(&name, &local)?;
-        } else {
-            builder.append_path_with_name(&local, &name)?;
-        }
+        plan_entry(&source.join(entry), &join(prefix, entry), &mut plan)?;
     }
-    builder
-        .into_inner()?
-        .into_inner()
-        .map_err(|e| e.into_error())?
-        .sync_all()
+    Ok(plan)
 }
 
-/// Writes the first regular file of the tar `source` to `target`; returns its size.
-fn first_file(source: &Path, target: &Path) -> std::io::Result<u64> {
+fn plan_entry(local: &Path, name: &str, plan: &mut Vec<Planned>) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::symlink_metadata(local)?;
+    let mode = meta.permissions().mode() & 0o777;
+    if meta.is_dir() {
+        plan.push((header_bytes(name, None, mode)?, None));
+        let mut children: Vec<_> = std::fs::read_dir(local)?.collect::<Result<_, _>>()?;
+        children.sort_by_key(|c| c.file_name());
+        for child in children {
+            let child_name = format!("{name}/{}", child.file_name().to_string_lossy());
+            plan_entry(&child.path(), &child_name, plan)?;
+        }
+    } else if meta.is_file() {
+        let size = meta.len();
+        plan.push((
+            header_bytes(name, Some(size), mode)?,
+            Some((local.to_path_buf(), size)),
+        ));
+    }
+    Ok(())
+}
+
+/// The header block(s) of one entry (long names get the GNU extension blocks).
+fn header_bytes(name: &str, file_size: Option<u64>, mode: u32) -> std::io::Result<Vec<u8>> {
+    let mut header = tar::Header::new_gnu();
+    match file_size {
+        Some(size) => {
+            header.set_entry_type(tar::EntryType::Regular);
+            header.set_size(size);
+        }
+        None => {
+            header.set_entry_type(tar::EntryType::Directory);
+            header.set_size(0);
+        }
+    }
+    header.set_mode(mode);
+    header.set_mtime(Utc::now().timestamp() as u64);
+    let path = if file_size.is_some() {
+        name.to_string()
+    } else {
+        format!("{name}/")
+    };
+    let mut builder = tar::Builder::new(Vec::new());
+    // No data follows here: only the header blocks are taken.
+    builder.append_data(&mut header, path, std::io::empty())?;
+    Ok(builder.get_ref().clone())
+}
+
+/// The tar as a stream: each header, then the file read as it is sent, padded to 512 bytes;
+/// two zero blocks at the end.
+fn tar_stream(
+    plan: Vec<Planned>,
+) -> impl futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static {
+    use futures_util::{StreamExt, TryStreamExt, stream};
+    type Part = stream::BoxStream<'static, std::io::Result<bytes::Bytes>>;
+    let parts = plan.into_iter().map(|(header, file)| {
+        let header: Part = stream::once(async move { Ok(bytes::Bytes::from(header)) }).boxed();
+        let Some((path, size)) = file else {
+            return header;
+        };
+        let content: Part = stream::once(async move { tokio::fs::File::open(path).await })
+            .map_ok(tokio_util::io::ReaderStream::new)
+            .try_flatten()
+            .boxed();
+        let pad = ((512 - size % 512) % 512) as usize;
+        let padding: Part =
+            stream::once(async move { Ok(bytes::Bytes::from(vec![0u8; pad])) }).boxed();
+        header.chain(content).chain(padding).boxed()
+    });
+    let end: Part = stream::once(async { Ok(bytes::Bytes::from(vec![0u8; 1024])) }).boxed();
+    stream::iter(parts.collect::<Vec<_>>()).flatten().chain(end)
+}
+
+/// Where the first regular file's content sits in the tar `source`: offset and size.
+fn locate_file(source: &Path) -> std::io::Result<(u64, u64)> {
     let mut archive = tar::Archive::new(std::fs::File::open(source)?);
     for entry in archive.entries()? {
-        let mut entry = entry?;
+        let entry = entry?;
         if entry.header().entry_type().is_file() {
-            let mut out = std::fs::File::create(target)?;
-            let size = std::io::copy(&mut entry, &mut out)?;
-            return Ok(size);
+            return Ok((entry.raw_file_position(), entry.size()));
         }
     }
     Err(std::io::Error::new(

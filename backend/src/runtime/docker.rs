@@ -851,6 +851,22 @@ impl Docker {
         Ok(())
     }
 
+    /// Extracts a tar arriving as a stream into the container at `path` (which must exist).
+    pub async fn upload_archive_stream(
+        &self,
+        container: &str,
+        path: &str,
+        tar: impl Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
+    ) -> Result<()> {
+        let options = UploadToContainerOptionsBuilder::default()
+            .path(path)
+            .build();
+        self.client
+            .upload_to_container(container, Some(options), bollard::body_try_stream(tar))
+            .await
+            .map_err(|e| convert(&format!("writing into {path}"), e))
+    }
+
     /// Whether a volume of that name exists.
     pub async fn volume_exists(&self, name: &str) -> Result<bool> {
         match self.client.inspect_volume(name).await {
