@@ -369,3 +369,31 @@ async fn a_restart_removes_containers_of_apps_that_no_longer_exist() {
         "the orphan was removed on start"
     );
 }
+
+#[tokio::test]
+async fn a_container_removed_by_hand_is_named_and_comes_back_at_the_next_start() {
+    let mut server = Server::start(ServerOptions::api_only()).await;
+    let deployed = deploy(&server, "gone", "/gone", "still here").await;
+    let container = format!("{}-gone-{}", server.instance, deployed.id);
+    docker::docker(&["rm", "-f", &container]);
+
+    let app: App = server.get("/api/v1/apps/gone").await.json().await.unwrap();
+    assert_eq!(app.status, AppStatus::Missing);
+    let response = server.post("/api/v1/apps/gone/start").await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("has no container"),
+        "{body}"
+    );
+
+    // Its image is still here: a restart of Milkcrate recreates the container.
+    server.terminate().await;
+    server.restart().await;
+    let app: App = server.get("/api/v1/apps/gone").await.json().await.unwrap();
+    assert_eq!(app.status, AppStatus::Running);
+    assert_eq!(docker::inspect(&container, "{{.State.Running}}"), "true");
+}

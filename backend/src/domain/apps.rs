@@ -262,11 +262,19 @@ impl Platform {
         Ok(list.into_iter().map(|c| (c.id.clone(), c)).collect())
     }
 
-    /// The current deployment, or a conflict explaining why there is none.
-    fn current_deployment(app: &app::Model) -> DomainResult<i64> {
-        app.current_deployment_id.ok_or_else(|| {
+    /// The current deployment, or a conflict explaining why there is none (or why it cannot be
+    /// acted on: its containers are gone).
+    async fn current_deployment(&self, app: &app::Model) -> DomainResult<i64> {
+        let current = app.current_deployment_id.ok_or_else(|| {
             DomainError::Conflict(format!("`{}` has no running version yet", app.name))
-        })
+        })?;
+        if self.deployment_containers(current).await?.is_empty() {
+            return Err(DomainError::Conflict(format!(
+                "`{}` has no container; deploy it again",
+                app.name
+            )));
+        }
+        Ok(current)
     }
 
     async fn set_desired(&self, app: app::Model, state: &str) -> DomainResult<()> {
@@ -280,7 +288,7 @@ impl Platform {
     pub async fn start_app(&self, name: &str) -> DomainResult<App> {
         let _guard = self.lock_app(&name.to_ascii_lowercase()).await;
         let app = self.find_app(name).await?;
-        let current = Self::current_deployment(&app)?;
+        let current = self.current_deployment(&app).await?;
         self.set_desired(app, "running").await?;
         self.start_deployment(current).await?;
         tracing::info!(app = %name, "started {name}");
@@ -291,7 +299,7 @@ impl Platform {
     pub async fn stop_app(&self, name: &str) -> DomainResult<App> {
         let _guard = self.lock_app(&name.to_ascii_lowercase()).await;
         let app = self.find_app(name).await?;
-        let current = Self::current_deployment(&app)?;
+        let current = self.current_deployment(&app).await?;
         self.stop_deployment(current).await?;
         self.set_desired(app, "stopped").await?;
         tracing::info!(app = %name, "stopped {name}");
@@ -301,7 +309,7 @@ impl Platform {
     pub async fn restart_app(&self, name: &str) -> DomainResult<App> {
         let _guard = self.lock_app(&name.to_ascii_lowercase()).await;
         let app = self.find_app(name).await?;
-        let current = Self::current_deployment(&app)?;
+        let current = self.current_deployment(&app).await?;
         self.stop_deployment(current).await?;
         self.set_desired(app, "running").await?;
         self.start_deployment(current).await?;
