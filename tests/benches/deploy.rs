@@ -69,13 +69,24 @@ async fn by_hand(zip: &[u8], tag: &str, network: &str) -> Duration {
         &format!("{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}"),
         &id,
     ]);
-    while !answers(&ip, 8080).await {
-        tokio::time::sleep(POLL).await;
-    }
+    until("the app to answer", || answers(&ip, 8080)).await;
     let elapsed = start.elapsed();
     docker(&["rm", "-f", &id]);
     docker(&["rmi", "-f", tag]);
     elapsed
+}
+
+/// Polls `check` every [`POLL`] until it holds; panics naming `what` after a minute.
+async fn until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(POLL).await;
+    }
 }
 
 /// The limits and hardening Milkcrate gives every container, as `docker run` flags.
@@ -134,14 +145,10 @@ async fn stack_by_hand(zip: &[u8], tag: &str, traefik_network: &str) -> Duration
         "/backend.sh",
     ]);
     let backend = docker(&backend_args);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while docker(&["inspect", "-f", "{{.State.Health.Status}}", &backend]) != "healthy" {
-        assert!(
-            Instant::now() < deadline,
-            "the backend never became healthy"
-        );
-        tokio::time::sleep(POLL).await;
-    }
+    until("the backend to be healthy", || async {
+        docker(&["inspect", "-f", "{{.State.Health.Status}}", &backend]) == "healthy"
+    })
+    .await;
     let mut web_args = vec!["run", "-d", "--network", &network, "--network-alias", "web"];
     web_args.extend_from_slice(HARDENING);
     web_args.extend_from_slice(&[
@@ -162,9 +169,7 @@ async fn stack_by_hand(zip: &[u8], tag: &str, traefik_network: &str) -> Duration
         &format!("{{{{(index .NetworkSettings.Networks \"{traefik_network}\").IPAddress}}}}"),
         &web,
     ]);
-    while !answers(&ip, 8080).await {
-        tokio::time::sleep(POLL).await;
-    }
+    until("the app to answer", || answers(&ip, 8080)).await;
     let elapsed = start.elapsed();
     docker(&["rm", "-f", &web, &backend]);
     docker(&["network", "rm", &network]);
