@@ -83,7 +83,7 @@ impl Platform {
         self.db
             .execute_unprepared(&format!("VACUUM INTO '{quoted}'"))
             .await?;
-        let database = stored(&db_path, DATABASE)?;
+        let database = stored(&db_path, DATABASE).await?;
 
         let volumes = self.managed_volume_names().await?;
         let mut stored_volumes = Vec::new();
@@ -99,7 +99,7 @@ impl Platform {
                     .await?;
                 stored_volumes.push(StoredVolume {
                     name: name.clone(),
-                    file: stored(&dir.join(&path), &path)?,
+                    file: stored(&dir.join(&path), &path).await?,
                 });
             }
         }
@@ -124,7 +124,7 @@ impl Platform {
                 stored_images.push(StoredImages {
                     app: app.name.clone(),
                     tags: vec![tag.clone()],
-                    file: stored(&dir.join(&path), &path)?,
+                    file: stored(&dir.join(&path), &path).await?,
                 });
             }
         }
@@ -301,9 +301,13 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn stored(local: &Path, path: &str) -> DomainResult<Stored> {
-    let (bytes, sha256) =
-        sha256_of(local).map_err(|e| anyhow::anyhow!("reading {}: {e}", local.display()))?;
+/// Hashes a file off the async runtime (volumes and images can be gigabytes).
+async fn stored(local: &Path, path: &str) -> DomainResult<Stored> {
+    let file = local.to_path_buf();
+    let (bytes, sha256) = tokio::task::spawn_blocking(move || sha256_of(&file))
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))?
+        .map_err(|e| anyhow::anyhow!("reading {}: {e}", local.display()))?;
     Ok(Stored {
         path: path.into(),
         bytes,
