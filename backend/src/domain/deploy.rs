@@ -193,21 +193,36 @@ impl Platform {
         log.step(&format!("building image {image}")).await;
         let timeout = Duration::from_secs(self.config.builds.build_timeout_secs);
         let result = tokio::time::timeout(timeout, async {
-            let mut stream = Box::pin(self.docker.build_image(&context, image, options).await?);
-            let mut error = None;
-            while let Some(event) = stream.next().await {
-                match event {
-                    BuildEvent::Output(text) if !text.trim().is_empty() => log.write(&text).await,
-                    BuildEvent::Output(_) => {}
-                    BuildEvent::Error(text) => {
-                        log.write(&text).await;
-                        error = Some(text);
+            // The classic builder reuses cached layers; when another app's delete removes one
+            // mid-build, the daemon reports an unknown parent. That is not the app's fault:
+            // build once more, against the cache as it is now.
+            let mut attempts = 0;
+            loop {
+                attempts += 1;
+                let mut stream = Box::pin(self.docker.build_image(&context, image, options).await?);
+                let mut error = None;
+                while let Some(event) = stream.next().await {
+                    match event {
+                        BuildEvent::Output(text) if !text.trim().is_empty() => {
+                            log.write(&text).await
+                        }
+                        BuildEvent::Output(_) => {}
+                        BuildEvent::Error(text) => {
+                            log.write(&text).await;
+                            error = Some(text);
+                        }
                     }
                 }
-            }
-            match error {
-                Some(e) => Err(Failure(format!("the image build failed: {}", e.trim()))),
-                None => Ok(()),
+                match error {
+                    Some(e) if attempts == 1 && e.contains("unknown parent image") => {
+                        log.step("a cached layer vanished during the build; building again")
+                            .await;
+                    }
+                    Some(e) => {
+                        return Err(Failure(format!("the image build failed: {}", e.trim())));
+                    }
+                    None => return Ok(()),
+                }
             }
         })
         .await;
