@@ -5,6 +5,7 @@ mod auth;
 mod backups;
 mod deployments;
 mod error;
+pub mod fields;
 mod settings;
 mod volumes;
 
