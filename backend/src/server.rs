@@ -75,12 +75,12 @@ pub async fn open_platform(config: &Config) -> anyhow::Result<Arc<Platform>> {
     let docker = Docker::connect().await.context(
         "Milkcrate needs a Docker daemon; is dockerd running and is its socket readable?",
     )?;
-    Ok(Platform::new(db, docker, config.clone()))
+    Ok(Platform::new(db, Arc::new(docker), config.clone()))
 }
 
 /// Keeps the proxy in place and the database in step with Docker.
 async fn upkeep(platform: Arc<Platform>) {
-    let every = Duration::from_secs(platform.config.builds.reconcile_interval_secs.max(1));
+    let every = Duration::from_secs(platform.config().builds.reconcile_interval_secs.max(1));
     loop {
         if let Err(e) = platform.ensure_proxy().await {
             tracing::error!("cannot set up the proxy: {e}");

@@ -87,8 +87,8 @@ async fn receive(state: &AppState, Multipart(multipart): Multipart) -> ApiResult
     let platform = &state.platform;
     upload::receive(
         multipart,
-        &platform.paths.tmp(),
-        platform.config.uploads.max_upload_mb * 1024 * 1024,
+        &platform.upload_dir(),
+        platform.max_upload_bytes(),
     )
     .await
 }

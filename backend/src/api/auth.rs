@@ -45,7 +45,7 @@ fn is_https(headers: &HeaderMap) -> bool {
 /// the cookies (for the dashboard).
 fn new_session(state: &AppState, headers: &HeaderMap, version: i64) -> ApiResult<Response> {
     let (token, claims) = state.keys.issue(version)?;
-    let max_age = i64::from(state.platform.config.session_hours) * 3600;
+    let max_age = i64::from(state.platform.config().session_hours) * 3600;
     let secure = is_https(headers);
     let body = LoginResponse {
         token: token.clone(),

@@ -41,8 +41,7 @@ struct RestoreForm {
 async fn create_backup(State(state): State<AppState>, _: Admin) -> ApiResult<Response> {
     let platform = &state.platform;
     let path = platform
-        .paths
-        .tmp()
+        .upload_dir()
         .join(format!("backup-{}.tar.gz", rand::random::<u64>()));
     let file = tempfile::TempPath::try_from_path(&path)
         .map_err(|e| anyhow::anyhow!("backup path: {e}"))
@@ -88,8 +87,8 @@ async fn restore_backup(
     let platform = &state.platform;
     let upload = upload::receive(
         multipart,
-        &platform.paths.tmp(),
-        platform.config.uploads.max_upload_mb * 1024 * 1024,
+        &platform.upload_dir(),
+        platform.max_upload_bytes(),
     )
     .await?;
     let file = upload

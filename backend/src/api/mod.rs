@@ -49,10 +49,9 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 pub fn router(state: AppState) -> Router {
     let (api, spec) = api_router();
-    let landing = dashboard::LandingPage::load(&state.platform.config.dashboard_dir);
+    let landing = dashboard::LandingPage::load(&state.platform.config().dashboard_dir);
     let spec = std::sync::Arc::new(spec);
-    let max_upload = usize::try_from(state.platform.config.uploads.max_upload_mb * 1024 * 1024)
-        .unwrap_or(usize::MAX);
+    let max_upload = usize::try_from(state.platform.max_upload_bytes()).unwrap_or(usize::MAX);
     Router::new()
         .merge(api)
         .route(
@@ -68,7 +67,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(dashboard::routes(
-            &state.platform.config.dashboard_dir,
+            &state.platform.config().dashboard_dir,
             landing.as_ref(),
         ))
         .fallback(not_found)

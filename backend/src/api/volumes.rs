@@ -162,8 +162,8 @@ async fn upload_files(
     let platform = &state.platform;
     let upload = upload::receive(
         multipart,
-        &platform.paths.tmp(),
-        platform.config.uploads.max_upload_mb * 1024 * 1024,
+        &platform.upload_dir(),
+        platform.max_upload_bytes(),
     )
     .await?;
     let files: Vec<(String, std::path::PathBuf)> = upload

@@ -1,67 +1,50 @@
-//! Entity rows to wire types. Models are destructured without `..`, so a new column forces a choice.
+//! Rows to wire types. Models are destructured without `..` and enums matched without `_`, so a
+//! new column or state forces a choice here.
 
 use shared::v1::{AppKind, Deployment, DeploymentStatus, Limits};
 
-use crate::db::entities::{app, deployment};
+use crate::db::entities::{
+    app,
+    deployment::{self, Kind, Status},
+};
 
-pub fn status_str(status: DeploymentStatus) -> &'static str {
+pub fn status(status: Status) -> DeploymentStatus {
     match status {
-        DeploymentStatus::Queued => "queued",
-        DeploymentStatus::Building => "building",
-        DeploymentStatus::Starting => "starting",
-        DeploymentStatus::Running => "running",
-        DeploymentStatus::Failed => "failed",
-        DeploymentStatus::Superseded => "superseded",
+        Status::Queued => DeploymentStatus::Queued,
+        Status::Building => DeploymentStatus::Building,
+        Status::Starting => DeploymentStatus::Starting,
+        Status::Running => DeploymentStatus::Running,
+        Status::Failed => DeploymentStatus::Failed,
+        Status::Superseded => DeploymentStatus::Superseded,
     }
 }
 
-pub fn parse_status(text: &str) -> DeploymentStatus {
-    match text {
-        "queued" => DeploymentStatus::Queued,
-        "building" => DeploymentStatus::Building,
-        "starting" => DeploymentStatus::Starting,
-        "running" => DeploymentStatus::Running,
-        "superseded" => DeploymentStatus::Superseded,
-        _ => DeploymentStatus::Failed,
-    }
-}
-
-pub fn kind_str(kind: AppKind) -> &'static str {
+pub fn kind(kind: Kind) -> AppKind {
     match kind {
-        AppKind::Dockerfile => "dockerfile",
-        AppKind::Compose => "compose",
+        Kind::Dockerfile => AppKind::Dockerfile,
+        Kind::Compose => AppKind::Compose,
     }
 }
-
-pub fn parse_kind(text: &str) -> AppKind {
-    match text {
-        "compose" => AppKind::Compose,
-        _ => AppKind::Dockerfile,
-    }
-}
-
-/// The statuses of deployments that are still in flight.
-pub const IN_FLIGHT: [&str; 3] = ["queued", "building", "starting"];
 
 pub fn deployment(model: deployment::Model, app_name: &str) -> Deployment {
     let deployment::Model {
         id,
         app_id: _,
-        status,
+        status: row_status,
         error,
         image,
         container_id: _,
         port,
         created_at,
         finished_at,
-        kind,
+        kind: row_kind,
         services: _,
     } = model;
     Deployment {
         id,
         app: app_name.to_string(),
-        kind: parse_kind(&kind),
-        status: parse_status(&status),
+        kind: kind(row_kind),
+        status: status(row_status),
         error,
         image,
         port: port.and_then(|p| u16::try_from(p).ok()),

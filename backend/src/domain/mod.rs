@@ -1,24 +1,18 @@
-//! Use cases: apps, deployments, settings, reconciliation and the platform's own proxy.
-//! No axum here; Docker only through `runtime`, SQLite only through sea-orm.
+//! What Milkcrate does, by capability: `apps/` (create, view, lifecycle, delete), `deploy/` (the
+//! queue, plans, the one executor, switchover), `volumes/` (managed volumes, their files, mounts)
+//! and `platform/` (the proxy, reconciliation, backups, settings). No axum here; the container
+//! engine only through `runtime::ContainerRuntime`, SQLite only through sea-orm. The API asks
+//! `Platform`; its fields are private.
 
 mod apps;
-mod backup;
 mod convert;
-mod deploy;
-mod deploy_stack;
+pub mod deploy;
 mod error;
-mod images;
-mod logbook;
-mod mounts;
+mod names;
 mod paths;
-mod proxy;
-mod readiness;
-mod reconcile;
-mod settings;
-mod stack;
-mod status;
-mod volume_files;
-mod volume_helper;
+mod platform;
+#[cfg(any(test, feature = "test-util"))]
+pub mod testing;
 mod volumes;
 
 use std::{collections::HashMap, sync::Arc};
@@ -27,20 +21,21 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::{Mutex, OwnedMutexGuard, Semaphore};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-pub use backup::Manifest;
 pub use error::{DomainError, DomainResult, FieldErrors};
+pub use names::Names;
 pub use paths::Paths;
-pub use settings::load_or_create_secret;
-pub use volume_files::Download;
+pub use platform::{backup::Manifest, settings::load_or_create_secret};
+pub use volumes::files::Download;
 
-use crate::{config::Config, runtime::Docker};
+use crate::{config::Config, runtime::ContainerRuntime};
 
 /// The platform: every use case hangs off this, shared by the API and background tasks.
 pub struct Platform {
-    pub db: DatabaseConnection,
-    pub docker: Docker,
-    pub config: Config,
-    pub paths: Paths,
+    db: DatabaseConnection,
+    runtime: Arc<dyn ContainerRuntime>,
+    config: Config,
+    paths: Paths,
+    names: Names,
     /// One lock per app, so deploy switchovers, start/stop and delete never interleave.
     locks: std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>,
     /// Build slots: the bounded deploy queue.
@@ -51,18 +46,24 @@ pub struct Platform {
     /// `X-Forwarded-For` is believed without configuration.
     proxy_address: std::sync::RwLock<Option<std::net::IpAddr>>,
     /// The public landing's app list, briefly reused: anyone may ask for it, and each answer
-    /// costs a Docker call.
+    /// costs a runtime call.
     public_apps: std::sync::Mutex<Option<(std::time::Instant, Vec<shared::v1::PublicApp>)>>,
 }
 
 impl Platform {
-    pub fn new(db: DatabaseConnection, docker: Docker, config: Config) -> Arc<Self> {
+    pub fn new(
+        db: DatabaseConnection,
+        runtime: Arc<dyn ContainerRuntime>,
+        config: Config,
+    ) -> Arc<Self> {
         let paths = Paths::new(&config.data_dir);
+        let names = Names::new(&config.instance);
         let builds = Semaphore::new(config.builds.concurrency);
         Arc::new(Self {
             db,
-            docker,
+            runtime,
             paths,
+            names,
             config,
             locks: Default::default(),
             builds,
@@ -71,6 +72,21 @@ impl Platform {
             proxy_address: Default::default(),
             public_apps: Default::default(),
         })
+    }
+
+    /// The settings the platform runs with (read-only).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Where uploads wait while they are received: on the data disk, beside their destination.
+    pub fn upload_dir(&self) -> std::path::PathBuf {
+        self.paths.tmp()
+    }
+
+    /// The largest upload accepted, in bytes.
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.config.uploads.max_upload_mb * 1024 * 1024
     }
 
     async fn lock_app(&self, name: &str) -> OwnedMutexGuard<()> {

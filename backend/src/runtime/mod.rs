@@ -1,211 +1,153 @@
-//! Everything Milkcrate asks of the container engine. `docker.rs` is the only file that names
-//! bollard; the rest of the program speaks the small vocabulary below.
+//! The seam between Milkcrate and the container engine: what a deployment needs (images,
+//! services' containers, networks, volumes, files in and out, state changes), in Milkcrate's
+//! words. `docker/` implements it on the Docker API and is the only place that names bollard;
+//! `fake.rs` implements it in memory for the domain's unit tests. A cluster runtime would be a
+//! third implementation of the same traits.
 
 mod docker;
+#[cfg(any(test, feature = "test-util"))]
+pub mod fake;
 pub mod labels;
 pub mod subnets;
+mod types;
 
-use std::{collections::HashMap, time::Duration};
+use std::path::Path;
+
+use async_trait::async_trait;
+use futures_util::stream::BoxStream;
 
 pub use docker::Docker;
+pub use types::*;
 
-/// Failures of the container engine, in the terms the domain cares about.
-#[derive(Debug, thiserror::Error)]
-pub enum RuntimeError {
-    #[error("{0} not found")]
-    NotFound(String),
-    #[error("conflict: {0}")]
-    Conflict(String),
-    #[error("the Docker daemon cannot be reached: {0}")]
-    Unavailable(String),
-    #[error("{0}")]
-    Failed(String),
+pub type Result<T, E = RuntimeError> = std::result::Result<T, E>;
+
+/// Objects are selected by their ownership labels (`labels::INSTANCE`, `APP`, `DEPLOYMENT`,
+/// `ROLE`): every pair must match.
+pub type Selector<'a> = &'a [(&'a str, &'a str)];
+
+/// Images: built from a context, pulled, inspected, saved and loaded for backups.
+#[async_trait]
+pub trait Images: Send + Sync {
+    /// Builds `tag` from the tar file at `context`; the stream yields the build's output.
+    async fn build_image(
+        &self,
+        context: &Path,
+        tag: &str,
+        options: &BuildOptions,
+    ) -> Result<BoxStream<'static, BuildEvent>>;
+    async fn image_details(&self, image: &str) -> Result<ImageDetails>;
+    async fn image_exists(&self, image: &str) -> Result<bool>;
+    /// Fetches `image` from its registry.
+    async fn pull_image(&self, image: &str) -> Result<()>;
+    /// Images whose name matches `reference` (`repo`, `repo:tag`, or a glob like `ns/*`).
+    async fn list_images(&self, reference: &str) -> Result<Vec<ImageSummary>>;
+    /// Removes an image; one already gone is fine.
+    async fn remove_image(&self, image: &str) -> Result<()>;
+    /// Writes `image` as an archive into the file `target`.
+    async fn save_image(&self, image: &str, target: &Path) -> Result<()>;
+    /// Loads the images of an archive written by `save_image`.
+    async fn load_images(&self, source: &Path) -> Result<()>;
 }
 
-/// Resource limits and hardening every app container gets.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ContainerLimits {
-    pub memory_bytes: i64,
-    pub nano_cpus: i64,
-    pub pids: i64,
+/// The containers a deployment runs.
+#[async_trait]
+pub trait Containers: Send + Sync {
+    /// Creates (does not start) a container; returns its id.
+    async fn create_container(&self, spec: &ContainerSpec) -> Result<String>;
+    /// Starts it; one already running is fine.
+    async fn start_container(&self, id: &str) -> Result<()>;
+    /// Stops it, killing it after `grace_secs`; one already stopped is fine.
+    async fn stop_container(&self, id: &str, grace_secs: i32) -> Result<()>;
+    /// Removes it, running or not; one already gone is fine.
+    async fn remove_container(&self, id: &str) -> Result<()>;
+    async fn inspect_container(&self, id: &str) -> Result<ContainerDetails>;
+    /// Containers (running or not) matching `selector`.
+    async fn list_containers(&self, selector: Selector<'_>) -> Result<Vec<ContainerSummary>>;
+    /// The last `tail` lines it printed.
+    async fn container_logs(&self, id: &str, tail: usize) -> Result<String>;
+    /// Runs `cmd` (argv, no shell) in it and collects the output.
+    async fn exec(&self, id: &str, cmd: Vec<String>) -> Result<ExecOutput>;
+    /// Whether something answers an HTTP request at `address:port` (a container's address on
+    /// one of its networks, from `inspect_container`).
+    async fn answers_http(&self, address: &str, port: u16) -> Result<bool>;
 }
 
-/// A container to create.
-#[derive(Debug, Clone, Default)]
-pub struct ContainerSpec {
-    pub name: String,
-    pub image: String,
-    pub labels: HashMap<String, String>,
-    pub cmd: Option<Vec<String>>,
-    pub network: String,
-    pub limits: Option<ContainerLimits>,
-    /// (container port, host ip, host port) to publish; apps never get any.
-    pub publish: Vec<(u16, String, u16)>,
-    /// Host bind mounts (`src:dst:mode`); only the platform's own Traefik gets one.
-    pub binds: Vec<String>,
-    /// Extra DNS names of the container on `network`.
-    pub aliases: Vec<String>,
-    pub entrypoint: Option<Vec<String>>,
-    /// `KEY=value` pairs.
-    pub env: Vec<String>,
-    pub working_dir: Option<String>,
-    pub user: Option<String>,
-    pub healthcheck: Option<HealthSpec>,
-    /// Path → mount options (`size=64m`), empty for none.
-    pub tmpfs: HashMap<String, String>,
-    pub read_only: bool,
-    /// Whether a tiny init runs as PID 1; `None` means: for app containers (those with limits).
-    pub init: Option<bool>,
-    /// Seconds Docker waits after SIGTERM before killing it.
-    pub stop_timeout: Option<i64>,
-    /// `None` means `unless-stopped`.
-    pub restart: Option<Restart>,
-    /// Docker volumes mounted into the container.
-    pub volumes: Vec<VolumeMount>,
-    /// No network at all (`network` is ignored).
-    pub no_network: bool,
-    /// Capabilities added back after dropping all; `NET_BIND_SERVICE` when empty.
-    pub cap_add: Vec<String>,
+/// Networks: the proxy's, and a stack's own.
+#[async_trait]
+pub trait Networks: Send + Sync {
+    /// Returns the network `name`, creating it with `labels` if it does not exist.
+    async fn ensure_network(
+        &self,
+        name: &str,
+        labels: std::collections::HashMap<String, String>,
+    ) -> Result<NetworkDetails>;
+    /// Creates the network `name` (unless it exists) on a free block of `pool`.
+    async fn ensure_network_in(
+        &self,
+        name: &str,
+        labels: std::collections::HashMap<String, String>,
+        pool: &subnets::Cidr,
+    ) -> Result<()>;
+    /// Attaches a container, reachable there under `aliases` too.
+    async fn connect_network(
+        &self,
+        container: &str,
+        network: &str,
+        aliases: &[String],
+    ) -> Result<()>;
+    /// Removes a network; one already gone is fine.
+    async fn remove_network(&self, name: &str) -> Result<()>;
+    async fn list_networks(&self, selector: Selector<'_>) -> Result<Vec<NetworkSummary>>;
 }
 
-/// A container's restart policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Restart {
-    No,
-    Always,
-    UnlessStopped,
-    OnFailure(Option<i64>),
+/// Volumes: an app's compose volumes and Milkcrate's managed ones.
+#[async_trait]
+pub trait Volumes: Send + Sync {
+    /// Creates the volume unless it exists (an existing one keeps its data).
+    async fn ensure_volume(
+        &self,
+        name: &str,
+        labels: std::collections::HashMap<String, String>,
+    ) -> Result<()>;
+    async fn volume_exists(&self, name: &str) -> Result<bool>;
+    /// Names of the volumes matching `selector`.
+    async fn list_volumes(&self, selector: Selector<'_>) -> Result<Vec<String>>;
+    /// Removes a volume (refused while a container holds it); one already gone is fine.
+    async fn remove_volume(&self, name: &str) -> Result<()>;
 }
 
-/// A named Docker volume mounted into a container.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VolumeMount {
-    /// The Docker volume's name.
-    pub volume: String,
-    pub target: String,
-    pub read_only: bool,
+/// Files into and out of a container, as tar archives.
+#[async_trait]
+pub trait Archives: Send + Sync {
+    /// Extracts the tar `tar` into the container at `/`.
+    async fn upload_tar(&self, id: &str, tar: Vec<u8>) -> Result<()>;
+    /// Extracts the tar file `tar` into the container at `path` (which must exist).
+    async fn upload_archive(&self, id: &str, path: &str, tar: &Path) -> Result<()>;
+    /// Extracts a tar arriving as a stream into the container at `path` (which must exist).
+    async fn upload_archive_stream(
+        &self,
+        id: &str,
+        path: &str,
+        tar: BoxStream<'static, std::io::Result<bytes::Bytes>>,
+    ) -> Result<()>;
+    /// Writes the tar archive of `path` in the container into the file `target`.
+    async fn download_archive(&self, id: &str, path: &str, target: &Path) -> Result<()>;
 }
 
-/// A container healthcheck: `test` as Docker takes it (`CMD`, `CMD-SHELL`, `NONE`, or empty to
-/// keep the image's).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct HealthSpec {
-    pub test: Vec<String>,
-    pub interval: Option<Duration>,
-    pub timeout: Option<Duration>,
-    pub start_period: Option<Duration>,
-    pub start_interval: Option<Duration>,
-    pub retries: Option<u32>,
+/// State changes of what Milkcrate owns.
+#[async_trait]
+pub trait Events: Send + Sync {
+    /// Whether the engine answers.
+    async fn ping(&self) -> Result<()>;
+    /// Changes of the containers matching `selector`, from now on, until the engine goes away.
+    async fn events(
+        &self,
+        selector: Selector<'_>,
+    ) -> Result<BoxStream<'static, Result<RuntimeEvent>>>;
 }
 
-/// What a container's healthcheck says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Health {
-    Starting,
-    Healthy,
-    Unhealthy,
-}
+/// Everything Milkcrate asks of the container engine. The domain holds an
+/// `Arc<dyn ContainerRuntime>`.
+pub trait ContainerRuntime: Images + Containers + Networks + Volumes + Archives + Events {}
 
-/// What Docker says a container is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContainerState {
-    Created,
-    Running,
-    Restarting,
-    Exited,
-    Other,
-}
-
-/// A container found by label.
-#[derive(Debug, Clone)]
-pub struct ContainerSummary {
-    pub id: String,
-    pub name: String,
-    pub image: String,
-    pub state: ContainerState,
-    pub labels: HashMap<String, String>,
-    /// From Docker's status text; `None` without a healthcheck.
-    pub health: Option<Health>,
-    /// From Docker's status text, for exited containers.
-    pub exit_code: Option<i64>,
-}
-
-/// The parts of `docker inspect` a deploy needs.
-#[derive(Debug, Clone)]
-pub struct ContainerDetails {
-    pub id: String,
-    pub state: ContainerState,
-    pub exit_code: Option<i64>,
-    /// How often Docker restarted it after it exited.
-    pub restart_count: i64,
-    pub error: Option<String>,
-    pub health: Option<Health>,
-    /// Address per network name.
-    pub addresses: HashMap<String, String>,
-    pub labels: HashMap<String, String>,
-}
-
-/// An image found by name.
-#[derive(Debug, Clone)]
-pub struct ImageSummary {
-    pub id: String,
-    pub tags: Vec<String>,
-}
-
-/// The parts of an image's config a deploy needs.
-#[derive(Debug, Clone)]
-pub struct ImageDetails {
-    pub id: String,
-    pub exposed_tcp_ports: Vec<u16>,
-    pub labels: HashMap<String, String>,
-}
-
-/// A network found by label.
-#[derive(Debug, Clone)]
-pub struct NetworkSummary {
-    pub name: String,
-    pub labels: HashMap<String, String>,
-}
-
-/// A bridge network's addressing.
-#[derive(Debug, Clone)]
-pub struct NetworkDetails {
-    pub id: String,
-    pub subnets: Vec<String>,
-    pub gateway: Option<String>,
-}
-
-/// How to build an image from a context.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuildOptions {
-    /// Path of the Dockerfile inside the context.
-    pub dockerfile: String,
-    pub args: HashMap<String, String>,
-    /// Multi-stage target; the last stage when `None`.
-    pub target: Option<String>,
-}
-
-impl Default for BuildOptions {
-    fn default() -> Self {
-        Self {
-            dockerfile: "Dockerfile".into(),
-            args: HashMap::new(),
-            target: None,
-        }
-    }
-}
-
-/// What a command run in a container said.
-#[derive(Debug, Clone)]
-pub struct ExecOutput {
-    pub exit_code: i64,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-/// One line (or error) of build output.
-#[derive(Debug, Clone)]
-pub enum BuildEvent {
-    Output(String),
-    Error(String),
-}
+impl<T: Images + Containers + Networks + Volumes + Archives + Events> ContainerRuntime for T {}

@@ -9,8 +9,8 @@ pub struct Model {
     pub name: String,
     #[sea_orm(unique)]
     pub route: String,
-    /// `running` or `stopped`: what the admin asked for; Docker says what is.
-    pub desired_state: String,
+    /// What the admin asked for; the runtime says what is.
+    pub desired_state: DesiredState,
     pub current_deployment_id: Option<i64>,
     pub memory_bytes: i64,
     pub nano_cpus: i64,
@@ -31,3 +31,13 @@ impl Related<super::deployment::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Whether the admin wants the app to run; stored as `running` or `stopped`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum DesiredState {
+    #[sea_orm(string_value = "running")]
+    Running,
+    #[sea_orm(string_value = "stopped")]
+    Stopped,
+}

@@ -6,18 +6,16 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub app_id: i64,
-    /// A `shared::v1::DeploymentStatus` in snake_case.
-    pub status: String,
+    pub status: Status,
     pub error: Option<String>,
     pub image: Option<String>,
     pub container_id: Option<String>,
     pub port: Option<i32>,
     pub created_at: ChronoDateTimeUtc,
     pub finished_at: Option<ChronoDateTimeUtc>,
-    /// `dockerfile` or `compose`.
-    pub kind: String,
+    pub kind: Kind,
     /// For stacks: the services in start order with their dependencies, as JSON
-    /// (`domain::stack::StackPlan`).
+    /// (`domain::deploy::plan::Topology`).
     pub services: Option<String>,
 }
 
@@ -39,3 +37,45 @@ impl Related<super::app::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Where a deployment is in its life; stored as the same words the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Status {
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    #[sea_orm(string_value = "building")]
+    Building,
+    #[sea_orm(string_value = "starting")]
+    Starting,
+    #[sea_orm(string_value = "running")]
+    Running,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+    #[sea_orm(string_value = "superseded")]
+    Superseded,
+}
+
+impl Status {
+    /// The statuses of deployments that are still on their way.
+    pub const IN_FLIGHT: [Self; 3] = [Self::Queued, Self::Building, Self::Starting];
+
+    pub fn is_in_flight(self) -> bool {
+        Self::IN_FLIGHT.contains(&self)
+    }
+
+    /// No further change but `running` → `superseded`.
+    pub fn is_final(self) -> bool {
+        !self.is_in_flight()
+    }
+}
+
+/// What an app is built from; stored as `dockerfile` or `compose`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Kind {
+    #[sea_orm(string_value = "dockerfile")]
+    Dockerfile,
+    #[sea_orm(string_value = "compose")]
+    Compose,
+}

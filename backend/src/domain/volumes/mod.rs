@@ -1,13 +1,18 @@
 //! Managed volumes: create, list (size and file count), inspect, delete. Files inside them are in
-//! `volume_files.rs`; the helper container that reaches them in `volume_helper.rs`.
+//! `files.rs`; the helper container that reaches them in `helper.rs`; mounts into apps in
+//! `mounts.rs`.
 
 use std::collections::HashMap;
+
+pub mod files;
+pub mod helper;
+mod mounts;
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
 use shared::v1::Volume;
 
-use super::{DomainError, DomainResult, FieldErrors, Platform, volume_helper};
+use crate::domain::{DomainError, DomainResult, FieldErrors, Platform};
 use crate::{
     db::entities::{app_mount, volume},
     runtime::{RuntimeError, labels},
@@ -19,7 +24,7 @@ const MAX_DESCRIPTION: usize = 500;
 
 impl Platform {
     /// Names of the managed volumes (what a compose file or a mount may name).
-    pub(super) async fn managed_volume_names(&self) -> DomainResult<Vec<String>> {
+    pub(in crate::domain) async fn managed_volume_names(&self) -> DomainResult<Vec<String>> {
         Ok(volume::Entity::find()
             .order_by_asc(volume::Column::Name)
             .all(&self.db)
@@ -29,7 +34,7 @@ impl Platform {
             .collect())
     }
 
-    pub(super) async fn find_volume(&self, name: &str) -> DomainResult<volume::Model> {
+    pub(in crate::domain) async fn find_volume(&self, name: &str) -> DomainResult<volume::Model> {
         let name = name.to_ascii_lowercase();
         volume::Entity::find()
             .filter(volume::Column::Name.eq(&name))
@@ -75,8 +80,8 @@ impl Platform {
             (VOLUME_LABEL.to_string(), name.clone()),
         ]);
         if let Err(e) = self
-            .docker
-            .ensure_volume(&self.managed_volume(&name), docker_labels)
+            .runtime
+            .ensure_volume(&self.names.managed_volume(&name), docker_labels)
             .await
         {
             volume::Entity::delete_by_id(row.id).exec(&self.db).await?;
@@ -114,8 +119,8 @@ impl Platform {
         // Helpers of earlier requests are removed in the background; they must not hold it.
         self.remove_helpers().await?;
         match self
-            .docker
-            .remove_volume(&self.managed_volume(&row.name))
+            .runtime
+            .remove_volume(&self.names.managed_volume(&row.name))
             .await
         {
             Err(RuntimeError::Conflict(_)) => {
@@ -149,7 +154,7 @@ impl Platform {
             let paths: Vec<String> = names.iter().map(|n| format!("/v/{n}")).collect();
             let mut du_args = vec!["-sk"];
             du_args.extend(paths.iter().map(String::as_str));
-            sizes = volume_helper::parse_du(&session.run("du", &du_args).await?);
+            sizes = helper::parse_du(&session.run("du", &du_args).await?);
             let mut find_args: Vec<&str> = paths.iter().map(String::as_str).collect();
             find_args.extend(["-xdev", "-type", "f"]);
             for line in session.run("find", &find_args).await?.lines() {

@@ -1,100 +1,21 @@
-//! Compose stacks at run time: the plan a deployment records, starting services in dependency
-//! order (honouring the conditions, with a deadline), stopping them in reverse, and the
-//! per-service view. Deploying a stack lives in `deploy_stack.rs`.
+//! A deployment's services at run time: started in dependency order (honouring the conditions,
+//! with a deadline), stopped in reverse, and the per-service view of a stack.
 
 use std::{
     collections::HashMap,
     time::{Duration, Instant},
 };
 
-use serde::{Deserialize, Serialize};
 use shared::v1::{ServiceHealth, ServiceState, ServiceStatus};
 
-use super::{DomainResult, Platform};
+use super::plan::{Topology, Wait};
 use crate::{
-    compose,
+    domain::{DomainResult, Platform},
     runtime::{ContainerState, ContainerSummary, Health, RuntimeError, labels},
 };
 
-/// How long a stopping service gets before Docker kills it, unless the file says otherwise.
-const STOP_GRACE_SECS: i32 = 10;
 /// How often a dependency's state is read while waiting for it.
 const POLL: Duration = Duration::from_millis(200);
-
-/// What a stack deployment runs, recorded on the deployment (JSON) when its images are ready.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StackPlan {
-    /// The service Traefik routes to.
-    pub main: String,
-    /// In start order.
-    pub services: Vec<PlannedService>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlannedService {
-    pub name: String,
-    pub depends_on: Vec<(String, Wait)>,
-    /// Another service waits for it to complete: it runs once and is not restarted.
-    pub one_shot: bool,
-    /// Seconds it gets to stop.
-    pub stop_grace_secs: i32,
-}
-
-/// What a dependent service waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Wait {
-    Started,
-    Healthy,
-    Completed,
-}
-
-impl StackPlan {
-    pub fn of(stack: &compose::Stack) -> Self {
-        let one_shot = |name: &str| {
-            stack.services.iter().any(|s| {
-                s.depends_on
-                    .iter()
-                    .any(|(d, c)| d == name && *c == compose::Condition::CompletedSuccessfully)
-            })
-        };
-        Self {
-            main: stack.main_service.clone(),
-            services: stack
-                .services
-                .iter()
-                .map(|s| PlannedService {
-                    name: s.name.clone(),
-                    depends_on: s
-                        .depends_on
-                        .iter()
-                        .map(|(d, c)| {
-                            let wait = match c {
-                                compose::Condition::Started => Wait::Started,
-                                compose::Condition::Healthy => Wait::Healthy,
-                                compose::Condition::CompletedSuccessfully => Wait::Completed,
-                            };
-                            (d.clone(), wait)
-                        })
-                        .collect(),
-                    one_shot: one_shot(&s.name),
-                    stop_grace_secs: s.stop_grace_period.map_or(STOP_GRACE_SECS, |d| {
-                        i32::try_from(d.as_secs()).unwrap_or(i32::MAX)
-                    }),
-                })
-                .collect(),
-        }
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a plan always serializes")
-    }
-
-    /// The plan recorded on a deployment; `None` for Dockerfile apps (and unreadable records).
-    pub fn from_record(record: Option<&str>) -> Option<Self> {
-        record.and_then(|json| serde_json::from_str(json).ok())
-    }
-}
 
 /// The containers of one deployment, by service (`""` for a Dockerfile app's single container).
 pub fn by_service<'a>(
@@ -114,7 +35,7 @@ pub fn by_service<'a>(
 
 /// The per-service view of a stack, in start order.
 pub fn service_views(
-    plan: &StackPlan,
+    plan: &Topology,
     containers: &HashMap<String, &ContainerSummary>,
 ) -> Vec<ServiceStatus> {
     plan.services
@@ -167,16 +88,16 @@ pub fn aggregate_state(services: &[ServiceStatus]) -> Option<ContainerState> {
 
 impl Platform {
     /// The containers of deployment `id`, by service.
-    pub(super) async fn deployment_containers(
+    pub(in crate::domain) async fn deployment_containers(
         &self,
         id: i64,
     ) -> DomainResult<HashMap<String, String>> {
         let id_label = id.to_string();
         let filter = [
-            (labels::INSTANCE, self.config.instance.as_str()),
+            (labels::INSTANCE, self.names.instance()),
             (labels::DEPLOYMENT, id_label.as_str()),
         ];
-        let list = self.docker.list_containers(&filter).await?;
+        let list = self.runtime.list_containers(&filter).await?;
         Ok(by_service(&list, id)
             .into_iter()
             .map(|(service, c)| (service, c.id.clone()))
@@ -185,9 +106,9 @@ impl Platform {
 
     /// Starts a stack's services in order: each one once the services it depends on are started,
     /// healthy or completed, as it asks. Fails with a reason naming the service at the deadline.
-    pub(super) async fn start_in_order(
+    pub(in crate::domain) async fn start_in_order(
         &self,
-        plan: &StackPlan,
+        plan: &Topology,
         containers: &HashMap<String, String>,
         deadline: Duration,
     ) -> Result<(), String> {
@@ -206,7 +127,7 @@ impl Platform {
             let id = containers
                 .get(&service.name)
                 .ok_or_else(|| format!("service `{}` has no container", service.name))?;
-            self.docker
+            self.runtime
                 .start_container(id)
                 .await
                 .map_err(|e| format!("cannot start service `{}`: {e}", service.name))?;
@@ -223,7 +144,7 @@ impl Platform {
     ) -> Result<(), String> {
         loop {
             let details = self
-                .docker
+                .runtime
                 .inspect_container(container)
                 .await
                 .map_err(|e| format!("cannot be inspected: {e}"))?;
@@ -277,21 +198,21 @@ impl Platform {
 
     /// Adds the last lines a container printed to a failure reason.
     async fn with_logs(&self, why: String, container: &str) -> String {
-        match self.docker.container_logs(container, 20).await {
+        match self.runtime.container_logs(container, 20).await {
             Ok(logs) if !logs.trim().is_empty() => format!("{why}; its last output:\n{logs}"),
             _ => why,
         }
     }
 
     /// Stops a stack's services in reverse start order, each with its grace period.
-    pub(super) async fn stop_in_order(
+    pub(in crate::domain) async fn stop_in_order(
         &self,
-        plan: &StackPlan,
+        plan: &Topology,
         containers: &HashMap<String, String>,
     ) -> Result<(), RuntimeError> {
         for service in plan.services.iter().rev() {
             if let Some(id) = containers.get(&service.name) {
-                self.docker
+                self.runtime
                     .stop_container(id, service.stop_grace_secs)
                     .await?;
             }
@@ -341,20 +262,5 @@ mod tests {
         );
         let gone = service(ServiceState::Missing, None, false);
         assert_eq!(aggregate_state(&[running, gone]), None);
-    }
-
-    #[test]
-    fn a_plan_survives_its_record() {
-        let plan = StackPlan {
-            main: "web".into(),
-            services: vec![PlannedService {
-                name: "web".into(),
-                depends_on: vec![("db".into(), Wait::Healthy)],
-                one_shot: false,
-                stop_grace_secs: 10,
-            }],
-        };
-        assert_eq!(StackPlan::from_record(Some(&plan.to_json())), Some(plan));
-        assert_eq!(StackPlan::from_record(None), None);
     }
 }

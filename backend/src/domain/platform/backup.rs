@@ -17,11 +17,11 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{DomainError, DomainResult, Platform};
 use crate::db::{
     self,
     entities::{app, app_mount, deployment, setting, volume},
 };
+use crate::domain::{DomainError, DomainResult, Platform};
 
 const FORMAT: &str = "milkcrate-backup";
 const VERSION: u32 = 1;
@@ -65,7 +65,7 @@ pub struct StoredImages {
 }
 
 fn refused(message: impl Into<String>) -> DomainError {
-    DomainError::Invalid(super::FieldErrors::from([(
+    DomainError::Invalid(crate::domain::FieldErrors::from([(
         "file".to_string(),
         vec![message.into()],
     )]))
@@ -94,7 +94,7 @@ impl Platform {
                 .map_err(|e| anyhow::anyhow!("backup folder: {e}"))?;
             for name in &volumes {
                 let path = format!("volumes/{name}.tar");
-                self.docker
+                self.runtime
                     .download_archive(&session.container, &format!("/v/{name}"), &dir.join(&path))
                     .await?;
                 stored_volumes.push(StoredVolume {
@@ -120,7 +120,7 @@ impl Platform {
                 .collect();
             for tag in &tags {
                 let path = format!("images/{}-{}.tar", app.name, stored_images.len());
-                self.docker.save_image(tag, &dir.join(&path)).await?;
+                self.runtime.save_image(tag, &dir.join(&path)).await?;
                 stored_images.push(StoredImages {
                     app: app.name.clone(),
                     tags: vec![tag.clone()],
@@ -192,20 +192,20 @@ impl Platform {
         }
         for v in &manifest.volumes {
             if self
-                .docker
-                .volume_exists(&self.managed_volume(&v.name))
+                .runtime
+                .volume_exists(&self.names.managed_volume(&v.name))
                 .await?
             {
                 return Err(DomainError::Conflict(format!(
                     "the Docker volume {} exists already; remove it or restore elsewhere",
-                    self.managed_volume(&v.name)
+                    self.names.managed_volume(&v.name)
                 )));
             }
         }
 
         // Checked: now apply. Images, then volumes with their files, then the records.
         for images in &manifest.images {
-            self.docker
+            self.runtime
                 .load_images(&work.path().join(&images.file.path))
                 .await?;
         }
@@ -216,10 +216,13 @@ impl Platform {
                     crate::runtime::labels::INSTANCE.to_string(),
                     self.config.instance.clone(),
                 ),
-                (super::volumes::VOLUME_LABEL.to_string(), v.name.clone()),
+                (
+                    crate::domain::volumes::VOLUME_LABEL.to_string(),
+                    v.name.clone(),
+                ),
             ]);
-            self.docker
-                .ensure_volume(&self.managed_volume(&v.name), labels)
+            self.runtime
+                .ensure_volume(&self.names.managed_volume(&v.name), labels)
                 .await?;
         }
         if !manifest.volumes.is_empty() {
@@ -237,7 +240,7 @@ impl Platform {
                     .await
                     .map_err(|e| anyhow::anyhow!("restore task failed: {e}"))?
                     .map_err(|e| anyhow::anyhow!("unpacking volume {}: {e}", v.name))?;
-                self.docker
+                self.runtime
                     .upload_archive(&session.container, &format!("/v/{}", v.name), &dst)
                     .await?;
             }

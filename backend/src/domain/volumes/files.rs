@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use shared::v1::{EntryKind, UploadedFiles, VolumeEntry, VolumeListing};
 use tempfile::TempPath;
 
-use super::{DomainError, DomainResult, FieldErrors, Platform, volume_helper::Session};
+use super::helper::Session;
+use crate::domain::{DomainError, DomainResult, FieldErrors, Platform};
 use crate::intake;
 
 /// A file ready to be sent: its content is in `file` (deleted when dropped).
@@ -308,11 +309,11 @@ impl Platform {
             .await
             .map_err(|e| anyhow::anyhow!("packing task failed: {e}"))?
             .map_err(|e| anyhow::anyhow!("packing the upload: {e}"))?;
-        self.docker
+        self.runtime
             .upload_archive_stream(
                 &session.container,
                 &format!("/v/{volume}"),
-                tar_stream(plan),
+                Box::pin(tar_stream(plan)),
             )
             .await?;
         Ok(())
@@ -340,7 +341,7 @@ impl Platform {
         }
         let tar = self.temp_path("get", "tar");
         let full = join(&format!("/v/{volume}"), &path);
-        self.docker
+        self.runtime
             .download_archive(&session.container, &full, &tar)
             .await?;
         Ok((volume, path, tar))

@@ -7,7 +7,7 @@ use rand::distr::{Alphanumeric, SampleString};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use shared::v1::{PublicIndex, Settings};
 
-use super::{DomainError, DomainResult, Platform};
+use crate::domain::{DomainError, DomainResult, Platform};
 use crate::{
     auth::PasswordHasher,
     config::{Config, Environment},
@@ -142,7 +142,7 @@ impl Platform {
     }
 
     /// Called when the app at `route` goes: `/` must not keep redirecting to nothing.
-    pub(super) async fn forget_home_route(&self, route: &str) -> DomainResult<()> {
+    pub(in crate::domain) async fn forget_home_route(&self, route: &str) -> DomainResult<()> {
         if self.setting(DEFAULT_HOME_ROUTE).await?.as_deref() == Some(route) {
             self.put_setting(DEFAULT_HOME_ROUTE, None).await?;
         }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use shared::v1::Mount;
 
-use super::{DomainError, DomainResult, FieldErrors, Platform};
+use crate::domain::{DomainError, DomainResult, FieldErrors, Platform};
 use crate::{
     db::entities::{app, app_mount},
     runtime::VolumeMount,
@@ -16,7 +16,10 @@ const FIELD: &str = "mounts";
 
 impl Platform {
     /// Checks the mounts an upload asks for: valid targets, no target twice, existing volumes.
-    pub(super) async fn check_mounts(&self, requested: &[Mount]) -> DomainResult<Vec<Mount>> {
+    pub(in crate::domain) async fn check_mounts(
+        &self,
+        requested: &[Mount],
+    ) -> DomainResult<Vec<Mount>> {
         let existing: HashSet<String> = self.managed_volume_names().await?.into_iter().collect();
         let mut problems = Vec::new();
         let mut seen = HashSet::new();
@@ -52,7 +55,7 @@ impl Platform {
     }
 
     /// Replaces an app's mounts (inside the caller's transaction).
-    pub(super) async fn replace_mounts(
+    pub(in crate::domain) async fn replace_mounts(
         db: &impl ConnectionTrait,
         app_id: i64,
         mounts: &[Mount],
@@ -76,7 +79,7 @@ impl Platform {
     }
 
     /// Every app's mounts, by app id (one query for a whole list).
-    pub(super) async fn mounts_by_app(&self) -> DomainResult<HashMap<i64, Vec<Mount>>> {
+    pub(in crate::domain) async fn mounts_by_app(&self) -> DomainResult<HashMap<i64, Vec<Mount>>> {
         let mut by_app: HashMap<i64, Vec<Mount>> = HashMap::new();
         for row in app_mount::Entity::find()
             .order_by_asc(app_mount::Column::Target)
@@ -88,7 +91,7 @@ impl Platform {
         Ok(by_app)
     }
 
-    pub(super) async fn app_mounts(&self, app_id: i64) -> DomainResult<Vec<Mount>> {
+    pub(in crate::domain) async fn app_mounts(&self, app_id: i64) -> DomainResult<Vec<Mount>> {
         Ok(app_mount::Entity::find()
             .filter(app_mount::Column::AppId.eq(app_id))
             .order_by_asc(app_mount::Column::Target)
@@ -100,11 +103,11 @@ impl Platform {
     }
 
     /// The Docker mounts of an app's managed volumes.
-    pub(super) fn docker_mounts(&self, mounts: &[Mount]) -> Vec<VolumeMount> {
+    pub(in crate::domain) fn docker_mounts(&self, mounts: &[Mount]) -> Vec<VolumeMount> {
         mounts
             .iter()
             .map(|m| VolumeMount {
-                volume: self.managed_volume(&m.volume),
+                volume: self.names.managed_volume(&m.volume),
                 target: m.target.clone(),
                 read_only: m.read_only,
             })

@@ -2,7 +2,7 @@
 //! `<instance>/<app>:<deployment>-<service>`), and that name is their ownership record: build
 //! labels would cost the classic builder one extra step (a container) each.
 
-use super::{DomainResult, Platform};
+use crate::domain::{DomainResult, Platform};
 
 /// One of this instance's app images, by tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,19 +25,14 @@ pub fn parse_tag(instance: &str, tag: &str) -> Option<OwnedImage> {
 }
 
 impl Platform {
-    pub fn image_tag(&self, app: &str, deployment: i64) -> String {
-        format!("{}/{app}:{deployment}", self.config.instance)
-    }
-
-    pub fn service_image_tag(&self, app: &str, deployment: i64, service: &str) -> String {
-        format!("{}/{app}:{deployment}-{service}", self.config.instance)
-    }
-
     /// This instance's images, of one app or of all.
-    pub(super) async fn owned_images(&self, app: Option<&str>) -> DomainResult<Vec<OwnedImage>> {
-        let instance = &self.config.instance;
+    pub(in crate::domain) async fn owned_images(
+        &self,
+        app: Option<&str>,
+    ) -> DomainResult<Vec<OwnedImage>> {
+        let instance = self.names.instance();
         let reference = format!("{instance}/{}", app.unwrap_or("*"));
-        let images = self.docker.list_images_by_reference(&reference).await?;
+        let images = self.runtime.list_images(&reference).await?;
         Ok(images
             .iter()
             .flat_map(|i| i.tags.iter())

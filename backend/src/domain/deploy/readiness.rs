@@ -1,39 +1,35 @@
-//! "Ready" means the app answers on its port: a connection that gets a reply to an HTTP request.
+//! "Ready" means the app answers on its port: a connection that gets a reply to an HTTP request
+//! (the runtime knocks; see `Containers::answers_http`).
 
 use std::time::Duration;
 
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpStream,
-    time::{Instant, timeout},
-};
+use tokio::time::Instant;
 
-use crate::runtime::{ContainerState, Docker};
+use super::DeployError;
+use crate::runtime::{ContainerRuntime, ContainerState};
 
 /// Knocking is cheap and most apps start in well under a second: poll the port often, and ask
 /// Docker about the container's state less often.
 const POLL_INTERVAL: Duration = Duration::from_millis(25);
 const STATE_EVERY: u32 = 8;
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Polls until the container answers on `port` over `network`, it exits, or `deadline` passes.
+/// Polls until the container answers on `port` over `network`, it exits, or `deadline` (counted
+/// from `started`) passes.
 /// The error says why, with the last lines the app printed.
 pub async fn wait_until_ready(
-    docker: &Docker,
+    runtime: &dyn ContainerRuntime,
     container: &str,
     network: &str,
     port: u16,
     deadline: Duration,
-) -> Result<(), String> {
-    let until = Instant::now() + deadline;
+    started: Instant,
+) -> Result<(), DeployError> {
+    let until = started + deadline;
     // The address is stable once the container runs; only its state needs re-reading.
     let mut address: Option<String> = None;
     for round in 0u32.. {
         if round % STATE_EVERY == 0 || address.is_none() {
-            let details = docker
-                .inspect_container(container)
-                .await
-                .map_err(|e| e.to_string())?;
+            let details = runtime.inspect_container(container).await?;
             // Docker's restart policy revives a crashing app; one restart already means it exited.
             let crashed = matches!(
                 details.state,
@@ -45,45 +41,32 @@ pub async fn wait_until_ready(
                     .map(|c| c.to_string())
                     .unwrap_or_else(|| "?".into());
                 let detail = details.error.map(|e| format!(" ({e})")).unwrap_or_default();
-                return Err(format!(
+                return Err(DeployError::App(format!(
                     "the container exited with code {code}{detail}{}",
-                    last_words(docker, container).await
-                ));
+                    last_words(runtime, container).await
+                )));
             }
             address = details.addresses.get(network).cloned();
         }
         if let Some(ip) = &address
-            && answers(ip, port).await
+            && runtime.answers_http(ip, port).await?
         {
             return Ok(());
         }
         if Instant::now() >= until {
-            return Err(format!(
+            return Err(DeployError::TimedOut(format!(
                 "the app did not answer on port {port} within {}s; does it listen on 0.0.0.0:{port}?{}",
                 deadline.as_secs(),
-                last_words(docker, container).await
-            ));
+                last_words(runtime, container).await
+            )));
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }
     unreachable!("the loop only ends by returning")
 }
 
-async fn answers(ip: &str, port: u16) -> bool {
-    let attempt = async {
-        let mut stream = TcpStream::connect((ip, port)).await.ok()?;
-        stream
-            .write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
-            .await
-            .ok()?;
-        let mut byte = [0u8; 1];
-        (stream.read(&mut byte).await.ok()? > 0).then_some(())
-    };
-    matches!(timeout(ATTEMPT_TIMEOUT, attempt).await, Ok(Some(())))
-}
-
-async fn last_words(docker: &Docker, container: &str) -> String {
-    match docker.container_logs(container, 20).await {
+async fn last_words(runtime: &dyn ContainerRuntime, container: &str) -> String {
+    match runtime.container_logs(container, 20).await {
         Ok(text) if !text.trim().is_empty() => format!("\nlast output:\n{}", text.trim_end()),
         _ => String::new(),
     }

@@ -4,10 +4,19 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 
-use super::{DomainResult, Platform, convert};
 use crate::{
-    db::entities::{app, deployment},
-    runtime::labels,
+    db::entities::{
+        app::{self, DesiredState},
+        deployment::{self, Kind, Status},
+    },
+    domain::{
+        DomainResult, Platform,
+        deploy::{
+            pick_port,
+            plan::{self, Target},
+        },
+    },
+    runtime::{ContainerLimits, labels},
 };
 
 const INTERRUPTED: &str = "interrupted: Milkcrate stopped before the deployment finished";
@@ -18,7 +27,7 @@ impl Platform {
     pub async fn reconcile(&self, at_startup: bool) -> DomainResult<()> {
         if at_startup {
             let stale = deployment::Entity::find()
-                .filter(deployment::Column::Status.is_in(convert::IN_FLIGHT))
+                .filter(deployment::Column::Status.is_in(Status::IN_FLIGHT))
                 .all(&self.db)
                 .await?;
             for dep in stale {
@@ -47,12 +56,15 @@ impl Platform {
         // superseded one (kept for rollback).
         let mut wanted: HashSet<i64> = deployments
             .iter()
-            .filter(|d| convert::IN_FLIGHT.contains(&d.status.as_str()) || d.status == "running")
+            .filter(|d| d.status.is_in_flight() || d.status == Status::Running)
             .map(|d| d.id)
             .collect();
         wanted.extend(apps.values().filter_map(|a| a.current_deployment_id));
         let mut previous: HashMap<i64, i64> = HashMap::new();
-        for d in deployments.iter().filter(|d| d.status == "superseded") {
+        for d in deployments
+            .iter()
+            .filter(|d| d.status == Status::Superseded)
+        {
             let entry = previous.entry(d.app_id).or_insert(d.id);
             *entry = (*entry).max(d.id);
         }
@@ -63,8 +75,8 @@ impl Platform {
             .collect();
         let current_containers: HashSet<i64> = wanted;
 
-        let instance = [(labels::INSTANCE, self.config.instance.as_str())];
-        for container in self.docker.list_containers(&instance).await? {
+        let instance = [(labels::INSTANCE, self.names.instance())];
+        for container in self.runtime.list_containers(&instance).await? {
             let Some(app_name) = container.labels.get(labels::APP) else {
                 continue;
             };
@@ -75,11 +87,11 @@ impl Platform {
             if !apps.contains_key(app_name) || !dep.is_some_and(|d| current_containers.contains(&d))
             {
                 tracing::info!(app = %app_name, "removing orphaned container {}", container.name);
-                self.docker.remove_container(&container.id).await?;
+                self.runtime.remove_container(&container.id).await?;
             }
         }
         // A stack's networks belong to its deployment, like its containers.
-        for network in self.docker.list_networks(&instance).await? {
+        for network in self.runtime.list_networks(&instance).await? {
             let Some(app_name) = network.labels.get(labels::APP) else {
                 continue;
             };
@@ -90,7 +102,7 @@ impl Platform {
             if !apps.contains_key(app_name) || !dep.is_some_and(|d| current_containers.contains(&d))
             {
                 tracing::info!(app = %app_name, "removing orphaned network {}", network.name);
-                if let Err(e) = self.docker.remove_network(&network.name).await {
+                if let Err(e) = self.runtime.remove_network(&network.name).await {
                     tracing::warn!(app = %app_name, "cannot remove network {}: {e}", network.name);
                 }
             }
@@ -98,7 +110,7 @@ impl Platform {
         for image in self.owned_images(None).await? {
             if !apps.contains_key(&image.app) || !keep_images.contains(&image.deployment) {
                 tracing::info!(app = %image.app, "removing orphaned image {}", image.tag);
-                self.docker.remove_image(&image.tag).await?;
+                self.runtime.remove_image(&image.tag).await?;
             }
         }
         self.remove_orphaned_folders(&apps).await;
@@ -109,8 +121,9 @@ impl Platform {
     }
 
     /// Recreates the container of a Dockerfile app that should run but has none while its image
-    /// is here (after a restore, or a container removed behind Milkcrate's back).
-    pub(super) async fn revive_apps(&self) -> DomainResult<()> {
+    /// is here (after a restore, or a container removed behind Milkcrate's back), from the same
+    /// plan a deploy makes.
+    pub(in crate::domain) async fn revive_apps(&self) -> DomainResult<()> {
         for app in app::Entity::find().all(&self.db).await? {
             let Some(current) = app.current_deployment_id else {
                 continue;
@@ -124,26 +137,45 @@ impl Platform {
             let (Some(image), Some(port)) = (dep.image.clone(), dep.port) else {
                 continue;
             };
-            if app.desired_state != "running"
-                || dep.kind != "dockerfile"
+            if app.desired_state != DesiredState::Running
+                || dep.kind != Kind::Dockerfile
                 || !self.deployment_containers(current).await?.is_empty()
-                || !self.docker.image_exists(&image).await?
+                || !self.runtime.image_exists(&image).await?
             {
                 continue;
             }
             let mounts = self.app_mounts(app.id).await?;
-            let port = u16::try_from(port).unwrap_or(super::deploy::DEFAULT_PORT);
-            match self
-                .start_container(&app, current, &image, port, &mounts)
-                .await
-            {
+            let target = Target {
+                app: &app.name,
+                deployment: current,
+                limits: ContainerLimits {
+                    memory_bytes: app.memory_bytes,
+                    nano_cpus: app.nano_cpus,
+                    pids: app.pids,
+                },
+                mounts: self.docker_mounts(&mounts),
+                proxy_network: &self.config.traefik_network,
+            };
+            let plan = plan::dockerfile(&self.names, &target);
+            let port = u16::try_from(port).unwrap_or_else(|_| pick_port(&[]));
+            let created = async {
+                self.runtime
+                    .ensure_network(&self.config.traefik_network, self.names.instance_labels())
+                    .await?;
+                let container = self
+                    .create_service(&app, &plan.services[0], image, Some(port))
+                    .await?;
+                self.runtime.start_container(&container).await?;
+                Ok::<_, crate::domain::deploy::DeployError>(container)
+            };
+            match created.await {
                 Ok(container) => {
                     let mut active: deployment::ActiveModel = dep.into();
                     active.container_id = sea_orm::Set(Some(container));
                     active.update(&self.db).await?;
                     tracing::info!(app = %app.name, "recreated the container of {}", app.name);
                 }
-                Err(super::deploy::Failure(e)) => {
+                Err(e) => {
                     tracing::warn!(app = %app.name, "cannot recreate the container of {}: {e}", app.name);
                 }
             }

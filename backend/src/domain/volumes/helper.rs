@@ -9,10 +9,10 @@
 
 use std::{collections::HashMap, path::Path};
 
-use super::{DomainError, DomainResult, Platform};
+use crate::domain::{DomainError, DomainResult, Platform};
 use crate::runtime::{
-    BuildEvent, BuildOptions, ContainerLimits, ContainerSpec, Docker, ExecOutput, Restart,
-    VolumeMount, labels,
+    BuildEvent, BuildOptions, ContainerLimits, ContainerRuntime, ContainerSpec, ExecOutput,
+    Restart, VolumeMount, labels,
 };
 
 /// The helper image, shared by every instance on the daemon (its content never changes).
@@ -25,15 +25,15 @@ const BUSYBOX: &str = "/bin/busybox";
 
 /// A running helper container; removed on drop.
 pub struct Session {
-    docker: Docker,
+    runtime: std::sync::Arc<dyn ContainerRuntime>,
     pub container: String,
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let (docker, container) = (self.docker.clone(), self.container.clone());
+        let (runtime, container) = (self.runtime.clone(), self.container.clone());
         tokio::spawn(async move {
-            let _ = docker.remove_container(&container).await;
+            let _ = runtime.remove_container(&container).await;
         });
     }
 }
@@ -57,15 +57,18 @@ impl Session {
     pub async fn run_any(&self, applet: &str, args: &[&str]) -> DomainResult<ExecOutput> {
         let mut cmd = vec![BUSYBOX.to_string(), applet.to_string()];
         cmd.extend(args.iter().map(|a| a.to_string()));
-        Ok(self.docker.exec(&self.container, cmd).await?)
+        Ok(self.runtime.exec(&self.container, cmd).await?)
     }
 }
 
 impl Platform {
     /// Starts a helper with each of `volumes` (managed names) mounted at `/v/<name>`.
-    pub(super) async fn helper_session(&self, volumes: &[&str]) -> DomainResult<Session> {
+    pub(in crate::domain) async fn helper_session(
+        &self,
+        volumes: &[&str],
+    ) -> DomainResult<Session> {
         let image = self.helper_image().await?;
-        let mut container_labels = self.instance_labels();
+        let mut container_labels = self.names.instance_labels();
         container_labels.insert(labels::ROLE.into(), HELPER_ROLE.into());
         let spec = ContainerSpec {
             name: format!(
@@ -89,38 +92,38 @@ impl Platform {
             volumes: volumes
                 .iter()
                 .map(|v| VolumeMount {
-                    volume: self.managed_volume(v),
+                    volume: self.names.managed_volume(v),
                     target: format!("/v/{v}"),
                     read_only: false,
                 })
                 .collect(),
             ..Default::default()
         };
-        let container = self.docker.create_container(&spec).await?;
+        let container = self.runtime.create_container(&spec).await?;
         let session = Session {
-            docker: self.docker.clone(),
+            runtime: self.runtime.clone(),
             container,
         };
-        self.docker.start_container(&session.container).await?;
+        self.runtime.start_container(&session.container).await?;
         Ok(session)
     }
 
     /// Removes every helper container of this instance (strays of a crash, or ones whose removal
     /// is still under way).
-    pub(super) async fn remove_helpers(&self) -> DomainResult<()> {
+    pub(in crate::domain) async fn remove_helpers(&self) -> DomainResult<()> {
         let filter = [
-            (labels::INSTANCE, self.config.instance.as_str()),
+            (labels::INSTANCE, self.names.instance()),
             (labels::ROLE, HELPER_ROLE),
         ];
-        for container in self.docker.list_containers(&filter).await? {
-            match self.docker.remove_container(&container.id).await {
+        for container in self.runtime.list_containers(&filter).await? {
+            match self.runtime.remove_container(&container.id).await {
                 // A session's own removal is under way: wait for it below.
                 Ok(()) | Err(crate::runtime::RuntimeError::Conflict(_)) => {}
                 Err(e) => return Err(e.into()),
             }
         }
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while !self.docker.list_containers(&filter).await?.is_empty() {
+        while !self.runtime.list_containers(&filter).await?.is_empty() {
             if std::time::Instant::now() > deadline {
                 return Err(DomainError::Conflict(
                     "a volume helper container does not go away; try again".into(),
@@ -134,7 +137,7 @@ impl Platform {
     /// The helper image: built from the static busybox at `MILKCRATE_HELPER_BUSYBOX` (no
     /// registry needed), else pulled.
     async fn helper_image(&self) -> DomainResult<String> {
-        if self.docker.image_exists(HELPER_IMAGE).await? {
+        if self.runtime.image_exists(HELPER_IMAGE).await? {
             return Ok(HELPER_IMAGE.into());
         }
         let busybox = &self.config.helper_busybox;
@@ -142,8 +145,8 @@ impl Platform {
             self.build_helper_image(busybox).await?;
             return Ok(HELPER_IMAGE.into());
         }
-        if !self.docker.image_exists(FALLBACK_IMAGE).await? {
-            self.docker.pull_image(FALLBACK_IMAGE).await.map_err(|e| {
+        if !self.runtime.image_exists(FALLBACK_IMAGE).await? {
+            self.runtime.pull_image(FALLBACK_IMAGE).await.map_err(|e| {
                 DomainError::Conflict(format!(
                     "volume files need a static busybox: install Debian's busybox-static (or set MILKCRATE_HELPER_BUSYBOX), or let Docker pull {FALLBACK_IMAGE} ({e})"
                 ))
@@ -165,7 +168,7 @@ impl Platform {
         let result = async {
             use futures_util::StreamExt;
             let mut stream = Box::pin(
-                self.docker
+                self.runtime
                     .build_image(&context, HELPER_IMAGE, &BuildOptions::default())
                     .await?,
             );

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{DomainResult, Platform};
+use crate::domain::{DomainResult, Platform};
 use crate::{
     config::ProxyMode,
     runtime::{ContainerSpec, ContainerState, RuntimeError, labels},
@@ -18,8 +18,8 @@ impl Platform {
     /// everything is in place already.
     pub async fn ensure_proxy(&self) -> DomainResult<()> {
         let network = self
-            .docker
-            .ensure_network(&self.config.traefik_network, self.instance_labels())
+            .runtime
+            .ensure_network(&self.config.traefik_network, self.names.instance_labels())
             .await?;
         if self.config.proxy.mode == ProxyMode::External {
             return Ok(());
@@ -45,9 +45,9 @@ impl Platform {
         ));
 
         let existing = self
-            .docker
+            .runtime
             .list_containers(&[
-                (labels::INSTANCE, &self.config.instance),
+                (labels::INSTANCE, self.names.instance()),
                 (labels::ROLE, "proxy"),
             ])
             .await?;
@@ -56,15 +56,15 @@ impl Platform {
         });
         if let Some(c) = current.first() {
             if c.state != ContainerState::Running {
-                self.docker.start_container(&c.id).await?;
+                self.runtime.start_container(&c.id).await?;
             }
             return self.remember_proxy_address(&c.id).await;
         }
         // Make sure the image is there before the old proxy goes: a failed pull must not leave
         // every app without a router.
-        if !self.docker.image_exists(&proxy.image).await? {
+        if !self.runtime.image_exists(&proxy.image).await? {
             tracing::info!("pulling {}", proxy.image);
-            self.docker.pull_image(&proxy.image).await.map_err(|e| {
+            self.runtime.pull_image(&proxy.image).await.map_err(|e| {
                 RuntimeError::Failed(format!(
                     "the proxy image {} is not present and could not be pulled ({e}); set MILKCRATE_TRAEFIK_IMAGE to an image you have",
                     proxy.image
@@ -76,11 +76,11 @@ impl Platform {
                 "replacing proxy container {} (its settings changed)",
                 c.name
             );
-            self.docker.remove_container(&c.id).await?;
+            self.runtime.remove_container(&c.id).await?;
         }
         // A container that is not ours but has the name (an older install) is in the way.
-        self.docker.remove_container(&proxy.container_name).await?;
-        let mut container_labels: HashMap<String, String> = self.instance_labels();
+        self.runtime.remove_container(&proxy.container_name).await?;
+        let mut container_labels: HashMap<String, String> = self.names.instance_labels();
         container_labels.insert(labels::ROLE.into(), "proxy".into());
         container_labels.insert(CONFIG_DIGEST.into(), digest);
         let spec = ContainerSpec {
@@ -94,11 +94,11 @@ impl Platform {
             binds: vec![format!("{}:/var/run/docker.sock:ro", proxy.docker_socket)],
             ..Default::default()
         };
-        let id = self.docker.create_container(&spec).await?;
-        self.docker
+        let id = self.runtime.create_container(&spec).await?;
+        self.runtime
             .upload_tar(&id, dynamic_config_tar(&dynamic)?)
             .await?;
-        self.docker.start_container(&id).await?;
+        self.runtime.start_container(&id).await?;
         self.remember_proxy_address(&id).await?;
         tracing::info!(
             "proxy {} serves http://{}:{} and sends platform paths to {upstream}",
@@ -110,7 +110,7 @@ impl Platform {
     }
 
     async fn remember_proxy_address(&self, container: &str) -> DomainResult<()> {
-        let details = self.docker.inspect_container(container).await?;
+        let details = self.runtime.inspect_container(container).await?;
         let address = details
             .addresses
             .get(&self.config.traefik_network)

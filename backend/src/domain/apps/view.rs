@@ -1,0 +1,198 @@
+//! What the API shows of apps: each with its live status (one runtime call for the whole list),
+//! their deployments and logs, and the public list of running apps.
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use shared::v1::{App, AppKind, AppStatus, Deployment, DeploymentLog, Mount, PublicApp};
+
+use super::status;
+use crate::{
+    db::entities::{
+        app::{self, DesiredState},
+        deployment::{self, Kind},
+    },
+    domain::{
+        DomainError, DomainResult, Platform, convert,
+        deploy::{logbook, order, plan::Topology},
+    },
+    runtime::{ContainerSummary, labels},
+};
+
+impl Platform {
+    /// Every app with its live status: one Docker call for the whole list.
+    pub async fn list_apps(&self) -> DomainResult<Vec<App>> {
+        let apps = app::Entity::find()
+            .order_by_asc(app::Column::Name)
+            .all(&self.db)
+            .await?;
+        let containers = self.app_containers().await?;
+        let mut mounts = self.mounts_by_app().await?;
+        // One query for every app's deployments, newest first, instead of one per app.
+        let mut by_app: HashMap<i64, Vec<deployment::Model>> = HashMap::new();
+        for d in deployment::Entity::find()
+            .order_by_desc(deployment::Column::Id)
+            .all(&self.db)
+            .await?
+        {
+            by_app.entry(d.app_id).or_default().push(d);
+        }
+        Ok(apps
+            .into_iter()
+            .map(|app| {
+                let deployments = by_app.remove(&app.id).unwrap_or_default();
+                let mounts = mounts.remove(&app.id).unwrap_or_default();
+                view(app, &deployments, &containers, mounts)
+            })
+            .collect())
+    }
+
+    pub async fn get_app(&self, name: &str) -> DomainResult<App> {
+        let app = self.find_app(name).await?;
+        let containers = self.app_containers().await?;
+        let deployments = deployment::Entity::find()
+            .filter(deployment::Column::AppId.eq(app.id))
+            .order_by_desc(deployment::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mounts = self.app_mounts(app.id).await?;
+        Ok(view(app, &deployments, &containers, mounts))
+    }
+
+    async fn app_containers(&self) -> DomainResult<HashMap<String, ContainerSummary>> {
+        let list = self
+            .runtime
+            .list_containers(&[(labels::INSTANCE, self.names.instance())])
+            .await?;
+        Ok(list.into_iter().map(|c| (c.id.clone(), c)).collect())
+    }
+
+    pub async fn list_deployments(&self, name: &str) -> DomainResult<Vec<Deployment>> {
+        let app = self.find_app(name).await?;
+        let rows = deployment::Entity::find()
+            .filter(deployment::Column::AppId.eq(app.id))
+            .order_by_desc(deployment::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|d| convert::deployment(d, &app.name))
+            .collect())
+    }
+
+    pub async fn get_deployment(&self, id: i64) -> DomainResult<Deployment> {
+        let row = deployment::Entity::find_by_id(id)
+            .find_also_related(app::Entity)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| DomainError::not_found("deployment", id))?;
+        let app_name = row.1.map(|a| a.name).unwrap_or_default();
+        Ok(convert::deployment(row.0, &app_name))
+    }
+
+    pub async fn deployment_log(&self, id: i64, offset: u64) -> DomainResult<DeploymentLog> {
+        let deployment = self.get_deployment(id).await?;
+        // Status first: a final status means every line was already written.
+        let (text, next_offset, at_end) =
+            logbook::read_from(&self.paths.deployment_log(id), offset)
+                .await
+                .map_err(|e| anyhow::anyhow!("reading log of deployment {id}: {e}"))?;
+        Ok(DeploymentLog {
+            id,
+            status: deployment.status,
+            text,
+            next_offset,
+            complete: deployment.status.is_final() && at_end,
+        })
+    }
+
+    /// Apps visitors may see: those with a running version, newest first.
+    pub async fn public_apps(&self) -> DomainResult<Vec<PublicApp>> {
+        const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+        {
+            let cached = self.public_apps.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, apps)) = cached.as_ref()
+                && at.elapsed() < FRESH_FOR
+            {
+                return Ok(apps.clone());
+            }
+        }
+        let apps = self.list_apps().await?;
+        let mut public: Vec<PublicApp> = apps
+            .into_iter()
+            .filter(|a| a.status == AppStatus::Running)
+            .map(|a| PublicApp {
+                deployed_at: a.current_deployment.and_then(|d| d.finished_at),
+                name: a.name,
+                route: a.route,
+            })
+            .collect();
+        public.sort_by_key(|a| std::cmp::Reverse(a.deployed_at));
+        *self.public_apps.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), public.clone()));
+        Ok(public)
+    }
+}
+
+/// The API's view of an app: its rows (deployments newest first) and what Docker says.
+fn view(
+    app: app::Model,
+    deployments: &[deployment::Model],
+    containers: &HashMap<String, ContainerSummary>,
+    mounts: Vec<Mount>,
+) -> App {
+    let current = app
+        .current_deployment_id
+        .and_then(|id| deployments.iter().find(|d| d.id == id))
+        .cloned();
+    let latest = deployments.first().cloned();
+    let container = current
+        .as_ref()
+        .and_then(|d| d.container_id.as_ref())
+        .and_then(|id| containers.get(id));
+    // A stack shows its services and stands for them all; a Dockerfile app is its container.
+    let stack = current
+        .as_ref()
+        .filter(|d| d.kind == Kind::Compose)
+        .and_then(|d| Some((d.id, Topology::from_record(d.services.as_deref())?)));
+    let services = match &stack {
+        Some((id, topology)) => {
+            order::service_views(topology, &order::by_service(containers.values(), *id))
+        }
+        None => Vec::new(),
+    };
+    let state = if stack.is_some() {
+        order::aggregate_state(&services)
+    } else {
+        container.map(|c| c.state)
+    };
+    let status = status::app_status(
+        app.desired_state == DesiredState::Running,
+        current.is_some(),
+        state,
+        latest.as_ref().map(|d| convert::status(d.status)),
+    );
+    let kind = current
+        .as_ref()
+        .or(latest.as_ref())
+        .map_or(AppKind::Dockerfile, |d| convert::kind(d.kind));
+    let latest = latest.filter(|l| Some(l.id) != app.current_deployment_id);
+    App {
+        limits: convert::limits(&app),
+        mounts,
+        port: current
+            .as_ref()
+            .and_then(|d| d.port)
+            .and_then(|p| u16::try_from(p).ok()),
+        image: current.as_ref().and_then(|d| d.image.clone()),
+        container: container.map(|c| c.id.chars().take(12).collect()),
+        current_deployment: current.map(|d| convert::deployment(d, &app.name)),
+        latest_deployment: latest.map(|d| convert::deployment(d, &app.name)),
+        name: app.name,
+        route: app.route,
+        kind,
+        status,
+        services,
+        created_at: app.created_at,
+    }
+}

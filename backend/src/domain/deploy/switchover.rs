@@ -1,0 +1,151 @@
+//! After a plan runs: the switchover (the new version becomes current, the previous one is
+//! retired), or the cleanup of a failed deployment (its objects removed, the running version
+//! left alone or started again if it had to make room).
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use super::{DeployError, logbook::Logbook};
+use crate::{
+    db::entities::{
+        app::{self, DesiredState},
+        deployment::{self, Status},
+    },
+    domain::{DomainResult, Platform},
+    runtime::labels,
+};
+
+impl Platform {
+    /// Makes deployment `id` the app's current version and retires the previous one.
+    pub(super) async fn switch_over(&self, id: i64, log: &mut Logbook) -> Result<(), DeployError> {
+        let (dep, app) = self.load_or_gone(id).await?;
+        let _guard = self.lock_app(&app.name).await;
+        let app = app::Entity::find_by_id(app.id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| DeployError::Interrupted("the app was deleted".into()))?;
+        if app
+            .current_deployment_id
+            .is_some_and(|current| current > id)
+        {
+            return Err(DeployError::Interrupted(
+                "a newer version became current first".into(),
+            ));
+        }
+        let previous = app.current_deployment_id;
+        let mut active: app::ActiveModel = app.clone().into();
+        active.current_deployment_id = Set(Some(id));
+        active.desired_state = Set(DesiredState::Running);
+        active.update(&self.db).await?;
+        log.step("the app answers; it now serves").await;
+        self.set_status(dep, Status::Running).await?;
+        tracing::info!(app = %app.name, deployment = id, "deployment {id} of {} is live", app.name);
+
+        if let Some(old) = previous
+            && let Some(old_dep) = deployment::Entity::find_by_id(old).one(&self.db).await?
+        {
+            // The records first (the new version serves from now on), then the old containers.
+            let old_id = old_dep.id;
+            self.set_status(old_dep, Status::Superseded).await?;
+            // A graceful stop lets in-flight requests finish and closes Traefik's pooled
+            // connections cleanly before the containers disappear.
+            if let Err(e) = self.stop_deployment(old_id).await {
+                tracing::warn!(app = %app.name, "cannot stop the previous version: {e}");
+            }
+            self.remove_deployment_objects(old_id).await?;
+        }
+        self.prune_images(&app, id, previous).await;
+        Ok(())
+    }
+
+    /// Removes the app's images except the current one and the one before it (for rollback).
+    async fn prune_images(&self, app: &app::Model, current: i64, previous: Option<i64>) {
+        let Ok(images) = self.owned_images(Some(&app.name)).await else {
+            return;
+        };
+        let in_flight: Vec<i64> = deployment::Entity::find()
+            .filter(deployment::Column::AppId.eq(app.id))
+            .filter(deployment::Column::Status.is_in(Status::IN_FLIGHT))
+            .order_by_asc(deployment::Column::Id)
+            .all(&self.db)
+            .await
+            .map(|rows| rows.into_iter().map(|d| d.id).collect())
+            .unwrap_or_default();
+        for image in images {
+            let d = image.deployment;
+            let keep = d == current || Some(d) == previous || in_flight.contains(&d);
+            if !keep && let Err(e) = self.runtime.remove_image(&image.tag).await {
+                tracing::warn!(app = %app.name, "cannot remove old image {}: {e}", image.tag);
+            }
+        }
+    }
+
+    /// Marks a deployment failed and removes whatever it created, leaving the current version alone.
+    pub(in crate::domain) async fn fail_deployment(
+        &self,
+        id: i64,
+        reason: &str,
+    ) -> DomainResult<()> {
+        let Some(dep) = deployment::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(());
+        };
+        if dep.status == Status::Running {
+            return Ok(());
+        }
+        let loaded = self.load(id).await?;
+        // Clean up first, so a failed deployment has left nothing once it reads as failed; but
+        // record the failure whatever the cleanup meets (a daemon that is down): reconciliation
+        // removes what is left.
+        let cleanup = self
+            .remove_failed_objects(id, loaded.as_ref().map(|(_, a)| a))
+            .await;
+        let mut active: deployment::ActiveModel = dep.into();
+        active.status = Set(Status::Failed);
+        active.error = Set(Some(reason.to_string()));
+        active.finished_at = Set(Some(Utc::now()));
+        active.update(&self.db).await?;
+        cleanup?;
+        // A version that writes to volumes stopped the running one before starting; it runs
+        // again if it should.
+        if let Some((_, app)) = loaded
+            && app.desired_state == DesiredState::Running
+            && let Some(current) = app.current_deployment_id.filter(|c| *c != id)
+            && let Err(e) = self.start_deployment(current).await
+        {
+            tracing::warn!(app = %app.name, "cannot start the running version again: {e}");
+        }
+        Ok(())
+    }
+
+    async fn remove_failed_objects(&self, id: i64, app: Option<&app::Model>) -> DomainResult<()> {
+        let _ = tokio::fs::remove_file(self.paths.tmp().join(format!("context-{id}.tar"))).await;
+        if let Some(app) = app {
+            let _ = tokio::fs::remove_dir_all(self.paths.source_dir(&app.name, id)).await;
+        }
+        self.remove_deployment_objects(id).await?;
+        if let Some(app) = app {
+            for image in self.owned_images(Some(&app.name)).await? {
+                if image.deployment == id {
+                    self.runtime.remove_image(&image.tag).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes a deployment's containers and networks.
+    pub(in crate::domain) async fn remove_deployment_objects(&self, id: i64) -> DomainResult<()> {
+        let id_label = id.to_string();
+        let owned = [
+            (labels::INSTANCE, self.names.instance()),
+            (labels::DEPLOYMENT, id_label.as_str()),
+        ];
+        for container in self.runtime.list_containers(&owned).await? {
+            self.runtime.remove_container(&container.id).await?;
+        }
+        for network in self.runtime.list_networks(&owned).await? {
+            self.runtime.remove_network(&network.name).await?;
+        }
+        Ok(())
+    }
+}

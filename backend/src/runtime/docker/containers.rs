@@ -1,0 +1,281 @@
+//! Containers: create (with the hardening every app gets), start, stop, remove, inspect, list,
+//! logs, exec, and whether one answers HTTP.
+
+use async_trait::async_trait;
+use bollard::{
+    container::LogOutput,
+    errors::Error as BollardError,
+    exec::{StartExecOptions, StartExecResults},
+    models::{ExecConfig, HealthStatusEnum},
+    query_parameters::{
+        CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
+        RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+    },
+};
+use futures_util::{StreamExt, TryStreamExt};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+use super::{Docker, convert, create::create_body, ignore_missing, label_filter};
+use crate::runtime::{
+    ContainerDetails, ContainerSpec, ContainerState, ContainerSummary, Containers, ExecOutput,
+    Health, Result, Selector,
+};
+
+/// How long one HTTP knock may take.
+const KNOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+#[async_trait]
+impl Containers for Docker {
+    async fn create_container(&self, spec: &ContainerSpec) -> Result<String> {
+        let options = CreateContainerOptionsBuilder::default()
+            .name(&spec.name)
+            .build();
+        let created = self
+            .client
+            .create_container(Some(options), create_body(spec))
+            .await
+            .map_err(|e| convert(&format!("container {}", spec.name), e))?;
+        Ok(created.id)
+    }
+
+    async fn start_container(&self, id: &str) -> Result<()> {
+        match self.client.start_container(id, None).await {
+            // 304: already running.
+            Err(BollardError::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            other => other.map_err(|e| convert(&format!("container {id}"), e)),
+        }
+    }
+
+    async fn stop_container(&self, id: &str, grace_secs: i32) -> Result<()> {
+        let options = StopContainerOptionsBuilder::default().t(grace_secs).build();
+        match self.client.stop_container(id, Some(options)).await {
+            // 304: already stopped.
+            Err(BollardError::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            other => other.map_err(|e| convert(&format!("container {id}"), e)),
+        }
+    }
+
+    async fn remove_container(&self, id: &str) -> Result<()> {
+        let options = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(false)
+            .build();
+        ignore_missing(
+            self.client
+                .remove_container(id, Some(options))
+                .await
+                .map_err(|e| convert(&format!("container {id}"), e)),
+        )
+    }
+
+    async fn inspect_container(&self, id: &str) -> Result<ContainerDetails> {
+        let c = self
+            .client
+            .inspect_container(id, None)
+            .await
+            .map_err(|e| convert(&format!("container {id}"), e))?;
+        let state = c.state.unwrap_or_default();
+        let addresses = c
+            .network_settings
+            .and_then(|n| n.networks)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(net, ep)| {
+                ep.ip_address
+                    .filter(|ip| !ip.is_empty())
+                    .map(|ip| (net, ip))
+            })
+            .collect();
+        Ok(ContainerDetails {
+            id: c.id.unwrap_or_default(),
+            state: state
+                .status
+                .map(|s| state_of(s.as_ref()))
+                .unwrap_or(ContainerState::Other),
+            exit_code: state.exit_code,
+            restart_count: c.restart_count.unwrap_or(0),
+            error: state.error.filter(|e| !e.is_empty()),
+            health: state.health.and_then(|h| h.status).and_then(|s| match s {
+                HealthStatusEnum::STARTING => Some(Health::Starting),
+                HealthStatusEnum::HEALTHY => Some(Health::Healthy),
+                HealthStatusEnum::UNHEALTHY => Some(Health::Unhealthy),
+                _ => None,
+            }),
+            addresses,
+            labels: c.config.and_then(|c| c.labels).unwrap_or_default(),
+        })
+    }
+
+    /// Containers (running or not) carrying all of `labels`.
+    async fn list_containers(&self, selector: Selector<'_>) -> Result<Vec<ContainerSummary>> {
+        let filters = label_filter(selector);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self
+            .client
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| convert("containers", e))?;
+        Ok(list
+            .into_iter()
+            .map(|c| ContainerSummary {
+                id: c.id.unwrap_or_default(),
+                name: c
+                    .names
+                    .and_then(|n| n.into_iter().next())
+                    .map(|n| n.trim_start_matches('/').to_string())
+                    .unwrap_or_default(),
+                image: c.image.unwrap_or_default(),
+                state: c
+                    .state
+                    .map(|s| state_of(s.as_ref()))
+                    .unwrap_or(ContainerState::Other),
+                labels: c.labels.unwrap_or_default(),
+                health: c.status.as_deref().and_then(health_in_status),
+                exit_code: c.status.as_deref().and_then(exit_code_in_status),
+            })
+            .collect())
+    }
+
+    /// The last `tail` lines the container printed.
+    async fn container_logs(&self, id: &str, tail: usize) -> Result<String> {
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .follow(false)
+            .tail(&tail.to_string())
+            .build();
+        let chunks: Vec<_> = self
+            .client
+            .logs(id, Some(options))
+            .try_collect()
+            .await
+            .map_err(|e| convert(&format!("logs of {id}"), e))?;
+        Ok(chunks
+            .iter()
+            .map(|c| String::from_utf8_lossy(&c.clone().into_bytes()).into_owned())
+            .collect())
+    }
+
+    /// Runs `cmd` (argv, no shell) in a running container and collects its output.
+    async fn exec(&self, container: &str, cmd: Vec<String>) -> Result<ExecOutput> {
+        let what = format!("exec in {container}");
+        let exec = self
+            .client
+            .create_exec(
+                container,
+                ExecConfig {
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    cmd: Some(cmd),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| convert(&what, e))?;
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        if let StartExecResults::Attached { mut output, .. } = self
+            .client
+            .start_exec(&exec.id, None::<StartExecOptions>)
+            .await
+            .map_err(|e| convert(&what, e))?
+        {
+            while let Some(chunk) = output.next().await {
+                match chunk.map_err(|e| convert(&what, e))? {
+                    LogOutput::StdOut { message } => stdout.extend_from_slice(&message),
+                    LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
+                    _ => {}
+                }
+            }
+        }
+        let inspect = self
+            .client
+            .inspect_exec(&exec.id)
+            .await
+            .map_err(|e| convert(&what, e))?;
+        Ok(ExecOutput {
+            exit_code: inspect.exit_code.unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        })
+    }
+
+    async fn answers_http(&self, address: &str, port: u16) -> Result<bool> {
+        let knock = async {
+            let mut stream = TcpStream::connect((address, port)).await.ok()?;
+            stream
+                .write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+                .await
+                .ok()?;
+            let mut byte = [0u8; 1];
+            (stream.read(&mut byte).await.ok()? > 0).then_some(())
+        };
+        Ok(matches!(
+            tokio::time::timeout(KNOCK_TIMEOUT, knock).await,
+            Ok(Some(()))
+        ))
+    }
+}
+
+fn state_of(status: &str) -> ContainerState {
+    match status {
+        "created" => ContainerState::Created,
+        "running" => ContainerState::Running,
+        "restarting" => ContainerState::Restarting,
+        "exited" | "dead" => ContainerState::Exited,
+        _ => ContainerState::Other,
+    }
+}
+
+/// Docker 20.10's container list has no health field; its status text (`Up 3 seconds
+/// (healthy)`, `Exited (1) 2 minutes ago`) carries health and exit code.
+fn health_in_status(status: &str) -> Option<Health> {
+    if status.contains("(healthy)") {
+        Some(Health::Healthy)
+    } else if status.contains("(unhealthy)") {
+        Some(Health::Unhealthy)
+    } else if status.contains("(health: starting)") {
+        Some(Health::Starting)
+    } else {
+        None
+    }
+}
+
+fn exit_code_in_status(status: &str) -> Option<i64> {
+    let rest = status.strip_prefix("Exited (")?;
+    rest.split_once(')')?.0.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_and_exit_code_are_read_from_the_status_text() {
+        assert_eq!(
+            health_in_status("Up 3 seconds (healthy)"),
+            Some(Health::Healthy)
+        );
+        assert_eq!(
+            health_in_status("Up 1 second (health: starting)"),
+            Some(Health::Starting)
+        );
+        assert_eq!(
+            health_in_status("Up 2 minutes (unhealthy)"),
+            Some(Health::Unhealthy)
+        );
+        assert_eq!(health_in_status("Up 2 minutes"), None);
+        assert_eq!(exit_code_in_status("Exited (0) 5 seconds ago"), Some(0));
+        assert_eq!(exit_code_in_status("Exited (137) 1 hour ago"), Some(137));
+        assert_eq!(exit_code_in_status("Up 2 minutes"), None);
+    }
+}

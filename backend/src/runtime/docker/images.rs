@@ -1,0 +1,212 @@
+//! Images: build, pull, inspect, list, remove, save and load.
+
+use std::{collections::HashMap, path::Path};
+
+use async_trait::async_trait;
+use bollard::{
+    errors::Error as BollardError,
+    query_parameters::{
+        BuildImageOptionsBuilder, CreateImageOptionsBuilder, ListImagesOptionsBuilder,
+        RemoveImageOptionsBuilder,
+    },
+};
+use futures_util::{StreamExt, TryStreamExt, stream::BoxStream};
+use tokio_util::io::ReaderStream;
+
+use super::{Docker, convert, ignore_missing, write_stream};
+use crate::runtime::{
+    BuildEvent, BuildOptions, ImageDetails, ImageSummary, Images, Result, RuntimeError,
+};
+
+#[async_trait]
+impl Images for Docker {
+    /// Builds `tag` from the tar file at `context`, streaming the daemon's output.
+    async fn build_image(
+        &self,
+        context: &Path,
+        tag: &str,
+        build: &BuildOptions,
+    ) -> Result<BoxStream<'static, BuildEvent>> {
+        let file = tokio::fs::File::open(context)
+            .await
+            .map_err(|e| RuntimeError::Failed(format!("opening build context: {e}")))?;
+        let mut options = BuildImageOptionsBuilder::default()
+            .dockerfile(&build.dockerfile)
+            .t(tag)
+            .rm(true)
+            .forcerm(true);
+        if !build.args.is_empty() {
+            options = options.buildargs(&build.args);
+        }
+        if let Some(target) = &build.target {
+            options = options.target(target);
+        }
+        let options = options.build();
+        let body = bollard::body_try_stream(ReaderStream::new(file));
+        // bollard's stream borrows its client: a task of its own owns a clone and forwards the
+        // output, and stops when the reader goes away.
+        let client = self.client.clone();
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(async move {
+            let mut stream = client
+                .build_image(options, None, Some(body))
+                .map(|item| match item {
+                    Ok(info) => match (
+                        info.error_detail.and_then(|d| d.message),
+                        info.stream,
+                        info.status,
+                    ) {
+                        (Some(error), _, _) => BuildEvent::Error(error),
+                        (None, Some(text), _) | (None, None, Some(text)) => {
+                            BuildEvent::Output(text)
+                        }
+                        (None, None, None) => BuildEvent::Output(String::new()),
+                    },
+                    Err(BollardError::DockerStreamError { error }) => BuildEvent::Error(error),
+                    Err(e) => BuildEvent::Error(convert("build", e).to_string()),
+                });
+            while let Some(event) = stream.next().await {
+                if tx.send(event).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let events = futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|event| (event, rx))
+        });
+        Ok(events.boxed())
+    }
+
+    async fn image_details(&self, image: &str) -> Result<ImageDetails> {
+        let inspect = self
+            .client
+            .inspect_image(image)
+            .await
+            .map_err(|e| convert(&format!("image {image}"), e))?;
+        let config = inspect.config.unwrap_or_default();
+        let mut exposed_tcp_ports: Vec<u16> = config
+            .exposed_ports
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.strip_suffix("/tcp").and_then(|n| n.parse().ok()))
+            .collect();
+        exposed_tcp_ports.sort_unstable();
+        Ok(ImageDetails {
+            id: inspect.id.unwrap_or_default(),
+            exposed_tcp_ports,
+            labels: config.labels.unwrap_or_default(),
+        })
+    }
+
+    async fn image_exists(&self, image: &str) -> Result<bool> {
+        match self.client.inspect_image(image).await {
+            Ok(_) => Ok(true),
+            Err(e) => match convert("image", e) {
+                RuntimeError::NotFound(_) => Ok(false),
+                other => Err(other),
+            },
+        }
+    }
+
+    /// Pulls `image` from its registry (`:latest` when it names no tag, as the CLI does; the API
+    /// would pull every tag).
+    async fn pull_image(&self, image: &str) -> Result<()> {
+        let reference = with_default_tag(image);
+        let options = CreateImageOptionsBuilder::default()
+            .from_image(&reference)
+            .build();
+        self.client
+            .create_image(Some(options), None, None)
+            .try_for_each(|_| async { Ok(()) })
+            .await
+            .map_err(|e| convert(&format!("pulling {image}"), e))
+    }
+
+    /// Images whose name matches `reference` (`repo`, `repo:tag`, or a glob like `ns/*`).
+    async fn list_images(&self, reference: &str) -> Result<Vec<ImageSummary>> {
+        let filters = HashMap::from([("reference".to_string(), vec![reference.to_string()])]);
+        let options = ListImagesOptionsBuilder::default()
+            .all(false)
+            .filters(&filters)
+            .build();
+        let images = self
+            .client
+            .list_images(Some(options))
+            .await
+            .map_err(|e| convert("images", e))?;
+        Ok(images
+            .into_iter()
+            .map(|i| ImageSummary {
+                id: i.id,
+                tags: i.repo_tags,
+            })
+            .collect())
+    }
+
+    async fn remove_image(&self, image: &str) -> Result<()> {
+        let options = RemoveImageOptionsBuilder::default()
+            .force(true)
+            .noprune(false)
+            .build();
+        ignore_missing(
+            self.client
+                .remove_image(image, Some(options), None)
+                .await
+                .map(|_| ())
+                .map_err(|e| convert(&format!("image {image}"), e)),
+        )
+    }
+
+    /// Writes `image` as a `docker save` tar into `target`.
+    async fn save_image(&self, image: &str, target: &Path) -> Result<()> {
+        let stream = self.client.export_image(image);
+        write_stream(stream, target, &format!("saving {image}")).await
+    }
+
+    /// Loads images from a `docker save` tar.
+    async fn load_images(&self, source: &Path) -> Result<()> {
+        let what = "loading images";
+        let file = tokio::fs::File::open(source)
+            .await
+            .map_err(|e| RuntimeError::Failed(format!("{what}: {e}")))?;
+        let options = bollard::query_parameters::ImportImageOptionsBuilder::default().build();
+        let mut stream = Box::pin(self.client.import_image_stream(
+            options,
+            ReaderStream::new(file),
+            None,
+        ));
+        while let Some(item) = stream.next().await {
+            let info = item.map_err(|e| convert(what, e))?;
+            if let Some(error) = info.error_detail.and_then(|d| d.message) {
+                return Err(RuntimeError::Failed(format!("{what}: {error}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `name` → `name:latest`; tagged (`name:tag`, `host:5000/name:tag`) and digested references stay.
+fn with_default_tag(image: &str) -> String {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    if image.contains('@') || last.contains(':') {
+        image.to_string()
+    } else {
+        format!("{image}:latest")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pulls_name_a_tag() {
+        assert_eq!(with_default_tag("nginx"), "nginx:latest");
+        assert_eq!(with_default_tag("nginx:1.27"), "nginx:1.27");
+        assert_eq!(
+            with_default_tag("registry.local:5000/team/app"),
+            "registry.local:5000/team/app:latest"
+        );
+        assert_eq!(with_default_tag("app@sha256:abc"), "app@sha256:abc");
+    }
+}
