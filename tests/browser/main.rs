@@ -288,12 +288,12 @@ async fn compose_stacks_in_the_dashboard() {
     b.wait_text("h1", "Apps", STEP).await;
     let label = "milkcrate.app=shop";
     integration_tests::eventually(STEP, "the stack's volume to go", || async {
-        integration_tests::docker::volumes_with(label)
+        integration_tests::docker::volumes_with(&[&server.label(), label])
             .is_empty()
             .then_some(())
     })
     .await;
-    assert!(integration_tests::docker::containers_with(label).is_empty());
+    assert!(integration_tests::docker::containers_with(&[&server.label(), label]).is_empty());
 
     b.close().await;
 }

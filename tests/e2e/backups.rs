@@ -67,7 +67,7 @@ async fn backup_wipe_restore_serves_the_same_file_again() {
     // Wipe: the server, its data folder and every Docker object of the instance.
     first.terminate().await;
     docker::remove_instance(&instance);
-    assert!(docker::volumes_with(&first.label()).is_empty());
+    assert!(docker::volumes_with(&[&first.label()]).is_empty());
     assert!(docker::app_images(&instance).is_empty());
 
     // A fresh data folder, the same instance name.

@@ -336,8 +336,8 @@ async fn a_broken_redeploy_keeps_the_old_stack_serving() {
     assert_eq!(shown.status, AppStatus::Running, "{:?}", shown.services);
     // Nothing of the failed version is left.
     let failed_label = format!("milkcrate.deployment={}", failed.id);
-    assert!(docker::containers_with(&failed_label).is_empty());
-    assert!(docker::networks_with(&failed_label).is_empty());
+    assert!(docker::containers_with(&[&server.label(), &failed_label]).is_empty());
+    assert!(docker::networks_with(&[&server.label(), &failed_label]).is_empty());
 }
 
 #[tokio::test]
@@ -345,17 +345,20 @@ async fn delete_removes_the_whole_stack_and_its_volumes_only_when_asked() {
     let server = Server::start(ServerOptions::default()).await;
     deploy_stack(&server, "gone", "to delete").await;
     let app_label = "milkcrate.app=gone";
-    assert_eq!(docker::containers_with(app_label).len(), 2);
-    assert_eq!(docker::volumes_with(app_label).len(), 1);
+    assert_eq!(
+        docker::containers_with(&[&server.label(), app_label]).len(),
+        2
+    );
+    assert_eq!(docker::volumes_with(&[&server.label(), app_label]).len(), 1);
 
     // Without `volumes=true` the data stays.
     let response = server.delete("/api/v1/apps/gone").await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert!(docker::containers_with(app_label).is_empty());
-    assert!(docker::networks_with(app_label).is_empty());
+    assert!(docker::containers_with(&[&server.label(), app_label]).is_empty());
+    assert!(docker::networks_with(&[&server.label(), app_label]).is_empty());
     assert!(docker::app_images(&server.instance).is_empty());
     assert_eq!(
-        docker::volumes_with(app_label),
+        docker::volumes_with(&[&server.label(), app_label]),
         [format!("{}_gone_data", server.instance)]
     );
 
@@ -369,9 +372,9 @@ async fn delete_removes_the_whole_stack_and_its_volumes_only_when_asked() {
     let response = server.delete("/api/v1/apps/gone?volumes=true").await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     for objects in [
-        docker::containers_with(app_label),
-        docker::networks_with(app_label),
-        docker::volumes_with(app_label),
+        docker::containers_with(&[&server.label(), app_label]),
+        docker::networks_with(&[&server.label(), app_label]),
+        docker::volumes_with(&[&server.label(), app_label]),
         docker::app_images(&server.instance),
     ] {
         assert!(objects.is_empty(), "left behind: {objects:?}");
@@ -404,9 +407,9 @@ async fn refused(compose: &str, path: &str) {
     assert!(apps.is_empty());
     let label = server.label();
     for objects in [
-        docker::containers_with(&label),
-        docker::networks_with("milkcrate.app=hostile"),
-        docker::volumes_with(&label),
+        docker::containers_with(&[&label]),
+        docker::networks_with(&[&label, "milkcrate.app=hostile"]),
+        docker::volumes_with(&[&label]),
         docker::app_images(&server.instance),
     ] {
         assert!(

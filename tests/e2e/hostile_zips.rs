@@ -230,5 +230,5 @@ async fn compose_files_that_break_the_policy_are_refused_with_every_key_path() {
     );
     let apps: Vec<serde_json::Value> = server.get("/api/v1/apps").await.json().await.unwrap();
     assert!(apps.is_empty());
-    assert!(integration_tests::docker::containers_with(&server.label()).is_empty());
+    assert!(integration_tests::docker::containers_with(&[&server.label()]).is_empty());
 }

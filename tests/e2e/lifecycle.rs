@@ -125,7 +125,7 @@ async fn a_broken_version_fails_and_the_old_one_keeps_serving() {
     // Failed versions leave no container or image behind.
     for failed in [crashing.id, unbuildable.id] {
         let label = format!("milkcrate.deployment={failed}");
-        let leftovers: Vec<_> = docker::containers_with(&label)
+        let leftovers: Vec<_> = docker::containers_with(&[&server.label(), &label])
             .into_iter()
             .filter(|c| c.starts_with(&server.instance))
             .collect();
@@ -159,7 +159,7 @@ async fn a_broken_version_fails_and_the_old_one_keeps_serving() {
         Duration::from_secs(30),
         "only the current container to remain",
         || async {
-            let containers: Vec<_> = docker::containers_with(&app_label)
+            let containers: Vec<_> = docker::containers_with(&[&server.label(), &app_label])
                 .into_iter()
                 .filter(|c| c.starts_with(&server.instance))
                 .collect();
@@ -198,7 +198,7 @@ async fn delete_leaves_nothing_of_the_app() {
     );
     let doomed = |c: &String| c.starts_with(&server.instance);
     assert!(
-        docker::containers_with("milkcrate.app=doomed")
+        docker::containers_with(&[&server.label(), "milkcrate.app=doomed"])
             .iter()
             .filter(|c| doomed(c))
             .count()
@@ -244,7 +244,7 @@ async fn a_crash_during_a_build_ends_the_deployment_failed_and_orphans_nothing()
     assert!(deployment.error.unwrap().contains("interrupted"));
     let app: App = server.get("/api/v1/apps/slow").await.json().await.unwrap();
     assert_eq!(app.status, AppStatus::Failed);
-    assert!(docker::containers_with(&server.label()).is_empty());
+    assert!(docker::containers_with(&[&server.label()]).is_empty());
     assert!(docker::app_images(&server.instance).is_empty());
     // The daemon drops the cut-off build's intermediate container once the client is gone.
     eventually(
@@ -327,7 +327,7 @@ async fn a_graceful_shutdown_marks_the_build_in_flight_failed() {
         deployment.error.unwrap().contains("shut down"),
         "the shutdown, not a crash, is named"
     );
-    assert!(docker::containers_with(&server.label()).is_empty());
+    assert!(docker::containers_with(&[&server.label()]).is_empty());
     assert!(docker::app_images(&server.instance).is_empty());
 }
 
@@ -358,14 +358,14 @@ async fn a_restart_removes_containers_of_apps_that_no_longer_exist() {
         .unwrap();
     assert!(created.success());
     assert_eq!(
-        docker::containers_with(&server.label()),
+        docker::containers_with(&[&server.label()]),
         vec![ghost.clone()]
     );
 
     server.crash_and_restart().await;
 
     assert!(
-        docker::containers_with(&server.label()).is_empty(),
+        docker::containers_with(&[&server.label()]).is_empty(),
         "the orphan was removed on start"
     );
 }

@@ -180,7 +180,7 @@ async fn files_go_in_and_come_out_byte_for_byte() {
         "{}",
         response.text().await.unwrap_or_default()
     );
-    assert!(docker::volumes_with(&server.label()).is_empty());
+    assert!(docker::volumes_with(&[&server.label()]).is_empty());
     assert_eq!(
         server.get("/api/v1/volumes/data").await.status(),
         StatusCode::NOT_FOUND

@@ -24,16 +24,21 @@ fn lines(text: String) -> Vec<String> {
         .collect()
 }
 
-/// Names of containers (any state) carrying `label=value`.
-pub fn containers_with(label: &str) -> Vec<String> {
-    lines(docker(&[
-        "ps",
-        "-a",
-        "--filter",
-        &format!("label={label}"),
-        "--format",
-        "{{.Names}}",
-    ]))
+/// `docker <command> --filter label=… --format <format>`, one line per object.
+fn listed(command: &[&str], labels: &[&str], format: &str) -> Vec<String> {
+    let filters: Vec<String> = labels.iter().map(|l| format!("label={l}")).collect();
+    let mut args: Vec<&str> = command.to_vec();
+    for filter in &filters {
+        args.extend(["--filter", filter]);
+    }
+    args.extend(["--format", format]);
+    lines(docker(&args))
+}
+
+/// Names of containers (any state) carrying every `label=value` of `labels`. Tests scope every
+/// lookup by their instance's label: another Milkcrate may share the daemon.
+pub fn containers_with(labels: &[&str]) -> Vec<String> {
+    listed(&["ps", "-a"], labels, "{{.Names}}")
 }
 
 /// `repository:tag` of images whose name matches `reference` (e.g. `instance/*`).
@@ -48,28 +53,14 @@ pub fn app_images(instance: &str) -> Vec<String> {
     images_named(&format!("{instance}/*"))
 }
 
-/// Names of networks carrying `label=value`.
-pub fn networks_with(label: &str) -> Vec<String> {
-    lines(docker(&[
-        "network",
-        "ls",
-        "--filter",
-        &format!("label={label}"),
-        "--format",
-        "{{.Name}}",
-    ]))
+/// Names of networks carrying every `label=value` of `labels`.
+pub fn networks_with(labels: &[&str]) -> Vec<String> {
+    listed(&["network", "ls"], labels, "{{.Name}}")
 }
 
-/// Names of volumes carrying `label=value`.
-pub fn volumes_with(label: &str) -> Vec<String> {
-    lines(docker(&[
-        "volume",
-        "ls",
-        "--filter",
-        &format!("label={label}"),
-        "--format",
-        "{{.Name}}",
-    ]))
+/// Names of volumes carrying every `label=value` of `labels`.
+pub fn volumes_with(labels: &[&str]) -> Vec<String> {
+    listed(&["volume", "ls"], labels, "{{.Name}}")
 }
 
 /// Builds `tag` from a context of `(path, mode, contents)` files, as an operator would by hand.
@@ -93,7 +84,7 @@ pub fn inspect(name: &str, format: &str) -> String {
 /// Removes everything labelled with the instance; used when a test ends, pass or fail.
 pub fn remove_instance(instance: &str) {
     let label = format!("milkcrate.instance={instance}");
-    for c in containers_with(&label) {
+    for c in containers_with(&[&label]) {
         let _ = Command::new("docker").args(["rm", "-f", &c]).output();
     }
     for i in app_images(instance) {
@@ -104,7 +95,7 @@ pub fn remove_instance(instance: &str) {
     for n in lines(ids) {
         let _ = Command::new("docker").args(["network", "rm", &n]).output();
     }
-    for v in volumes_with(&label) {
+    for v in volumes_with(&[&label]) {
         let _ = Command::new("docker")
             .args(["volume", "rm", "-f", &v])
             .output();

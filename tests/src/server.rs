@@ -115,7 +115,7 @@ impl Server {
             // sooner would kill the server with that request in flight and leak the network.
             let label = server.label();
             eventually(Duration::from_secs(30), "the Traefik network", || {
-                let found = !docker::networks_with(&label).is_empty();
+                let found = !docker::networks_with(&[&label]).is_empty();
                 async move { found.then_some(()) }
             })
             .await;
