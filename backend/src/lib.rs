@@ -15,4 +15,4 @@ mod server;
 pub mod state;
 pub mod telemetry;
 
-pub use server::{open_platform, serve};
+pub use server::{open_platform, prepare, serve, serve_on};

@@ -22,46 +22,60 @@ const CONCURRENT_HASHES: usize = 2;
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("starting with {config:?}");
     let platform = open_platform(&config).await?;
-    let paths = Paths::new(&config.data_dir);
-    let secret = load_or_create_secret(&config, &paths.secret_key())?;
-    let keys = TokenKeys::new(
-        secret.as_bytes(),
-        chrono::Duration::hours(i64::from(config.session_hours)),
-    )?;
+    let state = prepare(platform.clone()).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
-
-    let hasher = PasswordHasher::new(CONCURRENT_HASHES);
-    platform.init_admin(&hasher).await?;
-    // Before serving, so no new deployment can be mistaken for one a crash cut off.
-    platform
-        .reconcile(true)
-        .await
-        .context("reconciling the database with Docker")?;
-
-    let state = AppState::new(Inner {
-        platform: platform.clone(),
-        keys,
-        hasher,
-        login_limiter: LoginRateLimiter::new(config.login_attempts_per_minute),
-        trusted_proxies: TrustedProxies::parse(config.trusted_proxies.iter().map(String::as_str))?,
-    });
-
     let upkeep = tokio::spawn(upkeep(platform.clone()));
     tracing::info!("listening on http://{}", config.listen);
-    axum::serve(
-        listener,
-        api::router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("serving HTTP")?;
+    serve_on(listener, state, shutdown_signal()).await?;
     tracing::info!("shutting down; interrupting deployments in flight");
     upkeep.abort();
     platform.shutdown().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Everything a platform needs before it serves: the session keys, the admin's password on a
+/// first start, and the database in step with the runtime (so no new deployment can be mistaken
+/// for one a crash cut off).
+pub async fn prepare(platform: Arc<Platform>) -> anyhow::Result<AppState> {
+    let config = platform.config();
+    let paths = Paths::new(&config.data_dir);
+    let secret = load_or_create_secret(config, &paths.secret_key())?;
+    let keys = TokenKeys::new(
+        secret.as_bytes(),
+        chrono::Duration::hours(i64::from(config.session_hours)),
+    )?;
+    let hasher = PasswordHasher::new(CONCURRENT_HASHES);
+    platform.init_admin(&hasher).await?;
+    platform
+        .reconcile(true)
+        .await
+        .context("reconciling the database with the runtime")?;
+    Ok(AppState::new(Inner {
+        login_limiter: LoginRateLimiter::new(config.login_attempts_per_minute),
+        trusted_proxies: TrustedProxies::parse(config.trusted_proxies.iter().map(String::as_str))?,
+        platform,
+        keys,
+        hasher,
+    }))
+}
+
+/// Serves the API and the dashboard on `listener` until `shutdown` completes, then drains: the
+/// seam the real server and the in-process tests share.
+pub async fn serve_on(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(
+        listener,
+        api::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP")
 }
 
 /// The data folder, the database (migrated) and Docker: what the server and the CLI's backup

@@ -5,8 +5,6 @@ mod auth;
 mod backups;
 mod compose;
 mod deploy;
-mod errors;
-mod hostile_zips;
 mod lifecycle;
 mod mounts;
 mod openapi;

@@ -1,11 +1,14 @@
 //! Harness for the end-to-end tests: runs the real `milkcrate` binary with its own data folder,
-//! Docker objects (scoped by a unique instance name) and Traefik, and cleans all of it up.
+//! Docker objects (scoped by a unique instance name) and Traefik, and cleans all of it up. For
+//! API-contract tests that need no Docker, `TestApp` serves Milkcrate in-process.
 
 pub mod apps;
 pub mod docker;
 mod server;
+mod test_app;
 
 pub use server::{PASSWORD, Server, ServerOptions};
+pub use test_app::{Refusal, TestApp, typed};
 
 use std::time::Duration;
 

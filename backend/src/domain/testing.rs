@@ -20,14 +20,27 @@ impl TestPlatform {
 
     /// A platform whose settings `adjust` may change first.
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
-        let data = tempfile::tempdir().expect("a temporary data folder");
-        let mut config = Config {
-            data_dir: data.path().to_path_buf(),
-            instance: "test".into(),
-            ..Config::default()
-        };
+        let mut config = Config::default();
         config.builds.ready_timeout_secs = 2;
         adjust(&mut config);
+        Self::build(config).await
+    }
+
+    /// A platform configured by these environment variables (as `milkcrate serve` reads them).
+    pub async fn with_env(env: &[(&str, &str)]) -> Self {
+        let config = Config::load(|key| {
+            env.iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.to_string())
+        })
+        .expect("a valid test configuration");
+        Self::build(config).await
+    }
+
+    async fn build(mut config: Config) -> Self {
+        let data = tempfile::tempdir().expect("a temporary data folder");
+        config.data_dir = data.path().to_path_buf();
+        config.instance = "test".into();
         let paths = super::Paths::new(&config.data_dir);
         paths.create_all().expect("the data folders");
         let db = db::connect(&config.db_path())

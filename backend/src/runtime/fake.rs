@@ -612,9 +612,9 @@ impl Networks for FakeRuntime {
             }
             let key = Self::find(s, container)
                 .ok_or_else(|| RuntimeError::NotFound(format!("container {container}")))?;
-            s.containers
-                .get_mut(&key)
-                .map(|c| c.networks.push(network.into()));
+            if let Some(c) = s.containers.get_mut(&key) {
+                c.networks.push(network.into());
+            }
             Ok(())
         })
     }

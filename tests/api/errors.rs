@@ -1,6 +1,6 @@
 //! Bad requests of every kind get the one JSON error shape, never a plain-text body.
 
-use integration_tests::{Server, ServerOptions};
+use integration_tests::TestApp;
 use reqwest::StatusCode;
 
 async fn expect_json_error(response: reqwest::Response, status: StatusCode, code: &str) {
@@ -15,7 +15,7 @@ async fn expect_json_error(response: reqwest::Response, status: StatusCode, code
 
 #[tokio::test]
 async fn malformed_requests_get_json_errors() {
-    let server = Server::start(ServerOptions::api_only()).await;
+    let server = TestApp::start().await;
     let token = server.token().to_string();
     let http = &server.http;
 
@@ -113,7 +113,7 @@ async fn malformed_requests_get_json_errors() {
 
 #[tokio::test]
 async fn taken_names_and_routes_are_conflicts_named_per_field() {
-    let server = Server::start(ServerOptions::api_only()).await;
+    let server = TestApp::start().await;
     let first = server
         .create_app("taken", "/taken", integration_tests::apps::web_app("first"))
         .await;

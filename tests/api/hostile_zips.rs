@@ -1,7 +1,7 @@
 //! Every intake rule, through the API: a clear 422 naming the entry and the rule, and nothing
 //! created or left on disk.
 
-use integration_tests::{Server, ServerOptions, apps::zip_of};
+use integration_tests::{TestApp, apps::zip_of};
 use reqwest::StatusCode;
 
 const DOCKERFILE: &str = "FROM scratch\n";
@@ -30,7 +30,7 @@ fn with_unix_mode(mut zip: Vec<u8>, entry: &str, mode: u32) -> Vec<u8> {
     panic!("entry {entry} not found");
 }
 
-async fn expect_refused(server: &Server, zip: Vec<u8>, expect_in_message: &[&str]) {
+async fn expect_refused(server: &TestApp, zip: Vec<u8>, expect_in_message: &[&str]) {
     let response = server.create_app("hostile", "/hostile", zip).await;
     let status = response.status();
     let body: serde_json::Value = response.json().await.unwrap();
@@ -50,7 +50,7 @@ async fn expect_refused(server: &Server, zip: Vec<u8>, expect_in_message: &[&str
     let apps: Vec<serde_json::Value> = server.get("/api/v1/apps").await.json().await.unwrap();
     assert!(apps.is_empty());
     let leftovers = |dir: &str| {
-        std::fs::read_dir(server.data.path().join(dir))
+        std::fs::read_dir(server.data().join(dir))
             .map(|d| d.count())
             .unwrap_or(0)
     };
@@ -58,16 +58,8 @@ async fn expect_refused(server: &Server, zip: Vec<u8>, expect_in_message: &[&str
     assert_eq!(leftovers("tmp"), 0, "upload and staging removed");
 }
 
-async fn api_only(extra_env: &[(&str, &str)]) -> Server {
-    let extra_env = extra_env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    Server::start(ServerOptions {
-        extra_env,
-        ..ServerOptions::api_only()
-    })
-    .await
+async fn api_only(env: &[(&str, &str)]) -> TestApp {
+    TestApp::with_env(env).await
 }
 
 #[tokio::test]
@@ -230,5 +222,5 @@ async fn compose_files_that_break_the_policy_are_refused_with_every_key_path() {
     );
     let apps: Vec<serde_json::Value> = server.get("/api/v1/apps").await.json().await.unwrap();
     assert!(apps.is_empty());
-    assert!(integration_tests::docker::containers_with(&[&server.label()]).is_empty());
+    assert!(server.runtime().containers().is_empty());
 }

@@ -1,0 +1,5 @@
+//! The API's contract, in-process: the real router and domain on a real SQLite file, the
+//! in-memory runtime in place of Docker (`TestApp`). Refusals and error shapes need no daemon.
+
+mod errors;
+mod hostile_zips;
