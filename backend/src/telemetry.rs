@@ -4,7 +4,10 @@ use tracing_subscriber::EnvFilter;
 
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new("info,sqlx=warn,sea_orm=warn,bollard=warn,hyper=warn,tower_http=info")
+        EnvFilter::new(format!(
+            "info,sqlx=warn,sea_orm=warn,{},hyper=warn,tower_http=info",
+            crate::runtime::QUIET_LOGS
+        ))
     });
     tracing_subscriber::fmt()
         .with_env_filter(filter)

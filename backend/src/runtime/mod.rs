@@ -16,7 +16,7 @@ use std::path::Path;
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 
-pub use docker::Docker;
+pub use docker::{Docker, QUIET_LOGS};
 pub use types::*;
 
 pub type Result<T, E = RuntimeError> = std::result::Result<T, E>;

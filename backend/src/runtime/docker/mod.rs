@@ -17,6 +17,9 @@ use tokio::io::AsyncWriteExt;
 
 use super::{Result, RuntimeError};
 
+/// The log filter that keeps the Docker client's own chatter out of Milkcrate's log.
+pub const QUIET_LOGS: &str = "bollard=warn";
+
 /// A connection to the Docker daemon. Cheap to clone.
 #[derive(Clone)]
 pub struct Docker {
