@@ -73,6 +73,15 @@ fn network(e: impl std::fmt::Display) -> Error {
     Error::Network(e.to_string())
 }
 
+/// The status and body of an answer. Not generic: one copy of the request's state machine serves
+/// every endpoint (per-type copies cost the module kilobytes); only decoding is per type.
+async fn fetch(request: Result<Request, gloo_net::Error>) -> Result<(u16, String), Error> {
+    let response = request.map_err(network)?.send().await.map_err(network)?;
+    let status = response.status();
+    let text = response.text().await.map_err(network)?;
+    Ok((status, text))
+}
+
 /// The API client, provided in context. It carries the session so that a 401 can end it and
 /// writes can send the CSRF token.
 #[derive(Clone, Copy)]
@@ -106,9 +115,7 @@ impl ApiClient {
         &self,
         request: Result<Request, gloo_net::Error>,
     ) -> Result<T, Error> {
-        let response = request.map_err(network)?.send().await.map_err(network)?;
-        let status = response.status();
-        let text = response.text().await.map_err(network)?;
+        let (status, text) = fetch(request).await?;
         self.decode(status, &text)
     }
 

@@ -79,6 +79,18 @@ impl ApiClient {
         form: FormData,
         on_progress: impl Fn(Progress) + 'static,
     ) -> Result<T, Error> {
+        let (status, text) = self.post_form(path, form, Box::new(on_progress)).await?;
+        self.decode(status, &text)
+    }
+
+    /// Sends the form and returns the answer's status and body (not generic: one copy for every
+    /// upload).
+    async fn post_form(
+        &self,
+        path: &str,
+        form: FormData,
+        on_progress: Box<dyn Fn(Progress)>,
+    ) -> Result<(u16, String), Error> {
         let xhr = XmlHttpRequest::new().map_err(js)?;
         xhr.open("POST", &Self::url(path)).map_err(js)?;
         xhr.set_request_header("Accept", "application/json")
@@ -132,6 +144,6 @@ impl ApiClient {
 
         let status = xhr.status().map_err(js)?;
         let text = xhr.response_text().map_err(js)?.unwrap_or_default();
-        self.decode(status, &text)
+        Ok((status, text))
     }
 }
