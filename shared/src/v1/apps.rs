@@ -129,6 +129,7 @@ pub struct App {
     /// failed redeploy).
     pub latest_deployment: Option<Deployment>,
     /// When the app was created.
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "super::time::utc"))]
     pub created_at: DateTime<Utc>,
 }
 

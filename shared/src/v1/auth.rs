@@ -26,6 +26,7 @@ pub struct LoginResponse {
     /// A JWT for `Authorization: Bearer <token>`.
     pub token: String,
     /// When the token and the session cookie stop working.
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "super::time::utc"))]
     pub expires_at: DateTime<Utc>,
     /// Send it back as `X-CSRF-Token` on writes authenticated by the cookie.
     pub csrf_token: String,
@@ -55,5 +56,6 @@ pub struct SessionInfo {
     /// Always `admin`: Milkcrate has one administrator.
     pub user: String,
     /// When the session ends.
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "super::time::utc"))]
     pub expires_at: DateTime<Utc>,
 }

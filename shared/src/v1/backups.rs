@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RestoredBackup {
     /// When the backup was taken.
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "super::time::utc"))]
     pub created_at: DateTime<Utc>,
     /// The Milkcrate version that wrote it.
     pub milkcrate: String,

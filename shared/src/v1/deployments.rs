@@ -59,8 +59,13 @@ pub struct Deployment {
     /// The port the app answers on (from the image's `EXPOSE`).
     pub port: Option<u16>,
     /// When it was accepted.
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "super::time::utc"))]
     pub created_at: DateTime<Utc>,
     /// When it reached a final state.
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(default, deserialize_with = "super::time::utc_option")
+    )]
     pub finished_at: Option<DateTime<Utc>>,
 }
 

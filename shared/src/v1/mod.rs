@@ -7,6 +7,7 @@ mod deployments;
 mod error;
 pub mod fields;
 mod settings;
+pub mod time;
 mod volumes;
 
 pub use apps::*;

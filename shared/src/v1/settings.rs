@@ -19,6 +19,10 @@ pub struct PublicApp {
     /// Where the app is served, e.g. `/blog`.
     pub route: String,
     /// When its running version was deployed.
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(default, deserialize_with = "super::time::utc_option")
+    )]
     pub deployed_at: Option<DateTime<Utc>>,
 }
 

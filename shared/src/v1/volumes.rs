@@ -15,6 +15,7 @@ pub struct Volume {
     /// Apps that mount it (for compose apps: by the app's mounts; a compose file naming the
     /// volume counts while its containers run).
     pub mounted_by: Vec<String>,
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "super::time::utc"))]
     pub created_at: DateTime<Utc>,
 }
 
@@ -48,6 +49,10 @@ pub struct VolumeEntry {
     pub path: String,
     pub kind: EntryKind,
     pub size_bytes: u64,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(default, deserialize_with = "super::time::utc_option")
+    )]
     pub modified: Option<DateTime<Utc>>,
 }
 
