@@ -6,6 +6,7 @@ use axum::{
     response::IntoResponse,
 };
 use serde::Deserialize;
+use shared::v1::fields::form;
 use shared::v1::{App, CreatedApp, Deployment, ErrorBody, Mount};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -61,12 +62,12 @@ struct DeployForm {
 fn mounts_field(upload: &upload::Upload) -> ApiResult<Option<Vec<Mount>>> {
     upload
         .fields
-        .get("mounts")
+        .get(form::MOUNTS)
         .filter(|text| !text.trim().is_empty())
         .map(|text| {
             serde_json::from_str(text).map_err(|e| {
                 ApiError::bad_field(
-                    "mounts",
+                    form::MOUNTS,
                     format!(
                         "must be a JSON array like [{{\"volume\": \"data\", \"target\": \"/data\", \"read_only\": false}}]: {e}"
                     ),
@@ -80,7 +81,7 @@ fn required_file(upload: &upload::Upload) -> ApiResult<&std::path::Path> {
     upload
         .file
         .as_deref()
-        .ok_or_else(|| ApiError::bad_field("file", "attach the app's ZIP as the `file` field"))
+        .ok_or_else(|| ApiError::bad_field(form::FILE, "attach the app's ZIP as the `file` field"))
 }
 
 async fn receive(state: &AppState, Multipart(multipart): Multipart) -> ApiResult<upload::Upload> {
@@ -125,7 +126,7 @@ async fn create_app(
     let mounts = mounts_field(&upload)?.unwrap_or_default();
     let created = state
         .platform
-        .create_app(&field("name"), &field("route"), file, &mounts)
+        .create_app(&field(form::NAME), &field(form::ROUTE), file, &mounts)
         .await?;
     Ok((StatusCode::ACCEPTED, axum::Json(created)))
 }

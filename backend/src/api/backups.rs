@@ -4,6 +4,7 @@ use axum::{
     extract::{DefaultBodyLimit, State},
     response::Response,
 };
+use shared::v1::fields::form;
 use shared::v1::{ErrorBody, RestoredBackup};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -94,7 +95,7 @@ async fn restore_backup(
     let file = upload
         .file
         .as_deref()
-        .ok_or_else(|| ApiError::bad_field("file", "attach the backup as the `file` field"))?;
+        .ok_or_else(|| ApiError::bad_field(form::FILE, "attach the backup as the `file` field"))?;
     let manifest = platform.restore(file).await?;
     Ok(axum::Json(RestoredBackup {
         created_at: manifest.created_at,

@@ -1,5 +1,6 @@
 //! Multipart uploads streamed to disk, never held whole in memory.
 
+use shared::v1::fields::form;
 use std::{collections::HashMap, path::Path};
 
 use axum::extract::Multipart;
@@ -43,11 +44,11 @@ pub async fn receive(
     while let Some(mut field) = multipart
         .next_field()
         .await
-        .map_err(|e| multipart_error("file", e))?
+        .map_err(|e| multipart_error(form::FILE, e))?
     {
         let name = field.name().unwrap_or_default().to_string();
         let file_name = field.file_name().map(str::to_string);
-        if name == "file" || file_name.is_some() {
+        if name == form::FILE || file_name.is_some() {
             let temp = tempfile::Builder::new()
                 .prefix("upload-")
                 .suffix(".zip")
@@ -60,7 +61,7 @@ pub async fn receive(
             while let Some(chunk) = field
                 .chunk()
                 .await
-                .map_err(|e| multipart_error("file", e))?
+                .map_err(|e| multipart_error(form::FILE, e))?
             {
                 written += chunk.len() as u64;
                 part_bytes += chunk.len() as u64;
@@ -79,9 +80,9 @@ pub async fn receive(
                 .await
                 .map_err(|e| anyhow::anyhow!("writing upload: {e}"))
                 .map_err(crate::domain::DomainError::from)?;
-            if name == "file" {
+            if name == form::FILE {
                 if part_bytes == 0 {
-                    return Err(ApiError::bad_field("file", "the file is empty"));
+                    return Err(ApiError::bad_field(form::FILE, "the file is empty"));
                 }
                 upload.file = Some(path);
             } else {

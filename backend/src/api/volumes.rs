@@ -6,6 +6,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
+use shared::v1::fields::form;
 use shared::v1::{CreateVolume, ErrorBody, UploadedFiles, Volume, VolumeListing};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -169,13 +170,13 @@ async fn upload_files(
     let files: Vec<(String, std::path::PathBuf)> = upload
         .parts
         .iter()
-        .filter(|(field, _, _)| field == "files")
+        .filter(|(field, _, _)| field == form::FILES)
         .map(|(_, file_name, path)| (file_name.clone(), path.to_path_buf()))
         .collect();
-    let zip = upload.parts.iter().find(|(field, _, _)| field == "zip");
+    let zip = upload.parts.iter().find(|(field, _, _)| field == form::ZIP);
     if files.is_empty() && zip.is_none() {
         return Err(ApiError::bad_field(
-            "files",
+            form::FILES,
             "attach files as `files` parts, or a ZIP as `zip`",
         ));
     }
