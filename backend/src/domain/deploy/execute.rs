@@ -40,18 +40,7 @@ impl Platform {
         dep: &deployment::Model,
         app: &app::Model,
     ) -> Result<Plan, DeployError> {
-        let mounts = self.app_mounts(app.id).await?;
-        let target = Target {
-            app: &app.name,
-            deployment: dep.id,
-            limits: ContainerLimits {
-                memory_bytes: app.memory_bytes,
-                nano_cpus: app.nano_cpus,
-                pids: app.pids,
-            },
-            mounts: self.docker_mounts(&mounts),
-            proxy_network: &self.config.traefik_network,
-        };
+        let target = self.target(app, dep.id).await?;
         match dep.kind {
             Kind::Dockerfile => Ok(plan::dockerfile(&self.names, &target)),
             Kind::Compose => {
@@ -61,6 +50,26 @@ impl Platform {
                 plan::stack(&self.names, &target, &stack)
             }
         }
+    }
+
+    /// What a plan for deployment `id` of `app` is made for: its limits, mounts and the proxy.
+    pub(in crate::domain) async fn target<'a>(
+        &'a self,
+        app: &'a app::Model,
+        id: i64,
+    ) -> Result<Target<'a>, DeployError> {
+        let mounts = self.app_mounts(app.id).await?;
+        Ok(Target {
+            app: &app.name,
+            deployment: id,
+            limits: ContainerLimits {
+                memory_bytes: app.memory_bytes,
+                nano_cpus: app.nano_cpus,
+                pids: app.pids,
+            },
+            mounts: self.docker_mounts(&mounts),
+            proxy_network: &self.config.traefik_network,
+        })
     }
 
     /// Runs `plan` for deployment `dep` until its main service answers.

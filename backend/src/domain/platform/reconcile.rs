@@ -11,12 +11,9 @@ use crate::{
     },
     domain::{
         DomainResult, Platform,
-        deploy::{
-            pick_port,
-            plan::{self, Target},
-        },
+        deploy::{pick_port, plan},
     },
-    runtime::{ContainerLimits, labels},
+    runtime::labels,
 };
 
 const INTERRUPTED: &str = "interrupted: Milkcrate stopped before the deployment finished";
@@ -144,21 +141,10 @@ impl Platform {
             {
                 continue;
             }
-            let mounts = self.app_mounts(app.id).await?;
-            let target = Target {
-                app: &app.name,
-                deployment: current,
-                limits: ContainerLimits {
-                    memory_bytes: app.memory_bytes,
-                    nano_cpus: app.nano_cpus,
-                    pids: app.pids,
-                },
-                mounts: self.docker_mounts(&mounts),
-                proxy_network: &self.config.traefik_network,
-            };
-            let plan = plan::dockerfile(&self.names, &target);
             let port = u16::try_from(port).unwrap_or_else(|_| pick_port(&[]));
             let created = async {
+                let target = self.target(&app, current).await?;
+                let plan = plan::dockerfile(&self.names, &target);
                 self.runtime
                     .ensure_network(&self.config.traefik_network, self.names.instance_labels())
                     .await?;
