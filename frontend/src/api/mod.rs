@@ -61,12 +61,14 @@ impl Error {
     }
 }
 
+/// Server messages start in ASCII; `char::to_uppercase` would bring Unicode's case tables into
+/// the module (kilobytes) for nothing.
 fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+    let mut s = s.to_string();
+    if let Some(first) = s.get_mut(..1) {
+        first.make_ascii_uppercase();
     }
+    s
 }
 
 fn network(e: impl std::fmt::Display) -> Error {

@@ -1,7 +1,9 @@
 use std::time::Duration;
 
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
-use shared::v1::{App, AppKind, Deployment, DeploymentStatus, ServiceState, ServiceStatus};
+use shared::v1::{
+    App, AppKind, Deployment, DeploymentStatus, ServiceHealth, ServiceState, ServiceStatus,
+};
 use web_sys::File;
 
 use super::{actions::AppActions, deploy_result::DeployResult};
@@ -203,7 +205,12 @@ fn Services(app: Memo<Option<App>>) -> impl IntoView {
                                 .iter()
                                 .map(|s| {
                                     let (text, class) = state(s);
-                                    let health = s.health.map_or("—".to_string(), |h| format!("{h:?}").to_lowercase());
+                                    let health = match s.health {
+                                        Some(ServiceHealth::Starting) => "starting",
+                                        Some(ServiceHealth::Healthy) => "healthy",
+                                        Some(ServiceHealth::Unhealthy) => "unhealthy",
+                                        None => "—",
+                                    };
                                     view! {
                                         <tr data-service=s.name.clone()>
                                             <td>
