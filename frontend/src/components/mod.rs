@@ -2,6 +2,7 @@
 
 mod build_log;
 mod confirm;
+mod data;
 mod feedback;
 mod field;
 mod mounts_editor;
@@ -11,6 +12,7 @@ mod zip_picker;
 
 pub use build_log::BuildLog;
 pub use confirm::ConfirmDialog;
+pub use data::{Fetch, Loaded, failure, write};
 pub use feedback::{Empty, Loading, Notice, NoticeKind, UploadBar};
 pub use field::TextField;
 pub use mounts_editor::MountsEditor;

@@ -1,6 +1,7 @@
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use shared::v1::Mount;
 
+use super::Fetch;
 use crate::api::ApiClient;
 
 /// Chooses managed volumes to mount into an app: rows of volume, path and read-only. Paths are
@@ -13,11 +14,12 @@ pub fn MountsEditor(
     error: Signal<Option<String>>,
 ) -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let volumes = RwSignal::new(Vec::<String>::new());
-    spawn_local(async move {
-        if let Ok(list) = api.list_volumes().await {
-            let _ = volumes.try_set(list.into_iter().map(|v| v.name).collect());
-        }
+    // The volumes to choose from; none while they load or when they cannot be read.
+    let list = Fetch::new(move || async move { api.list_volumes().await });
+    let volumes = Memo::new(move |_| {
+        list.ok()
+            .map(|l| l.into_iter().map(|v| v.name).collect::<Vec<_>>())
+            .unwrap_or_default()
     });
     let add = move |_| {
         let first = volumes

@@ -1,8 +1,8 @@
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 
 use crate::{
     api::ApiClient,
-    components::Loading,
+    components::{Loading, write},
     router::{A, Redirect},
     routes::Page,
     state::{Auth, Session},
@@ -35,12 +35,12 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
 fn Header() -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let session = expect_context::<Session>();
-    let logout = move |_| {
-        spawn_local(async move {
-            let _ = api.logout().await;
-            session.logged_out();
-        });
-    };
+    let logout = write(move || async move {
+        // Out either way: a session the server no longer knows is over too.
+        let _ = api.logout().await;
+        session.logged_out();
+        Ok(())
+    });
     view! {
         <header class="topbar">
             <div class="topbar-inner">
@@ -56,7 +56,9 @@ fn Header() -> impl IntoView {
                     <A href=Page::Volumes.path()>"Volumes"</A>
                     <A href=Page::Settings.path()>"Settings"</A>
                 </nav>
-                <button type="button" class="btn btn-ghost btn-sm logout" on:click=logout>
+                <button type="button" class="btn btn-ghost btn-sm logout" on:click=move |_| {
+                    logout.dispatch(());
+                }>
                     "Log out"
                 </button>
             </div>

@@ -1,9 +1,9 @@
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use shared::v1::PublicIndex;
 
 use crate::{
-    api::{ApiClient, Error},
-    components::{Empty, Loading, Logo, Notice, NoticeKind},
+    api::ApiClient,
+    components::{Empty, Fetch, Loaded, Logo},
     format,
     routes::{Page, app_href},
 };
@@ -13,59 +13,45 @@ use crate::{
 #[component]
 pub fn Landing() -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let index = RwSignal::new(None::<Result<PublicIndex, Error>>);
-    spawn_local(async move {
+    let index = Fetch::new(move || async move {
         let answer = api.public_apps().await;
         if let Ok(PublicIndex {
             default_home_route: Some(route),
             ..
         }) = &answer
         {
+            // The spinner stays while the browser leaves for the app.
             let _ = window().location().replace(&app_href(route));
-            return;
+            std::future::pending::<()>().await;
         }
-        let _ = index.try_set(Some(answer));
+        answer
     });
     let apps = move || {
-        match index.get() {
-        None => view! { <Loading label="Loading apps…" /> }.into_any(),
-        Some(Err(e)) => view! { <Notice kind=NoticeKind::Error message=e.message() /> }.into_any(),
-        Some(Ok(index)) if index.apps.is_empty() => view! {
-            <Empty
-                title="Nothing here yet"
-                text="No apps are running on this server at the moment. Check back soon."
-            />
-        }
-        .into_any(),
-        Some(Ok(index)) => view! {
-            <ul class="public-apps">
-                {index
-                    .apps
-                    .into_iter()
-                    .map(|app| {
-                        let href = app_href(&app.route);
-                        view! {
-                            <li>
-                                <a class="public-app" href=href>
-                                    <span class="public-app-icon" aria-hidden="true">
-                                        {app.name.chars().next().unwrap_or('?').to_ascii_uppercase()}
-                                    </span>
-                                    <span class="public-app-text">
-                                        <span class="public-app-name">{app.name.clone()}</span>
-                                        <span class="public-app-route">{app.route.clone()}</span>
-                                    </span>
-                                    <span class="public-app-date">
-                                        {app.deployed_at.map(|d| format!("Updated {}", format::ago(d)))}
-                                    </span>
-                                </a>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
-        }
-        .into_any(),
-    }
+        index.ok().map(|index| {
+            index
+                .apps
+                .into_iter()
+                .map(|app| {
+                    let href = app_href(&app.route);
+                    view! {
+                        <li>
+                            <a class="public-app" href=href>
+                                <span class="public-app-icon" aria-hidden="true">
+                                    {app.name.chars().next().unwrap_or('?').to_ascii_uppercase()}
+                                </span>
+                                <span class="public-app-text">
+                                    <span class="public-app-name">{app.name.clone()}</span>
+                                    <span class="public-app-route">{app.route.clone()}</span>
+                                </span>
+                                <span class="public-app-date">
+                                    {app.deployed_at.map(|d| format!("Updated {}", format::ago(d)))}
+                                </span>
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
     };
     view! {
         <div class="landing">
@@ -83,7 +69,21 @@ pub fn Landing() -> impl IntoView {
                     <h1>"Apps on this server"</h1>
                     <p class="muted">"Everything hosted here, one click away."</p>
                 </section>
-                {apps}
+                <Loaded
+                    data=index
+                    loading="Loading apps…"
+                    is_empty=|index: &PublicIndex| index.apps.is_empty()
+                    empty=|| {
+                        view! {
+                            <Empty
+                                title="Nothing here yet"
+                                text="No apps are running on this server at the moment. Check back soon."
+                            />
+                        }
+                    }
+                >
+                    <ul class="public-apps">{apps}</ul>
+                </Loaded>
             </main>
         </div>
     }

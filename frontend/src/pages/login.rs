@@ -2,7 +2,7 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::{
     api::{ApiClient, Error},
-    components::{Logo, Notice, NoticeKind, TextField},
+    components::{Logo, Notice, NoticeKind, TextField, failure, write},
     router::{Redirect, use_router},
     routes::Page,
     state::{Auth, Session},
@@ -15,28 +15,27 @@ pub fn Login() -> impl IntoView {
     let session = expect_context::<Session>();
     let router = use_router();
     let password = RwSignal::new(String::new());
-    let login = Action::new_local(move |password: &String| {
-        let password = password.clone();
-        async move { api.login(password).await }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(response)) = login.value().get() {
+    let login = write(move || {
+        let password = password.get_untracked();
+        async move {
+            let response = api.login(password).await?;
             session.logged_in(&response);
             router.navigate(&Page::Apps);
+            Ok(())
         }
     });
-    let error = Signal::derive(move || match login.value().get() {
-        Some(Err(Error::Api { body, .. })) => Some(body.message.clone()),
+    let error = Signal::derive(move || match failure(login) {
+        Some(Error::Api { body, .. }) => Some(body.message),
         _ => None,
     });
-    let notice = move || match login.value().get() {
-        Some(Err(e @ Error::Network(_))) => Some(e.message()),
+    let notice = move || match failure(login) {
+        Some(e @ Error::Network(_)) => Some(e.message()),
         _ => session.reason.get(),
     };
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if !password.get_untracked().is_empty() {
-            login.dispatch(password.get_untracked());
+            login.dispatch(());
         }
     };
     view! {

@@ -1,12 +1,12 @@
-use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos::{ev::SubmitEvent, prelude::*};
 use shared::{
-    v1::{App, ChangePasswordRequest, Settings},
+    v1::{ChangePasswordRequest, Settings},
     validation,
 };
 
 use crate::{
     api::{ApiClient, Error},
-    components::{Loading, Notice, NoticeKind, TextField},
+    components::{Fetch, Loaded, Notice, NoticeKind, TextField, failure, write},
     state::Session,
 };
 
@@ -30,33 +30,25 @@ pub fn SettingsPage() -> impl IntoView {
 #[component]
 fn HomeRoute() -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let loaded = RwSignal::new(None::<Result<(Settings, Vec<App>), Error>>);
     let choice = RwSignal::new(String::new());
-    let saving = RwSignal::new(false);
-    let outcome = RwSignal::new(None::<Result<(), Error>>);
-    spawn_local(async move {
-        let answer = match (api.settings().await, api.list_apps().await) {
-            (Ok(s), Ok(a)) => Ok((s, a)),
-            (Err(e), _) | (_, Err(e)) => Err(e),
-        };
-        if let Ok((s, _)) = &answer {
-            let _ = choice.try_set(s.default_home_route.clone().unwrap_or_default());
-        }
-        let _ = loaded.try_set(Some(answer));
+    let apps = Fetch::new(move || async move {
+        let settings = api.settings().await?;
+        let apps = api.list_apps().await?;
+        choice.set(settings.default_home_route.unwrap_or_default());
+        Ok(apps)
     });
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let save = write(move || {
         let route = choice.get_untracked();
         let settings = Settings {
             default_home_route: (!route.is_empty()).then_some(route),
         };
-        saving.set(true);
-        outcome.set(None);
-        spawn_local(async move {
-            let result = api.save_settings(settings).await.map(|_| ());
-            let _ = saving.try_set(false);
-            let _ = outcome.try_set(Some(result));
-        });
+        async move { api.save_settings(settings).await.map(|_| ()) }
+    });
+    let saving = save.pending();
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        save.clear();
+        save.dispatch(());
     };
     view! {
         <section class="card" aria-labelledby="home-title">
@@ -64,30 +56,29 @@ fn HomeRoute() -> impl IntoView {
             <p class="muted small">
                 "What visitors see at / : the list of running apps, or one app of your choice."
             </p>
-            {move || match loaded.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(e)) => view! { <Notice kind=NoticeKind::Error message=e.message() /> }.into_any(),
-                Some(Ok((_, apps))) => view! {
-                    <form on:submit=submit>
-                        {move || match outcome.get() {
-                            Some(Ok(())) => Some(view! { <Notice kind=NoticeKind::Success message="Saved." /> }.into_any()),
-                            Some(Err(e)) => Some(view! {
-                                <Notice kind=NoticeKind::Error message=e.field("default_home_route").unwrap_or_else(|| e.message()) />
-                            }.into_any()),
-                            None => None,
-                        }}
-                        <div class="field">
-                            <label for="home-route">"Default home route"</label>
-                            <select
-                                id="home-route"
-                                prop:value=move || choice.get()
-                                on:change=move |ev| {
-                                    choice.set(event_target_value(&ev));
-                                    outcome.set(None);
-                                }
-                            >
-                                <option value="">"Show the list of apps"</option>
-                                {apps
+            <Loaded data=apps loading="Loading…">
+                <form on:submit=submit>
+                    {move || match save.value().get() {
+                        Some(Ok(())) => Some(view! { <Notice kind=NoticeKind::Success message="Saved." /> }.into_any()),
+                        Some(Err(e)) => Some(view! {
+                            <Notice kind=NoticeKind::Error message=e.field("default_home_route").unwrap_or_else(|| e.message()) />
+                        }.into_any()),
+                        None => None,
+                    }}
+                    <div class="field">
+                        <label for="home-route">"Default home route"</label>
+                        <select
+                            id="home-route"
+                            prop:value=move || choice.get()
+                            on:change=move |ev| {
+                                choice.set(event_target_value(&ev));
+                                save.clear();
+                            }
+                        >
+                            <option value="">"Show the list of apps"</option>
+                            {move || {
+                                apps.ok()
+                                    .unwrap_or_default()
                                     .into_iter()
                                     .map(|a| {
                                         let route = a.route.clone();
@@ -97,19 +88,18 @@ fn HomeRoute() -> impl IntoView {
                                             </option>
                                         }
                                     })
-                                    .collect_view()}
-                            </select>
-                            <p class="hint">"Visitors of / are redirected there."</p>
-                        </div>
-                        <div class="form-actions">
-                            <button type="submit" class="btn btn-primary" disabled=move || saving.get()>
-                                {move || if saving.get() { "Saving…" } else { "Save" }}
-                            </button>
-                        </div>
-                    </form>
-                }
-                .into_any(),
-            }}
+                                    .collect_view()
+                            }}
+                        </select>
+                        <p class="hint">"Visitors of / are redirected there."</p>
+                    </div>
+                    <div class="form-actions">
+                        <button type="submit" class="btn btn-primary" disabled=move || saving.get()>
+                            {move || if saving.get() { "Saving…" } else { "Save" }}
+                        </button>
+                    </div>
+                </form>
+            </Loaded>
         </section>
     }
 }
@@ -122,15 +112,25 @@ fn ChangePassword() -> impl IntoView {
     let new = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
     let submitted = RwSignal::new(false);
-    let saving = RwSignal::new(false);
-    let outcome = RwSignal::new(None::<Result<(), Error>>);
+    let change = write(move || {
+        let request = ChangePasswordRequest {
+            current_password: current.get_untracked(),
+            new_password: new.get_untracked(),
+        };
+        async move {
+            let login = api.change_password(request).await?;
+            session.logged_in(&login);
+            for field in [current, new, confirm] {
+                field.set(String::new());
+            }
+            submitted.set(false);
+            Ok(())
+        }
+    });
+    let saving = change.pending();
+    let outcome = change.value();
 
-    let server_field = move |field: &'static str| {
-        outcome.with(|o| match o {
-            Some(Err(e)) => e.field(field),
-            _ => None,
-        })
-    };
+    let server_field = move |field: &'static str| failure(change).and_then(|e| e.field(field));
     let current_error = Signal::derive(move || {
         server_field("current_password")
             .or_else(|| match outcome.get() {
@@ -171,35 +171,14 @@ fn ChangePassword() -> impl IntoView {
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         submitted.set(true);
-        outcome.set(None);
+        change.clear();
         if current_error.get_untracked().is_some()
             || new_error.get_untracked().is_some()
             || confirm_error.get_untracked().is_some()
         {
             return;
         }
-        let request = ChangePasswordRequest {
-            current_password: current.get_untracked(),
-            new_password: new.get_untracked(),
-        };
-        saving.set(true);
-        spawn_local(async move {
-            let result = api.change_password(request).await;
-            let _ = saving.try_set(false);
-            match result {
-                Ok(login) => {
-                    session.logged_in(&login);
-                    for field in [current, new, confirm] {
-                        let _ = field.try_set(String::new());
-                    }
-                    let _ = submitted.try_set(false);
-                    let _ = outcome.try_set(Some(Ok(())));
-                }
-                Err(e) => {
-                    let _ = outcome.try_set(Some(Err(e)));
-                }
-            }
-        });
+        change.dispatch(());
     };
     view! {
         <section class="card" aria-labelledby="password-title">

@@ -1,9 +1,9 @@
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use shared::v1::AppStatus;
 
 use crate::{
     api::{ApiClient, AppAction},
-    components::ConfirmDialog,
+    components::{ConfirmDialog, write},
 };
 
 /// Which lifecycle buttons make sense in a state.
@@ -29,37 +29,43 @@ pub fn AppActions(
     on_deleted: Callback<()>,
 ) -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let busy = RwSignal::new(None::<&'static str>);
     let confirming = RwSignal::new(false);
     let remove_volumes = RwSignal::new(false);
     let name = StoredValue::new(name);
-
-    let run = move |action: AppAction| {
-        busy.set(Some(action.verb()));
-        let name = name.get_value();
-        spawn_local(async move {
-            match api.app_action(&name, action).await {
-                Ok(_) => on_change.run(()),
-                Err(e) => on_error.run(format!(
+    // What the last button asked for (`None`: delete): the write reads it, the labels show it.
+    let asked = StoredValue::new(None::<AppAction>);
+    let command = write(move || {
+        let (name, action) = (name.get_value(), asked.get_value());
+        let remove_volumes = remove_volumes.get_untracked();
+        async move {
+            let outcome = match action {
+                Some(action) => api.app_action(&name, action).await.map(|_| ()),
+                None => api.delete_app(&name, remove_volumes).await,
+            };
+            match (&outcome, action) {
+                (Ok(()), Some(_)) => on_change.run(()),
+                (Ok(()), None) => on_deleted.run(()),
+                (Err(e), Some(action)) => on_error.run(format!(
                     "Could not {} {name}: {}",
                     action.verb(),
                     e.message()
                 )),
+                (Err(e), None) => {
+                    on_error.run(format!("Could not delete {name}: {}", e.message()));
+                }
             }
-            let _ = busy.try_set(None);
-        });
+            outcome
+        }
+    });
+    let busy = command.pending();
+    let doing = move |action: Option<AppAction>| busy.get() && asked.get_value() == action;
+    let run = move |action: Option<AppAction>| {
+        asked.set_value(action);
+        command.dispatch(());
     };
     let delete = move |()| {
         confirming.set(false);
-        busy.set(Some("delete"));
-        let name = name.get_value();
-        spawn_local(async move {
-            match api.delete_app(&name, remove_volumes.get_untracked()).await {
-                Ok(()) => on_deleted.run(()),
-                Err(e) => on_error.run(format!("Could not delete {name}: {}", e.message())),
-            }
-            let _ = busy.try_set(None);
-        });
+        run(None);
     };
 
     view! {
@@ -73,11 +79,11 @@ pub fn AppActions(
                             class="btn btn-secondary btn-sm"
                             data-action=action.verb()
                             aria-label=move || format!("{} {}", action.label(), name.get_value())
-                            disabled=move || busy.get().is_some()
-                            on:click=move |_| run(action)
+                            disabled=move || busy.get()
+                            on:click=move |_| run(Some(action))
                         >
                             {move || {
-                                if busy.get() == Some(action.verb()) {
+                                if doing(Some(action)) {
                                     format!("{}…", action.label())
                                 } else {
                                     action.label().to_string()
@@ -92,10 +98,10 @@ pub fn AppActions(
                 class="btn btn-danger-ghost btn-sm"
                 data-action="delete"
                 aria-label=move || format!("Delete {}", name.get_value())
-                disabled=move || busy.get().is_some()
+                disabled=move || busy.get()
                 on:click=move |_| confirming.set(true)
             >
-                {move || if busy.get() == Some("delete") { "Deleting…" } else { "Delete" }}
+                {move || if doing(None) { "Deleting…" } else { "Delete" }}
             </button>
             <Show when=move || confirming.get()>
                 <ConfirmDialog

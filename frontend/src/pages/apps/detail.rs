@@ -1,17 +1,17 @@
 use std::time::Duration;
 
-use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos::{ev::SubmitEvent, prelude::*};
 use shared::v1::{
-    App, AppKind, Deployment, DeploymentStatus, ServiceHealth, ServiceState, ServiceStatus,
+    App, AppKind, Deployment, DeploymentStatus, ServiceHealth, ServiceState, ServiceStatus, fields,
 };
 use web_sys::File;
 
 use super::{actions::AppActions, deploy_result::DeployResult};
 use crate::{
-    api::{ApiClient, Error, Progress},
+    api::{ApiClient, Progress},
     components::{
-        BuildLog, DeploymentBadge, Empty, Loading, Notice, NoticeKind, StatusBadge, UploadBar,
-        ZipPicker, use_interval,
+        BuildLog, DeploymentBadge, Empty, Fetch, Loaded, Notice, NoticeKind, StatusBadge,
+        UploadBar, ZipPicker, failure, use_interval, write,
     },
     format,
     router::use_router,
@@ -24,34 +24,32 @@ const POLL: Duration = Duration::from_secs(3);
 #[component]
 pub fn AppDetail(name: String) -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let name = Memo::new(move |_| name.clone());
-    let app = RwSignal::new(None::<Result<App, Error>>);
-    let deployments = RwSignal::new(None::<Result<Vec<Deployment>, Error>>);
-    let notice = RwSignal::new(None::<(NoticeKind, String)>);
-    let load = move || {
-        let Some(n) = name.try_get_untracked() else {
-            return;
-        };
-        spawn_local(async move {
-            let a = api.get_app(&n).await;
-            let _ = app.try_set(Some(a));
-            let d = api.list_deployments(&n).await;
-            let _ = deployments.try_set(Some(d));
-        });
-    };
-    Effect::new(move |_| {
-        name.track();
-        app.set(None);
-        deployments.set(None);
-        load();
+    let app = Fetch::new({
+        let name = name.clone();
+        move || {
+            let name = name.clone();
+            async move { api.get_app(&name).await }
+        }
     });
-    use_interval(POLL, load);
+    let deployments = Fetch::new({
+        let name = name.clone();
+        move || {
+            let name = name.clone();
+            async move { api.list_deployments(&name).await }
+        }
+    });
+    let reload = move || {
+        app.refetch();
+        deployments.refetch();
+    };
+    use_interval(POLL, reload);
+    let notice = RwSignal::new(None::<(NoticeKind, String)>);
     let router = use_router();
-    let on_change = Callback::new(move |()| load());
+    let on_change = Callback::new(move |()| reload());
     let on_error = Callback::new(move |m: String| notice.set(Some((NoticeKind::Error, m))));
     let on_deleted = Callback::new(move |()| router.navigate(&Page::Apps));
 
-    let current = Memo::new(move |_| app.get().and_then(Result::ok));
+    let current = Memo::new(move |_| app.ok());
     let head = move || {
         current.get().map(|a| {
             view! {
@@ -80,32 +78,28 @@ pub fn AppDetail(name: String) -> impl IntoView {
             }
         })
     };
+    let version_name = name.clone();
 
     view! {
         <nav class="crumbs" aria-label="Breadcrumb">
             <a href=Page::Apps.path()>"Apps"</a>
             <span aria-hidden="true">"/"</span>
-            <span aria-current="page">{move || name.get()}</span>
+            <span aria-current="page">{name}</span>
         </nav>
-        {move || match app.get() {
-            None => view! { <Loading label="Loading app…" /> }.into_any(),
-            Some(Err(e)) => view! { <Notice kind=NoticeKind::Error message=e.message() /> }.into_any(),
-            Some(Ok(_)) => view! {
-                {head}
-                {move || notice.get().map(|(kind, m)| view! { <Notice kind=kind message=m /> })}
-                <div class="detail-grid">
-                    <Overview app=current />
-                    <Services app=current />
-                    <NewVersion
-                        name=name
-                        route=Signal::derive(move || current.get().map(|a| a.route).unwrap_or_default())
-                        on_done=on_change
-                    />
-                </div>
-                <Deployments deployments=deployments />
-            }
-            .into_any(),
-        }}
+        <Loaded data=app loading="Loading app…">
+            {head}
+            {move || notice.get().map(|(kind, m)| view! { <Notice kind=kind message=m /> })}
+            <div class="detail-grid">
+                <Overview app=current />
+                <Services app=current />
+                <NewVersion
+                    name=version_name.clone()
+                    route=Signal::derive(move || current.get().map(|a| a.route).unwrap_or_default())
+                    on_done=on_change
+                />
+            </div>
+            <Deployments deployments=deployments />
+        </Loaded>
     }
 }
 
@@ -233,22 +227,45 @@ fn Services(app: Memo<Option<App>>) -> impl IntoView {
 }
 
 #[component]
-fn NewVersion(name: Memo<String>, route: Signal<String>, on_done: Callback<()>) -> impl IntoView {
+fn NewVersion(name: String, route: Signal<String>, on_done: Callback<()>) -> impl IntoView {
     let api = expect_context::<ApiClient>();
+    let name = StoredValue::new(name);
     let file = RwSignal::new_local(None::<File>);
     let submitted = RwSignal::new(false);
-    let uploading = RwSignal::new(false);
     let progress = RwSignal::new(None::<Progress>);
-    let server_error = RwSignal::new(None::<Error>);
     let started = RwSignal::new(None::<i64>);
     let finished = RwSignal::new(None::<Deployment>);
+    let deploy = write(move || {
+        let (n, chosen) = (name.get_value(), file.get_untracked());
+        async move {
+            let Some(f) = chosen else {
+                return Ok(());
+            };
+            let on_progress = move |p| progress.set(Some(p));
+            match api.deploy_version(&n, &f, on_progress).await {
+                Ok(d) => {
+                    started.set(Some(d.id));
+                    file.set(None);
+                    submitted.set(false);
+                    on_done.run(());
+                    Ok(())
+                }
+                Err(e) => {
+                    progress.set(None);
+                    Err(e)
+                }
+            }
+        }
+    });
+    let uploading = deploy.pending();
+    // A new file makes the server's last objection stale.
     Effect::new(move |_| {
         file.track();
-        server_error.set(None);
+        deploy.clear();
     });
     let file_error = Signal::derive(move || {
-        server_error
-            .with(|e| e.as_ref().and_then(|e| e.field("file")))
+        failure(deploy)
+            .and_then(|e| e.field(fields::form::FILE))
             .or_else(|| {
                 (submitted.get() && file.with(Option::is_none))
                     .then(|| "Choose the new version's ZIP".to_string())
@@ -260,34 +277,13 @@ fn NewVersion(name: Memo<String>, route: Signal<String>, on_done: Callback<()>) 
         let Some(f) = file.get_untracked() else {
             return;
         };
-        let n = name.get_untracked();
-        uploading.set(true);
         started.set(None);
         finished.set(None);
         progress.set(Some(Progress {
             sent: 0.0,
             total: f.size(),
         }));
-        spawn_local(async move {
-            let result = api
-                .deploy_version(&n, &f, move |p| {
-                    let _ = progress.try_set(Some(p));
-                })
-                .await;
-            let _ = uploading.try_set(false);
-            match result {
-                Ok(d) => {
-                    let _ = started.try_set(Some(d.id));
-                    let _ = file.try_set(None);
-                    let _ = submitted.try_set(false);
-                    on_done.run(());
-                }
-                Err(e) => {
-                    let _ = server_error.try_set(Some(e));
-                    let _ = progress.try_set(None);
-                }
-            }
-        });
+        deploy.dispatch(());
     };
     view! {
         <section class="card" aria-labelledby="new-version-title">
@@ -295,9 +291,8 @@ fn NewVersion(name: Memo<String>, route: Signal<String>, on_done: Callback<()>) 
             <p class="muted small">"The running version keeps serving until the new one answers."</p>
             <form on:submit=submit novalidate=true>
                 {move || {
-                    server_error
-                        .get()
-                        .filter(|e| !e.is_only_about(&["file"]))
+                    failure(deploy)
+                        .filter(|e| !e.is_only_about(&[fields::form::FILE]))
                         .map(|e| view! { <Notice kind=NoticeKind::Error message=e.message() /> })
                 }}
                 <ZipPicker id="version-file" file=file error=file_error disabled=uploading />
@@ -329,7 +324,7 @@ fn NewVersion(name: Memo<String>, route: Signal<String>, on_done: Callback<()>) 
                     .get()
                     .map(|d| {
                         view! {
-                            <DeployResult app=name.get_untracked() route=route.get_untracked() deployment=d />
+                            <DeployResult app=name.get_value() route=route.get_untracked() deployment=d />
                         }
                     })
             }}
@@ -338,30 +333,23 @@ fn NewVersion(name: Memo<String>, route: Signal<String>, on_done: Callback<()>) 
 }
 
 #[component]
-fn Deployments(deployments: RwSignal<Option<Result<Vec<Deployment>, Error>>>) -> impl IntoView {
-    let list = Memo::new(move |_| match deployments.get() {
-        Some(Ok(list)) => list,
-        _ => Vec::new(),
-    });
+fn Deployments(deployments: Fetch<Vec<Deployment>>) -> impl IntoView {
+    let list = Memo::new(move |_| deployments.ok().unwrap_or_default());
     view! {
         <section class="card" aria-labelledby="history-title">
             <h2 id="history-title">"Deployments"</h2>
-            {move || match deployments.get() {
-                None => view! { <Loading label="Loading deployments…" /> }.into_any(),
-                Some(Err(e)) => view! { <Notice kind=NoticeKind::Error message=e.message() /> }.into_any(),
-                Some(Ok(l)) if l.is_empty() => view! {
-                    <Empty title="No deployments" text="This app has no versions yet." />
-                }
-                .into_any(),
-                Some(Ok(_)) => view! {
-                    <ul class="deployments">
-                        <For each=move || list.get() key=|d| (d.id, d.status as u8) let:d>
-                            <DeploymentItem deployment=d />
-                        </For>
-                    </ul>
-                }
-                .into_any(),
-            }}
+            <Loaded
+                data=deployments
+                loading="Loading deployments…"
+                is_empty=Vec::is_empty
+                empty=|| view! { <Empty title="No deployments" text="This app has no versions yet." /> }
+            >
+                <ul class="deployments">
+                    <For each=move || list.get() key=|d| (d.id, d.status as u8) let:d>
+                        <DeploymentItem deployment=d />
+                    </For>
+                </ul>
+            </Loaded>
         </section>
     }
 }

@@ -1,13 +1,13 @@
 use std::time::Duration;
 
 use crate::router::A;
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use shared::v1::App;
 
 use super::actions::AppActions;
 use crate::{
-    api::{ApiClient, Error},
-    components::{Empty, Loading, Notice, NoticeKind, StatusBadge, use_interval},
+    api::ApiClient,
+    components::{Empty, Fetch, Loaded, Notice, NoticeKind, StatusBadge, use_interval},
     format,
     routes::{Page, app_href},
 };
@@ -19,39 +19,15 @@ const POLL: Duration = Duration::from_secs(3);
 #[component]
 pub fn AppList() -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let apps = RwSignal::new(None::<Result<Vec<App>, Error>>);
+    let apps = Fetch::new(move || async move { api.list_apps().await });
+    use_interval(POLL, move || apps.refetch());
     let notice = RwSignal::new(None::<(NoticeKind, String)>);
-    let load = move || {
-        spawn_local(async move {
-            let answer = api.list_apps().await;
-            let _ = apps.try_set(Some(answer));
-        })
-    };
-    load();
-    use_interval(POLL, load);
-
-    let on_change = Callback::new(move |()| load());
+    let on_change = Callback::new(move |()| apps.refetch());
     let on_error = Callback::new(move |m: String| notice.set(Some((NoticeKind::Error, m))));
 
     // Rows are keyed by what they show, so a poll that changes nothing touches no DOM (and keeps
     // keyboard focus where it is).
-    let list = Memo::new(move |_| match apps.get() {
-        Some(Ok(list)) => list,
-        _ => Vec::new(),
-    });
-    #[derive(Clone, PartialEq)]
-    enum Phase {
-        Loading,
-        Failed(String),
-        Empty,
-        Ready,
-    }
-    let phase = Memo::new(move |_| match apps.get() {
-        None => Phase::Loading,
-        Some(Err(e)) => Phase::Failed(e.message()),
-        Some(Ok(list)) if list.is_empty() => Phase::Empty,
-        Some(Ok(_)) => Phase::Ready,
-    });
+    let list = Memo::new(move |_| apps.ok().unwrap_or_default());
 
     view! {
         <div class="page-head">
@@ -70,53 +46,53 @@ pub fn AppList() -> impl IntoView {
             </A>
         </div>
         {move || notice.get().map(|(kind, m)| view! { <Notice kind=kind message=m /> })}
-        {move || match phase.get() {
-            Phase::Loading => view! { <Loading label="Loading apps…" /> }.into_any(),
-            Phase::Failed(m) => view! { <Notice kind=NoticeKind::Error message=m /> }.into_any(),
-            Phase::Empty => view! {
-                <Empty title="No apps yet" text="Upload a ZIP with a Dockerfile to deploy your first app.">
-                    <A href=Page::NewApp.path() class="btn btn-primary">
-                        "Deploy your first app"
-                    </A>
-                </Empty>
+        <Loaded
+            data=apps
+            loading="Loading apps…"
+            is_empty=Vec::is_empty
+            empty=|| {
+                view! {
+                    <Empty title="No apps yet" text="Upload a ZIP with a Dockerfile to deploy your first app.">
+                        <A href=Page::NewApp.path() class="btn btn-primary">
+                            "Deploy your first app"
+                        </A>
+                    </Empty>
+                }
             }
-            .into_any(),
-            Phase::Ready => view! {
-                <div class="card table-card">
-                    <table class="apps-table">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Name"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col">"Route"</th>
-                                <th scope="col">"Deployed"</th>
-                                <th scope="col" class="col-actions">
-                                    <span class="visually-hidden">"Actions"</span>
-                                </th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            <For
-                                each=move || list.get()
-                                key=|app| {
-                                    (
-                                        app.name.clone(),
-                                        crate::components::app_status_key(app.status),
-                                        app.current_deployment.as_ref().map(|d| (d.id, d.finished_at)),
-                                        app.latest_deployment.as_ref().map(|d| (d.id, d.finished_at)),
-                                        app.route.clone(),
-                                    )
-                                }
-                                let:app
-                            >
-                                <AppRow app=app on_change=on_change on_error=on_error />
-                            </For>
-                        </tbody>
-                    </table>
-                </div>
-            }
-            .into_any(),
-        }}
+        >
+            <div class="card table-card">
+                <table class="apps-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Route"</th>
+                            <th scope="col">"Deployed"</th>
+                            <th scope="col" class="col-actions">
+                                <span class="visually-hidden">"Actions"</span>
+                            </th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For
+                            each=move || list.get()
+                            key=|app| {
+                                (
+                                    app.name.clone(),
+                                    crate::components::app_status_key(app.status),
+                                    app.current_deployment.as_ref().map(|d| (d.id, d.finished_at)),
+                                    app.latest_deployment.as_ref().map(|d| (d.id, d.finished_at)),
+                                    app.route.clone(),
+                                )
+                            }
+                            let:app
+                        >
+                            <AppRow app=app on_change=on_change on_error=on_error />
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+        </Loaded>
     }
 }
 

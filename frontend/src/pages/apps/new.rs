@@ -1,15 +1,17 @@
 use crate::router::A;
-use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos::{ev::SubmitEvent, prelude::*};
 use shared::{
-    v1::{CreatedApp, Deployment, DeploymentStatus},
+    v1::{CreatedApp, Deployment, DeploymentStatus, fields::form},
     validation,
 };
 use web_sys::File;
 
 use super::deploy_result::DeployResult;
 use crate::{
-    api::{ApiClient, Error, Progress},
-    components::{BuildLog, MountsEditor, Notice, NoticeKind, TextField, UploadBar, ZipPicker},
+    api::{ApiClient, Progress},
+    components::{
+        BuildLog, MountsEditor, Notice, NoticeKind, TextField, UploadBar, ZipPicker, failure, write,
+    },
     routes::Page,
 };
 
@@ -25,19 +27,39 @@ pub fn NewApp() -> impl IntoView {
     let route_touched = RwSignal::new(false);
     let submitted = RwSignal::new(false);
     let file = RwSignal::new_local(None::<File>);
-    let server_error = RwSignal::new(None::<Error>);
     let mounts = RwSignal::new(Vec::<shared::v1::Mount>::new());
-    let uploading = RwSignal::new(false);
     let progress = RwSignal::new(None::<Progress>);
     let created = RwSignal::new(None::<CreatedApp>);
     let finished = RwSignal::new(None::<Deployment>);
 
     let name_check = Memo::new(move |_| validation::app_name(&name.get()));
     let route_check = Memo::new(move |_| validation::route(&route.get()));
+    let create = write(move || {
+        let checked = (name_check.get_untracked(), route_check.get_untracked());
+        let (chosen, with) = (file.get_untracked(), mounts.get_untracked());
+        async move {
+            let ((Ok(n), Ok(r)), Some(f)) = (checked, chosen) else {
+                return Ok(());
+            };
+            let on_progress = move |p| progress.set(Some(p));
+            match api.create_app(&n, &r, &f, &with, on_progress).await {
+                Ok(c) => {
+                    created.set(Some(c));
+                    Ok(())
+                }
+                Err(e) => {
+                    progress.set(None);
+                    Err(e)
+                }
+            }
+        }
+    });
+    let uploading = create.pending();
+    let server_field = move |field: &str| failure(create).and_then(|e| e.field(field));
     let field_error =
         move |field: &'static str, touched: RwSignal<bool>, check: Memo<Result<String, String>>| {
             Signal::derive(move || {
-                if let Some(e) = server_error.with(|e| e.as_ref().and_then(|e| e.field(field))) {
+                if let Some(e) = server_field(field) {
                     return Some(e);
                 }
                 if touched.get() || submitted.get() {
@@ -47,30 +69,27 @@ pub fn NewApp() -> impl IntoView {
                 }
             })
         };
-    let name_error = field_error("name", name_touched, name_check);
-    let route_error = field_error("route", route_touched, route_check);
+    let name_error = field_error(form::NAME, name_touched, name_check);
+    let route_error = field_error(form::ROUTE, route_touched, route_check);
     let file_error = Signal::derive(move || {
-        server_error
-            .with(|e| e.as_ref().and_then(|e| e.field("file")))
-            .or_else(|| {
-                (submitted.get() && file.with(Option::is_none))
-                    .then(|| "Choose the app's ZIP".to_string())
-            })
+        server_field(form::FILE).or_else(|| {
+            (submitted.get() && file.with(Option::is_none))
+                .then(|| "Choose the app's ZIP".to_string())
+        })
     });
     let notice = move || {
-        server_error
-            .get()
-            .filter(|e| !e.is_only_about(&["name", "route", "file", "mounts"]))
+        failure(create)
+            .filter(|e| !e.is_only_about(&[form::NAME, form::ROUTE, form::FILE, form::MOUNTS]))
             .map(|e| e.message())
     };
     // A new file or a changed field makes the server's last objection stale.
     Effect::new(move |_| {
         file.track();
-        server_error.set(None);
+        create.clear();
     });
 
     let on_name = Callback::new(move |text: String| {
-        server_error.set(None);
+        create.clear();
         if !route_edited.get_untracked() {
             let suggestion = validation::app_name(&text)
                 .map(|n| format!("/{n}"))
@@ -79,44 +98,26 @@ pub fn NewApp() -> impl IntoView {
         }
     });
     let on_route = Callback::new(move |_: String| {
-        server_error.set(None);
+        create.clear();
         route_edited.set(true);
     });
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         submitted.set(true);
-        let (Ok(n), Ok(r), Some(f)) = (
+        let (Ok(_), Ok(_), Some(f)) = (
             name_check.get_untracked(),
             route_check.get_untracked(),
             file.get_untracked(),
         ) else {
             return;
         };
-        server_error.set(None);
-        uploading.set(true);
+        create.clear();
         progress.set(Some(Progress {
             sent: 0.0,
             total: f.size(),
         }));
-        spawn_local(async move {
-            let chosen = mounts.get_untracked();
-            let result = api
-                .create_app(&n, &r, &f, &chosen, move |p| {
-                    let _ = progress.try_set(Some(p));
-                })
-                .await;
-            let _ = uploading.try_set(false);
-            match result {
-                Ok(c) => {
-                    let _ = created.try_set(Some(c));
-                }
-                Err(e) => {
-                    let _ = server_error.try_set(Some(e));
-                    let _ = progress.try_set(None);
-                }
-            }
-        });
+        create.dispatch(());
     };
 
     let form = move || {
@@ -150,7 +151,7 @@ pub fn NewApp() -> impl IntoView {
                 <ZipPicker id="file" file=file error=file_error disabled=uploading />
                 <MountsEditor
                     mounts=mounts
-                    error=Signal::derive(move || server_error.with(|e| e.as_ref().and_then(|e| e.field("mounts"))))
+                    error=Signal::derive(move || server_field(form::MOUNTS))
                 />
                 {move || progress.get().map(|_| view! { <UploadBar progress=progress /> })}
                 <div class="form-actions">

@@ -1,10 +1,10 @@
-use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
-use shared::v1::{EntryKind, Volume, VolumeListing};
+use leptos::{ev::SubmitEvent, prelude::*};
+use shared::v1::{EntryKind, VolumeListing};
 use web_sys::File;
 
 use crate::{
     api::{ApiClient, Error, Progress},
-    components::{ConfirmDialog, Loading, Notice, NoticeKind, UploadBar},
+    components::{ConfirmDialog, Fetch, Loaded, Notice, NoticeKind, UploadBar, write},
     format,
     router::{A, use_router},
     routes::Page,
@@ -16,119 +16,123 @@ pub fn VolumeDetail(name: String) -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let name = StoredValue::new(name);
     let folder = RwSignal::new(String::new());
-    let listing = RwSignal::new(None::<Result<VolumeListing, Error>>);
-    let volume = RwSignal::new(None::<Volume>);
-    let notice = RwSignal::new(None::<(NoticeKind, String)>);
-    let load = move || {
-        let (n, f) = (name.get_value(), folder.get_untracked());
-        spawn_local(async move {
-            let answer = api.list_folder(&n, &f).await;
-            let _ = listing.try_set(Some(answer));
-            if let Ok(v) = api.get_volume(&n).await {
-                let _ = volume.try_set(Some(v));
-            }
-        });
-    };
-    Effect::new(move |_| {
-        folder.track();
-        load();
+    // Follows `folder`: opening a folder reads it.
+    let listing = Fetch::new(move || {
+        let (n, f) = (name.get_value(), folder.get());
+        async move { api.list_folder(&n, &f).await }
     });
-    let fail = move |what: &str, e: Error| {
-        notice.set(Some((
-            NoticeKind::Error,
-            format!("{what}: {}", e.message()),
-        )))
+    let volume = Fetch::new(move || {
+        let n = name.get_value();
+        async move { api.get_volume(&n).await }
+    });
+    let reload = move || {
+        listing.refetch();
+        volume.refetch();
+    };
+    let notice = RwSignal::new(None::<(NoticeKind, String)>);
+    // Every write here ends the same way: a notice if it failed, else a fresh listing.
+    let after = move |what: &str, outcome: Result<(), Error>| {
+        match &outcome {
+            Ok(()) => reload(),
+            Err(e) => notice.set(Some((
+                NoticeKind::Error,
+                format!("{what}: {}", e.message()),
+            ))),
+        }
+        outcome
     };
 
     // Upload
     let files = RwSignal::new_local(Vec::<File>::new());
     let unzip = RwSignal::new(true);
     let progress = RwSignal::new(None::<Progress>);
-    let upload = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let chosen = files.get_untracked();
-        if chosen.is_empty() {
-            return;
-        }
-        let total = chosen.iter().map(|f| f.size()).sum();
-        progress.set(Some(Progress { sent: 0.0, total }));
+    let upload = write(move || {
         let (n, f, z) = (
             name.get_value(),
             folder.get_untracked(),
             unzip.get_untracked(),
         );
-        spawn_local(async move {
-            let result = api
-                .upload_to_volume(&n, &f, &chosen, z, move |p| {
-                    let _ = progress.try_set(Some(p));
-                })
-                .await;
-            let _ = progress.try_set(None);
-            match result {
-                Ok(done) => {
-                    files.set(Vec::new());
-                    notice.set(Some((
-                        NoticeKind::Success,
-                        format!(
-                            "{} file(s) uploaded, {}",
-                            done.files,
-                            format::bytes(done.bytes)
-                        ),
-                    )));
-                    load();
-                }
-                Err(e) => fail("Upload refused", e),
+        let chosen = files.get_untracked();
+        async move {
+            let on_progress = move |p| progress.set(Some(p));
+            let result = api.upload_to_volume(&n, &f, &chosen, z, on_progress).await;
+            progress.set(None);
+            if let Ok(done) = &result {
+                files.set(Vec::new());
+                notice.set(Some((
+                    NoticeKind::Success,
+                    format!(
+                        "{} file(s) uploaded, {}",
+                        done.files,
+                        format::bytes(done.bytes)
+                    ),
+                )));
             }
-        });
+            after("Upload refused", result.map(|_| ()))
+        }
+    });
+    let submit_upload = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if files.with_untracked(Vec::is_empty) {
+            return;
+        }
+        let total = files.with_untracked(|chosen| chosen.iter().map(|f| f.size()).sum());
+        progress.set(Some(Progress { sent: 0.0, total }));
+        upload.dispatch(());
     };
 
     // New folder
     let new_folder = RwSignal::new(String::new());
-    let create_folder = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let child = new_folder.get_untracked();
-        if child.trim().is_empty() {
-            return;
-        }
-        let path = join(&folder.get_untracked(), child.trim());
+    let create_folder = write(move || {
+        let path = join(&folder.get_untracked(), new_folder.get_untracked().trim());
         let n = name.get_value();
-        spawn_local(async move {
-            match api.create_folder(&n, &path).await {
-                Ok(()) => {
-                    new_folder.set(String::new());
-                    load();
-                }
-                Err(e) => fail("Cannot create the folder", e),
+        async move {
+            let result = api.create_folder(&n, &path).await;
+            if result.is_ok() {
+                new_folder.set(String::new());
             }
-        });
+            after("Cannot create the folder", result)
+        }
+    });
+    let submit_folder = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if !new_folder.with_untracked(|f| f.trim().is_empty()) {
+            create_folder.dispatch(());
+        }
     };
 
     // Delete (asks first)
     let deleting = RwSignal::new(None::<String>);
+    let delete_path = write(move || {
+        let (n, path) = (
+            name.get_value(),
+            deleting.get_untracked().unwrap_or_default(),
+        );
+        async move { after("Cannot delete", api.delete_path(&n, &path).await) }
+    });
     let confirm_delete = move |()| {
-        let Some(path) = deleting.get_untracked() else {
-            return;
-        };
+        delete_path.dispatch(());
         deleting.set(None);
-        let n = name.get_value();
-        spawn_local(async move {
-            match api.delete_path(&n, &path).await {
-                Ok(()) => load(),
-                Err(e) => fail("Cannot delete", e),
-            }
-        });
     };
     let router = use_router();
     let delete_volume = RwSignal::new(false);
+    let remove_volume = write(move || {
+        let n = name.get_value();
+        async move {
+            let result = api.delete_volume(&n, false).await;
+            match result {
+                Ok(()) => router.navigate(&Page::Volumes),
+                Err(ref e) => notice.set(Some((
+                    NoticeKind::Error,
+                    format!("Cannot delete the volume: {}", e.message()),
+                ))),
+            }
+            result
+        }
+    });
     let confirm_volume = move |()| {
         delete_volume.set(false);
-        let n = name.get_value();
-        spawn_local(async move {
-            match api.delete_volume(&n, false).await {
-                Ok(()) => router.navigate(&Page::Volumes),
-                Err(e) => fail("Cannot delete the volume", e),
-            }
-        });
+        remove_volume.dispatch(());
     };
 
     let crumbs = move || {
@@ -161,7 +165,7 @@ pub fn VolumeDetail(name: String) -> impl IntoView {
             <div>
                 <h1>{name.get_value()}</h1>
                 <p class="muted">
-                    {move || volume.get().map(|v| format!(
+                    {move || volume.ok().map(|v| format!(
                         "{} · {} file(s) · {}",
                         format::bytes(v.size_bytes),
                         v.files,
@@ -181,57 +185,57 @@ pub fn VolumeDetail(name: String) -> impl IntoView {
         {move || notice.get().map(|(kind, m)| view! { <Notice kind=kind message=m /> })}
         <div class="card">
             <div class="folder-path">{crumbs}</div>
-            {move || match listing.get() {
-                None => view! { <Loading label="Reading the folder…" /> }.into_any(),
-                Some(Err(e)) => view! { <Notice kind=NoticeKind::Error message=e.message() /> }.into_any(),
-                Some(Ok(l)) if l.entries.is_empty() => view! { <p class="muted empty-folder">"This folder is empty."</p> }.into_any(),
-                Some(Ok(l)) => view! {
-                    <table class="services-table files-table">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Name"</th>
-                                <th scope="col">"Size"</th>
-                                <th scope="col">"Modified"</th>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {l.entries.into_iter().map(|e| {
-                                let path = e.path.clone();
-                                let open = {
-                                    let path = path.clone();
-                                    move |_| folder.set(path.clone())
-                                };
-                                let name_cell = match e.kind {
-                                    EntryKind::Folder => view! {
-                                        <button type="button" class="link-button" data-open=e.name.clone() on:click=open>{format!("{}/", e.name)}</button>
-                                    }.into_any(),
-                                    EntryKind::File => view! {
-                                        <a href=ApiClient::file_url(&name.get_value(), &path) download=e.name.clone()>{e.name.clone()}</a>
-                                    }.into_any(),
-                                    EntryKind::Symlink => view! { <span title="Links are never followed">{format!("{} (link)", e.name)}</span> }.into_any(),
-                                    EntryKind::Other => view! { <span>{e.name.clone()}</span> }.into_any(),
-                                };
-                                let target = path.clone();
-                                view! {
-                                    <tr data-entry=e.name.clone()>
-                                        <td>{name_cell}</td>
-                                        <td>{if e.kind == EntryKind::File { format::bytes(e.size_bytes) } else { "—".into() }}</td>
-                                        <td>{e.modified.map(format::ago).unwrap_or_default()}</td>
-                                        <td>
-                                            <button type="button" class="btn btn-danger-ghost btn-sm" data-delete=e.name.clone()
-                                                on:click=move |_| deleting.set(Some(target.clone()))>"Delete"</button>
-                                        </td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-            }}
+            <Loaded
+                data=listing
+                loading="Reading the folder…"
+                is_empty=|l: &VolumeListing| l.entries.is_empty()
+                empty=|| view! { <p class="muted empty-folder">"This folder is empty."</p> }
+            >
+                <table class="services-table files-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"Size"</th>
+                            <th scope="col">"Modified"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {move || listing.ok().map(|l| l.entries).unwrap_or_default().into_iter().map(|e| {
+                            let path = e.path.clone();
+                            let open = {
+                                let path = path.clone();
+                                move |_| folder.set(path.clone())
+                            };
+                            let name_cell = match e.kind {
+                                EntryKind::Folder => view! {
+                                    <button type="button" class="link-button" data-open=e.name.clone() on:click=open>{format!("{}/", e.name)}</button>
+                                }.into_any(),
+                                EntryKind::File => view! {
+                                    <a href=ApiClient::file_url(&name.get_value(), &path) download=e.name.clone()>{e.name.clone()}</a>
+                                }.into_any(),
+                                EntryKind::Symlink => view! { <span title="Links are never followed">{format!("{} (link)", e.name)}</span> }.into_any(),
+                                EntryKind::Other => view! { <span>{e.name.clone()}</span> }.into_any(),
+                            };
+                            let target = path.clone();
+                            view! {
+                                <tr data-entry=e.name.clone()>
+                                    <td>{name_cell}</td>
+                                    <td>{if e.kind == EntryKind::File { format::bytes(e.size_bytes) } else { "—".into() }}</td>
+                                    <td>{e.modified.map(format::ago).unwrap_or_default()}</td>
+                                    <td>
+                                        <button type="button" class="btn btn-danger-ghost btn-sm" data-delete=e.name.clone()
+                                            on:click=move |_| deleting.set(Some(target.clone()))>"Delete"</button>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </Loaded>
         </div>
         <div class="detail-grid">
-            <form class="card" on:submit=upload>
+            <form class="card" on:submit=submit_upload>
                 <h2>"Upload here"</h2>
                 <input type="file" id="volume-files" multiple=true
                     on:change=move |ev| {
@@ -258,7 +262,7 @@ pub fn VolumeDetail(name: String) -> impl IntoView {
                     </button>
                 </div>
             </form>
-            <form class="card" on:submit=create_folder>
+            <form class="card" on:submit=submit_folder>
                 <h2>"New folder"</h2>
                 <input type="text" id="new-folder" aria-label="Folder name" placeholder="images"
                     prop:value=move || new_folder.get()
