@@ -1,5 +1,5 @@
 use gloo_net::http::Method;
-use shared::v1::{App, Deployment};
+use shared::v1::{App, Deployment, fields};
 
 use super::{ApiClient, Error};
 
@@ -14,12 +14,12 @@ impl ApiClient {
 
     /// `remove_volumes` also deletes a stack's compose volumes and their data.
     pub async fn delete_app(&self, name: &str, remove_volumes: bool) -> Result<(), Error> {
-        let query = if remove_volumes { "?volumes=true" } else { "" };
-        self.send(
-            self.write(Method::DELETE, &format!("/apps/{name}{query}"))
-                .build(),
-        )
-        .await
+        let path = if remove_volumes {
+            format!("/apps/{name}?{}=true", fields::query::VOLUMES)
+        } else {
+            format!("/apps/{name}")
+        };
+        self.send(self.write(Method::DELETE, &path).build()).await
     }
 
     /// `action` is `start`, `stop` or `restart`.

@@ -1,4 +1,4 @@
-use shared::v1::{Deployment, DeploymentLog};
+use shared::v1::{Deployment, DeploymentLog, fields};
 
 use super::{ApiClient, Error};
 
@@ -11,8 +11,11 @@ impl ApiClient {
     /// The log from `offset` on; pass the answer's `next_offset` next time.
     pub async fn deployment_log(&self, id: i64, offset: u64) -> Result<DeploymentLog, Error> {
         self.send(
-            self.get(&format!("/deployments/{id}/log?offset={offset}"))
-                .build(),
+            self.get(&format!(
+                "/deployments/{id}/log?{}={offset}",
+                fields::query::OFFSET
+            ))
+            .build(),
         )
         .await
     }

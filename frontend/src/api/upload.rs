@@ -3,7 +3,7 @@
 
 use std::{cell::RefCell, rc::Rc};
 
-use shared::v1::{CreatedApp, Deployment, Mount};
+use shared::v1::{CreatedApp, Deployment, Mount, fields};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use web_sys::{File, FormData, ProgressEvent, XmlHttpRequest};
 
@@ -48,13 +48,15 @@ impl ApiClient {
         on_progress: impl Fn(Progress) + 'static,
     ) -> Result<CreatedApp, Error> {
         let form = FormData::new().map_err(js)?;
-        form.append_with_str("name", name).map_err(js)?;
-        form.append_with_str("route", route).map_err(js)?;
+        form.append_with_str(fields::form::NAME, name).map_err(js)?;
+        form.append_with_str(fields::form::ROUTE, route)
+            .map_err(js)?;
         if !mounts.is_empty() {
             let json = serde_json::to_string(mounts).unwrap_or_default();
-            form.append_with_str("mounts", &json).map_err(js)?;
+            form.append_with_str(fields::form::MOUNTS, &json)
+                .map_err(js)?;
         }
-        form.append_with_blob_and_filename("file", file, &file.name())
+        form.append_with_blob_and_filename(fields::form::FILE, file, &file.name())
             .map_err(js)?;
         self.upload("/apps", form, on_progress).await
     }
@@ -67,7 +69,7 @@ impl ApiClient {
         on_progress: impl Fn(Progress) + 'static,
     ) -> Result<Deployment, Error> {
         let form = FormData::new().map_err(js)?;
-        form.append_with_blob_and_filename("file", file, &file.name())
+        form.append_with_blob_and_filename(fields::form::FILE, file, &file.name())
             .map_err(js)?;
         self.upload(&format!("/apps/{name}/deployments"), form, on_progress)
             .await

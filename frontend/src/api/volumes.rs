@@ -1,12 +1,16 @@
 use gloo_net::http::Method;
-use shared::v1::{CreateVolume, UploadedFiles, Volume, VolumeListing};
+use shared::v1::{CreateVolume, UploadedFiles, Volume, VolumeListing, fields};
 use web_sys::{File, FormData};
 
 use super::{ApiClient, Error, Progress, upload::js};
 
 /// A path as a query parameter.
 fn query(path: &str) -> String {
-    format!("?path={}", String::from(js_sys::encode_uri_component(path)))
+    format!(
+        "?{}={}",
+        fields::query::PATH,
+        String::from(js_sys::encode_uri_component(path))
+    )
 }
 
 impl ApiClient {
@@ -29,12 +33,12 @@ impl ApiClient {
     }
 
     pub async fn delete_volume(&self, name: &str, force: bool) -> Result<(), Error> {
-        let force = if force { "?force=true" } else { "" };
-        self.send(
-            self.write(Method::DELETE, &format!("/volumes/{name}{force}"))
-                .build(),
-        )
-        .await
+        let path = if force {
+            format!("/volumes/{name}?{}=true", fields::query::FORCE)
+        } else {
+            format!("/volumes/{name}")
+        };
+        self.send(self.write(Method::DELETE, &path).build()).await
     }
 
     pub async fn list_folder(&self, name: &str, path: &str) -> Result<VolumeListing, Error> {
@@ -67,7 +71,8 @@ impl ApiClient {
         .await
     }
 
-    /// Uploads `files` into `folder`; a `.zip` is sent as `zip` (extracted there) when `unzip`.
+    /// Uploads `files` into `folder`; a `.zip` is sent as a `zip` part (extracted there) when
+    /// `unzip`.
     pub async fn upload_to_volume(
         &self,
         name: &str,
@@ -79,9 +84,9 @@ impl ApiClient {
         let form = FormData::new().map_err(js)?;
         for file in files {
             let field = if unzip && file.name().to_ascii_lowercase().ends_with(".zip") {
-                "zip"
+                fields::form::ZIP
             } else {
-                "files"
+                fields::form::FILES
             };
             form.append_with_blob_and_filename(field, file, &file.name())
                 .map_err(js)?;

@@ -46,7 +46,7 @@ pub fn ZipPicker(
             >
                 <input
                     id=id.clone()
-                    name="file"
+                    name=shared::v1::fields::form::FILE
                     type="file"
                     accept=".zip,application/zip"
                     class="visually-hidden"
