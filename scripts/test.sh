@@ -11,6 +11,7 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> building the dashboard (the browser tests load it)"
 bash scripts/frontend.sh
+bash scripts/wasm-budget.sh
 echo "==> building milkcrate"
 cargo build --locked -p milkcrate
 echo "==> tests (unit, end-to-end against Docker and Traefik, browser)"
