@@ -1,5 +1,5 @@
 //! The dashboard's router: the current `Page` in a signal, kept in step with the browser history.
-//! Six pages do not need a routing framework (leptos_router cost ~10% of the module).
+//! Eight pages do not need a routing framework (leptos_router cost ~10% of the module).
 
 use leptos::{ev, prelude::*};
 
