@@ -13,11 +13,11 @@ echo "==> building the dashboard (the browser tests load it)"
 bash scripts/frontend.sh
 bash scripts/wasm-budget.sh
 echo "==> building milkcrate"
-cargo build --locked -p milkcrate
+cargo build --locked --workspace --exclude frontend  # the features the tests use: no second build of milkcrate
 echo "==> tests (unit, end-to-end against Docker and Traefik, browser)"
 log=$(mktemp)
 set +e
-cargo test --workspace --locked --lib --bins --tests 2>&1 | tee "$log"
+cargo test --workspace --locked --no-fail-fast --lib --bins --tests 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One closing line over every test binary.
