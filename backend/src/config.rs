@@ -67,7 +67,12 @@ pub struct ProxyConfig {
     pub http_bind: String,
     /// How Traefik reaches Milkcrate; default `http://<Traefik network gateway>:<listen port>`.
     pub upstream: Option<String>,
-    pub docker_socket: String,
+    /// A host name Traefik routes wholly to Milkcrate (dashboard and API on port 80/443, an
+    /// origin no app shares); `None`: the dashboard is only on Milkcrate's own listener.
+    pub admin_host: Option<String>,
+    /// How long a retired version keeps its container after it leaves the route, so requests
+    /// already on their way finish.
+    pub drain_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -128,7 +133,8 @@ impl Default for ProxyConfig {
             http_port: 80,
             http_bind: "0.0.0.0".into(),
             upstream: None,
-            docker_socket: "/var/run/docker.sock".into(),
+            admin_host: None,
+            drain_secs: 1,
         }
     }
 }
@@ -247,9 +253,13 @@ impl Config {
         if let Some(v) = get("MILKCRATE_UPSTREAM") {
             self.proxy.upstream = Some(v);
         }
-        if let Some(v) = get("MILKCRATE_DOCKER_SOCKET") {
-            self.proxy.docker_socket = v;
+        if let Some(v) = get("MILKCRATE_ADMIN_HOST") {
+            self.proxy.admin_host = Some(
+                shared::validation::host_name(&v)
+                    .map_err(|e| anyhow::anyhow!("MILKCRATE_ADMIN_HOST {e}"))?,
+            );
         }
+        parse_into(&get, "MILKCRATE_DRAIN_SECS", &mut self.proxy.drain_secs)?;
         parse_into(&get, "MILKCRATE_LISTEN", &mut self.listen)?;
         parse_into(&get, "MILKCRATE_SESSION_HOURS", &mut self.session_hours)?;
         parse_into(

@@ -19,11 +19,10 @@ pub fn App() -> impl IntoView {
     provide_context(api);
     // Is the session cookie still good? (It is HttpOnly: only the server can tell.)
     spawn_local(async move {
-        let auth = match api.session().await {
-            Ok(_) => Auth::LoggedIn,
-            Err(_) => Auth::LoggedOut,
-        };
-        session.auth.set(auth);
+        match api.session().await {
+            Ok(info) => session.resumed(&info),
+            Err(_) => session.auth.set(Auth::LoggedOut),
+        }
     });
     let router = Router::new();
     provide_context(router);

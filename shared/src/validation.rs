@@ -97,6 +97,38 @@ pub fn volume_name(input: &str) -> Result<String, String> {
 }
 
 /// Longest accepted path inside a volume.
+/// A host name as DNS allows it (RFC 1123): lowercase labels of letters, digits and hyphens,
+/// none starting or ending with a hyphen, at most 63 characters each and 253 in all. No
+/// wildcards, no IP addresses, no ports. Returns it trimmed and lowercased.
+pub fn host_name(input: &str) -> Result<String, String> {
+    let host = input.trim().trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() || host.len() > 253 {
+        return Err("must be a host name of 1 to 253 characters".into());
+    }
+    for label in host.split('.') {
+        let ok = !label.is_empty()
+            && label.len() <= 63
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        if !ok {
+            return Err(format!(
+                "must be a host name such as `admin.example.com` (letters, digits and hyphens between dots), not `{}`",
+                input.trim()
+            ));
+        }
+    }
+    if host
+        .split('.')
+        .all(|l| l.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err("must be a host name, not an IP address".into());
+    }
+    Ok(host)
+}
+
 pub const MAX_VOLUME_PATH_LEN: usize = 1024;
 
 /// Validates a path inside a volume and returns it normalized: relative, `/`-separated, no
@@ -297,5 +329,28 @@ mod tests {
         assert!(file_name("a/b.txt").is_err());
         assert!(file_name("").is_err());
         assert!(file_name("..").is_err());
+    }
+
+    #[test]
+    fn host_names_follow_rfc_1123() {
+        assert_eq!(
+            host_name(" Admin.Example.COM. ").unwrap(),
+            "admin.example.com"
+        );
+        assert_eq!(host_name("localhost").unwrap(), "localhost");
+        for bad in [
+            "",
+            "*.example.com",
+            "-a.com",
+            "a-.com",
+            "a..b",
+            "a_b.com",
+            "a.com:80",
+            "10.0.0.1",
+            "a/b",
+        ] {
+            assert!(host_name(bad).is_err(), "{bad}");
+        }
+        assert!(host_name(&"a".repeat(64)).is_err());
     }
 }

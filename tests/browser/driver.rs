@@ -89,6 +89,14 @@ impl Browser {
             .unwrap_or_else(|e| panic!("open {path}: {e}"));
     }
 
+    /// Opens a full URL (another origin than the dashboard's, such as an app through Traefik).
+    pub async fn goto_url(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
     /// Waits for an element (rendered by the wasm app, so never there at once).
     pub async fn find(&self, css: &str) -> Element {
         self.client

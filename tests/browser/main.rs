@@ -29,7 +29,8 @@ async fn start() -> (Server, Browser) {
         ..ServerOptions::default()
     })
     .await;
-    let browser = Browser::start(&server.proxy_url("")).await;
+    // The dashboard lives on Milkcrate's own origin; apps are reached through Traefik.
+    let browser = Browser::start(&server.url("")).await;
     (server, browser)
 }
 
@@ -131,7 +132,7 @@ async fn deploy_watch_stop_start_delete_through_the_dashboard() {
     server
         .wait_proxy_body("/hello/", "Hello from the dashboard", true)
         .await;
-    b.goto("/hello/").await;
+    b.goto_url(&server.proxy_url("/hello/")).await;
     b.wait_text("h1", "Hello from the dashboard", STEP).await;
 
     // The public landing page lists it.

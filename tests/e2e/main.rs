@@ -5,6 +5,7 @@ mod auth;
 mod backups;
 mod compose;
 mod deploy;
+mod edge;
 mod lifecycle;
 mod mounts;
 mod openapi;

@@ -127,3 +127,42 @@ volumes:
 pub fn compose_only(compose: &str) -> Vec<u8> {
     zip_of(&[("compose.yaml", 0o644, compose.as_bytes().to_vec())])
 }
+
+/// A stateless two-service stack: `web` (routed, port 8080) says `marker`; `api` runs beside it
+/// and `web` waits for it to start. Nothing writes to a volume, so redeploys overlap.
+pub fn stateless_stack(marker: &str) -> Vec<u8> {
+    let compose = r#"services:
+  web:
+    build: .
+    command: ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
+    expose: ["8080"]
+    depends_on: [api]
+  api:
+    build: .
+    command: ["/bin/busybox", "httpd", "-f", "-p", "9000", "-h", "/www"]
+"#;
+    let dockerfile = "FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\n";
+    zip_of(&[
+        ("compose.yaml", 0o644, compose.into()),
+        ("Dockerfile", 0o644, dockerfile.into()),
+        ("busybox", 0o755, busybox()),
+        (
+            "www/index.html",
+            0o644,
+            format!("<h1>{marker}</h1>\n").into_bytes(),
+        ),
+    ])
+}
+
+/// An app whose `/cgi-bin/sw` answers with `Service-Worker-Allowed: /`, claiming a service
+/// worker scope beyond its route.
+pub fn scope_claiming_app() -> Vec<u8> {
+    let dockerfile = "FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\nEXPOSE 8080\nENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n";
+    let cgi = "#!/bin/busybox sh\necho 'Content-Type: text/plain'\necho 'Service-Worker-Allowed: /'\necho ''\necho claimed\n";
+    zip_of(&[
+        ("Dockerfile", 0o644, dockerfile.into()),
+        ("busybox", 0o755, busybox()),
+        ("www/index.html", 0o644, b"<h1>scope</h1>\n".to_vec()),
+        ("www/cgi-bin/sw", 0o755, cgi.into()),
+    ])
+}

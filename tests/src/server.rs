@@ -481,10 +481,10 @@ impl Server {
     async fn wait_for_proxy(&self) {
         eventually(
             Duration::from_secs(60),
-            "Traefik to route /healthz to Milkcrate",
+            "Traefik to serve the public landing from Milkcrate",
             || async move {
-                let (status, body) = self.via_proxy("/healthz").await;
-                (status == StatusCode::OK && body.contains("ok")).then_some(())
+                let (status, body) = self.via_proxy("/").await;
+                (status == StatusCode::OK && body.contains("<h1>Apps</h1>")).then_some(())
             },
         )
         .await;

@@ -18,12 +18,18 @@ use super::{
 };
 use crate::state::AppState;
 
-pub const SESSION_COOKIE: &str = "milkcrate_session";
-pub const CSRF_COOKIE: &str = "milkcrate_csrf";
-/// The session goes only to the API, the CSRF token only to the dashboard's pages: neither
-/// reaches an app routed under `/<route>/` on the same origin.
+/// The session cookie over plain HTTP: only sent to the API.
+const SESSION_COOKIE: &str = "milkcrate_session";
 const SESSION_PATH: &str = "/api";
-const CSRF_PATH: &str = "/admin";
+/// Over HTTPS: `__Host-` makes the browser refuse it unless it is `Secure`, host-only and for
+/// `/`, so no other site (an app on another port of the same host name) can plant one.
+const SECURE_SESSION_COOKIE: &str = "__Host-milkcrate_session";
+/// Both names, as the session extractor reads them.
+pub const SESSION_COOKIES: [&str; 2] = [SECURE_SESSION_COOKIE, SESSION_COOKIE];
+/// The CSRF cookie of earlier versions: cleared at login and logout. The dashboard now keeps the
+/// token in memory (from the login answer or `GET /auth/session`), where no app can plant one.
+const OLD_CSRF_COOKIE: &str = "milkcrate_csrf";
+const OLD_CSRF_PATH: &str = "/admin";
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -53,9 +59,13 @@ fn new_session(state: &AppState, headers: &HeaderMap, version: i64) -> ApiResult
         csrf_token: claims.csrf.clone(),
     };
     let mut response = axum::Json(body).into_response();
+    let session = match secure {
+        true => cookie::set(SECURE_SESSION_COOKIE, &token, "/", max_age, true, true),
+        false => cookie::set(SESSION_COOKIE, &token, SESSION_PATH, max_age, true, false),
+    };
     for value in [
-        cookie::set(SESSION_COOKIE, &token, SESSION_PATH, max_age, true, secure),
-        cookie::set(CSRF_COOKIE, &claims.csrf, CSRF_PATH, max_age, false, secure),
+        session,
+        cookie::set(OLD_CSRF_COOKIE, "", OLD_CSRF_PATH, 0, false, secure),
     ] {
         if let Ok(v) = HeaderValue::from_str(&value) {
             response.headers_mut().append(header::SET_COOKIE, v);
@@ -108,15 +118,13 @@ async fn login(
 async fn logout(headers: HeaderMap) -> Response {
     let secure = is_https(&headers);
     let mut response = StatusCode::NO_CONTENT.into_response();
-    for (name, path) in [(SESSION_COOKIE, SESSION_PATH), (CSRF_COOKIE, CSRF_PATH)] {
-        if let Ok(v) = HeaderValue::from_str(&cookie::set(
-            name,
-            "",
-            path,
-            0,
-            name == SESSION_COOKIE,
-            secure,
-        )) {
+    let cleared = [
+        (SESSION_COOKIE, SESSION_PATH, false),
+        (SECURE_SESSION_COOKIE, "/", true),
+        (OLD_CSRF_COOKIE, OLD_CSRF_PATH, secure),
+    ];
+    for (name, path, secure) in cleared {
+        if let Ok(v) = HeaderValue::from_str(&cookie::set(name, "", path, 0, true, secure)) {
             response.headers_mut().append(header::SET_COOKIE, v);
         }
     }
@@ -131,6 +139,7 @@ async fn session(admin: Admin) -> axum::Json<SessionInfo> {
     axum::Json(SessionInfo {
         user: admin.claims.sub.clone(),
         expires_at: admin.claims.expires_at(),
+        csrf_token: admin.claims.csrf.clone(),
     })
 }
 

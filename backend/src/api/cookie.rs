@@ -2,20 +2,22 @@
 
 use axum::http::HeaderMap;
 
-pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
+/// Every value sent under any of `names`, in the order sent: a browser sends one cookie per
+/// name, path and domain, and other sites on the same host name can set more.
+pub fn all(headers: &HeaderMap, names: &[&str]) -> Vec<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
+        .filter(|(k, _)| names.contains(k))
         .map(|(_, v)| v.to_string())
+        .collect()
 }
 
-/// A `Set-Cookie` value. `http_only` hides it from scripts; every cookie is `SameSite=Strict`.
-/// `path` keeps it to the platform's own paths: apps share the origin, and a cookie sent to
-/// `/<route>/` would hand the session to the app's server.
+/// A `Set-Cookie` value, host-only (no `Domain`). `http_only` hides it from scripts; every
+/// cookie is `SameSite=Strict`.
 pub fn set(
     name: &str,
     value: &str,
@@ -40,17 +42,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_one_cookie_among_many() {
+    fn reads_every_value_of_a_name_even_planted_duplicates() {
         let mut headers = HeaderMap::new();
         headers.insert(
             "cookie",
-            "a=1; milkcrate_session=tok.en; b=2".parse().unwrap(),
+            "a=1; milkcrate_session=planted; b=2; milkcrate_session=tok.en"
+                .parse()
+                .unwrap(),
         );
         assert_eq!(
-            get(&headers, "milkcrate_session").as_deref(),
-            Some("tok.en")
+            all(&headers, &["milkcrate_session"]),
+            vec!["planted".to_string(), "tok.en".to_string()]
         );
-        assert_eq!(get(&headers, "missing"), None);
+        assert!(all(&headers, &["missing"]).is_empty());
     }
 
     #[test]

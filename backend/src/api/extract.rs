@@ -6,7 +6,7 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 
-use super::{ApiError, auth::SESSION_COOKIE, cookie};
+use super::{ApiError, auth::SESSION_COOKIES, cookie};
 use crate::{auth::Claims, state::AppState};
 
 /// `axum::Json`, rejecting with our JSON error body.
@@ -84,16 +84,31 @@ impl FromRequestParts<AppState> for Admin {
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        let (token, from_cookie) = match bearer {
-            Some(token) => (token.trim().to_string(), false),
-            None => match cookie::get(&parts.headers, SESSION_COOKIE) {
-                Some(token) => (token, true),
-                None => return Err(ApiError::Unauthorized("log in first".into())),
-            },
+        let (claims, from_cookie) = match bearer {
+            Some(token) => {
+                let claims = state.keys.verify(token.trim()).ok_or_else(|| {
+                    ApiError::Unauthorized("the session expired or is invalid; log in again".into())
+                })?;
+                (claims, false)
+            }
+            None => {
+                // Another site on this host name (an app on another port) can plant cookies of
+                // the same name: any one that verifies is the session, the others are ignored.
+                let candidates = cookie::all(&parts.headers, &SESSION_COOKIES);
+                if candidates.is_empty() {
+                    return Err(ApiError::Unauthorized("log in first".into()));
+                }
+                let claims = candidates
+                    .iter()
+                    .find_map(|token| state.keys.verify(token))
+                    .ok_or_else(|| {
+                        ApiError::Unauthorized(
+                            "the session expired or is invalid; log in again".into(),
+                        )
+                    })?;
+                (claims, true)
+            }
         };
-        let claims = state.keys.verify(&token).ok_or_else(|| {
-            ApiError::Unauthorized("the session expired or is invalid; log in again".into())
-        })?;
         if claims.pwv != state.platform.password_version().await? {
             return Err(ApiError::Unauthorized(
                 "the password changed; log in again".into(),

@@ -8,6 +8,7 @@ mod cookie;
 mod dashboard;
 mod deployments;
 mod download;
+mod edge;
 mod error;
 mod extract;
 mod openapi;
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
             get(move || async move { axum::Json(spec.as_ref().clone()) }),
         )
         .route("/healthz", get(healthz))
+        .merge(edge::routes())
         .route(
             "/",
             get({

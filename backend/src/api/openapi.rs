@@ -38,8 +38,8 @@ impl Modify for Security {
         components.add_security_scheme(
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                super::auth::SESSION_COOKIE,
-                "Session cookie set by login; writes also need the X-CSRF-Token header",
+                super::auth::SESSION_COOKIES[1],
+                "Session cookie set by login (`__Host-milkcrate_session` over HTTPS); writes also need the X-CSRF-Token header",
             ))),
         );
     }

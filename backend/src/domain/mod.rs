@@ -24,7 +24,10 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 pub use error::{DomainError, DomainResult, FieldErrors};
 pub use names::Names;
 pub use paths::Paths;
-pub use platform::{backup::Manifest, settings::load_or_create_secret};
+pub use platform::{
+    backup::Manifest, proxy::CONFIG_ENDPOINT as PROXY_CONFIG_ENDPOINT,
+    settings::load_or_create_secret, traefik::TOKEN_HEADER as PROXY_TOKEN_HEADER,
+};
 pub use volumes::files::Download;
 
 use crate::{config::Config, runtime::ContainerRuntime};
@@ -45,6 +48,8 @@ pub struct Platform {
     /// Address of the managed Traefik on the Traefik network, once known: the one peer whose
     /// `X-Forwarded-For` is believed without configuration.
     proxy_address: std::sync::RwLock<Option<std::net::IpAddr>>,
+    /// What the managed proxy routes.
+    routes: platform::edge::Routes,
     /// The public landing's app list, briefly reused: anyone may ask for it, and each answer
     /// costs a runtime call.
     public_apps: std::sync::Mutex<Option<(std::time::Instant, Vec<shared::v1::PublicApp>)>>,
@@ -70,6 +75,7 @@ impl Platform {
             tasks: TaskTracker::new(),
             shutdown: CancellationToken::new(),
             proxy_address: Default::default(),
+            routes: Default::default(),
             public_apps: Default::default(),
         })
     }

@@ -48,6 +48,21 @@ impl Names {
         format!("{}_{app}_{deployment}_{network}", self.instance)
     }
 
+    /// The network an app's routed container shares with the proxy, and with nothing else: apps
+    /// cannot reach each other's containers.
+    pub fn edge_network(&self, app: &str) -> String {
+        format!("{}_{app}_edge", self.instance)
+    }
+
+    /// The container of a deployment's routed service (`main` is empty for a Dockerfile app).
+    pub fn main_container(&self, app: &str, deployment: i64, main: &str) -> String {
+        if main.is_empty() {
+            self.container(app, deployment)
+        } else {
+            self.service_container(app, deployment, main)
+        }
+    }
+
     /// A compose file's named volume: per app, so data outlives versions.
     pub fn app_volume(&self, app: &str, volume: &str) -> String {
         format!("{}_{app}_{volume}", self.instance)

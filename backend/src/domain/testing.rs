@@ -22,6 +22,7 @@ impl TestPlatform {
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::default();
         config.builds.ready_timeout_secs = 2;
+        config.proxy.drain_secs = 0;
         adjust(&mut config);
         Self::build(config).await
     }

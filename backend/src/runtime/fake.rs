@@ -619,6 +619,18 @@ impl Networks for FakeRuntime {
         })
     }
 
+    async fn disconnect_network(&self, container: &str, network: &str) -> Result<()> {
+        self.call(format!("disconnect {container} {network}"))?;
+        self.with(|s| {
+            if let Some(key) = Self::find(s, container)
+                && let Some(c) = s.containers.get_mut(&key)
+            {
+                c.networks.retain(|n| n != network);
+            }
+        });
+        Ok(())
+    }
+
     async fn remove_network(&self, name: &str) -> Result<()> {
         self.call(format!("remove network {name}"))?;
         self.with(|s| s.networks.remove(name));

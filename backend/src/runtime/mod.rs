@@ -95,6 +95,8 @@ pub trait Networks: Send + Sync {
         network: &str,
         aliases: &[String],
     ) -> Result<()>;
+    /// Detaches a container; one not attached (or gone) is fine.
+    async fn disconnect_network(&self, container: &str, network: &str) -> Result<()>;
     /// Removes a network; one already gone is fine.
     async fn remove_network(&self, name: &str) -> Result<()>;
     async fn list_networks(&self, selector: Selector<'_>) -> Result<Vec<NetworkSummary>>;

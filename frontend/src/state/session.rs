@@ -1,9 +1,10 @@
 //! Who is logged in. The session itself is the HttpOnly cookie the server set; the dashboard only
-//! knows whether it has one, and the CSRF token it must send with writes.
+//! knows whether it has one, and the CSRF token it must send with writes. The token lives in
+//! memory only (from the login answer or `GET /auth/session`): a cookie could be planted by
+//! another site on the same host name.
 
 use leptos::prelude::*;
-use shared::v1::LoginResponse;
-use wasm_bindgen::JsCast;
+use shared::v1::{LoginResponse, SessionInfo};
 
 /// Where the dashboard stands with the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,8 +14,6 @@ pub enum Auth {
     LoggedOut,
     LoggedIn,
 }
-
-const CSRF_COOKIE: &str = "milkcrate_csrf";
 
 /// App-wide session state, provided in context.
 #[derive(Clone, Copy)]
@@ -46,6 +45,12 @@ impl Session {
         self.auth.set(Auth::LoggedIn);
     }
 
+    /// The session cookie is still good (checked at start-up).
+    pub fn resumed(&self, info: &SessionInfo) {
+        self.csrf.set(Some(info.csrf_token.clone()));
+        self.auth.set(Auth::LoggedIn);
+    }
+
     /// The server said 401: forget the session; the guard sends the user to the login page.
     pub fn expired(&self, message: &str) {
         if self.auth.get_untracked() == Auth::LoggedIn {
@@ -63,22 +68,8 @@ impl Session {
         self.auth.set(Auth::LoggedOut);
     }
 
-    /// The token for `X-CSRF-Token`: the cookie the server set (it survives reloads), else the
-    /// one from the login answer.
+    /// The token for `X-CSRF-Token`.
     pub fn csrf(&self) -> Option<String> {
-        csrf_cookie().or_else(|| self.csrf.get_untracked())
+        self.csrf.get_untracked()
     }
-}
-
-fn csrf_cookie() -> Option<String> {
-    let document = window()
-        .document()?
-        .dyn_into::<web_sys::HtmlDocument>()
-        .ok()?;
-    let cookies = document.cookie().ok()?;
-    cookies
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == CSRF_COOKIE && !value.is_empty())
-        .map(|(_, value)| value.to_string())
 }

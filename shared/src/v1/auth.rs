@@ -58,4 +58,7 @@ pub struct SessionInfo {
     /// When the session ends.
     #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "super::time::utc"))]
     pub expires_at: DateTime<Utc>,
+    /// The token a cookie session sends as `X-CSRF-Token` with every write; the dashboard keeps
+    /// it in memory (a cookie could be planted by another site on the same host name).
+    pub csrf_token: String,
 }

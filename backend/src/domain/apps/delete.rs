@@ -22,6 +22,7 @@ impl Platform {
         for container in self.runtime.list_containers(&owned).await? {
             self.runtime.remove_container(&container.id).await?;
         }
+        self.remove_edge_network(&app.name).await?;
         for network in self.runtime.list_networks(&owned).await? {
             self.runtime.remove_network(&network.name).await?;
         }
@@ -51,6 +52,7 @@ impl Platform {
         {
             tracing::warn!(app = %app.name, "cannot remove {}: {e}", dir.display());
         }
+        self.refresh_routes().await?;
         tracing::info!(app = %app.name, "deleted {}", app.name);
         Ok(())
     }

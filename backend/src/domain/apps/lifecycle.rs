@@ -20,6 +20,7 @@ impl Platform {
         self.set_desired(app, DesiredState::Running).await?;
         self.start_deployment(current).await?;
         tracing::info!(app = %name, "started {name}");
+        self.refresh_routes().await?;
         self.get_app(name).await
     }
 
@@ -31,6 +32,7 @@ impl Platform {
         self.stop_deployment(current).await?;
         self.set_desired(app, DesiredState::Stopped).await?;
         tracing::info!(app = %name, "stopped {name}");
+        self.refresh_routes().await?;
         self.get_app(name).await
     }
 
@@ -42,6 +44,7 @@ impl Platform {
         self.set_desired(app, DesiredState::Running).await?;
         self.start_deployment(current).await?;
         tracing::info!(app = %name, "restarted {name}");
+        self.refresh_routes().await?;
         self.get_app(name).await
     }
 

@@ -17,7 +17,7 @@ use crate::{
         app,
         deployment::{self, Kind, Status},
     },
-    domain::Platform,
+    domain::{Platform, platform::edge::server_url},
     runtime::{ContainerLimits, ContainerSpec, labels, subnets::Cidr},
 };
 
@@ -68,7 +68,7 @@ impl Platform {
                 pids: app.pids,
             },
             mounts: self.docker_mounts(&mounts),
-            proxy_network: &self.config.traefik_network,
+            edge_network: self.edge_network(&app.name),
         })
     }
 
@@ -107,9 +107,7 @@ impl Platform {
         active.status = Set(Status::Starting);
         let dep = active.update(&self.db).await?;
 
-        self.runtime
-            .ensure_network(&self.config.traefik_network, self.names.instance_labels())
-            .await?;
+        let edge = self.ensure_edge_network(&app.name).await?;
         self.create_networks(app, id, &plan).await?;
         for (volume, file_name) in &plan.volumes {
             let volume_labels = labels::app_volume(self.names.instance(), &app.name, file_name);
@@ -129,6 +127,17 @@ impl Platform {
             containers.insert(service.name.clone(), container);
         }
         let main = containers[&plan.main].clone();
+        // A first version has nothing to replace: its route is published now, so the proxy
+        // serves it the moment it answers.
+        if app.current_deployment_id.is_none()
+            && let Some(service) = plan.services.iter().find(|s| s.name == plan.main)
+        {
+            self.route_to(
+                &app.name,
+                &app.route,
+                vec![server_url(&service.spec.name, port)],
+            );
+        }
         let mut active: deployment::ActiveModel = dep.into();
         active.container_id = Set(Some(main.clone()));
         active.update(&self.db).await?;
@@ -150,15 +159,8 @@ impl Platform {
         self.start_in_order(&topology, &containers, deadline)
             .await
             .map_err(DeployError::App)?;
-        readiness::wait_until_ready(
-            self.runtime.as_ref(),
-            &main,
-            &self.config.traefik_network,
-            port,
-            deadline,
-            started,
-        )
-        .await
+        readiness::wait_until_ready(self.runtime.as_ref(), &main, &edge, port, deadline, started)
+            .await
     }
 
     /// The deployment's own networks, each on a free block of the stack pool.
@@ -184,7 +186,7 @@ impl Platform {
     }
 
     /// Creates one service's container; the routed one (`port` given) gets the routing labels
-    /// and joins the proxy's network.
+    /// (for an external proxy) and joins the app's edge network.
     pub(in crate::domain) async fn create_service(
         &self,
         app: &app::Model,
@@ -192,12 +194,12 @@ impl Platform {
         image: String,
         port: Option<u16>,
     ) -> Result<String, DeployError> {
-        let proxy = &self.config.traefik_network;
+        let edge = self.edge_network(&app.name);
         let mut spec: ContainerSpec = service.spec.clone();
         spec.image = image;
         if let Some(port) = port {
             spec.labels
-                .extend(labels::traefik_routing(&app.name, &app.route, port, proxy));
+                .extend(labels::traefik_routing(&app.name, &app.route, port, &edge));
         }
         let container = self.runtime.create_container(&spec).await?;
         for network in &service.more_networks {
@@ -205,8 +207,8 @@ impl Platform {
                 .connect_network(&container, network, &spec.aliases)
                 .await?;
         }
-        if port.is_some() && spec.network != *proxy {
-            self.runtime.connect_network(&container, proxy, &[]).await?;
+        if port.is_some() && spec.network != edge {
+            self.runtime.connect_network(&container, &edge, &[]).await?;
         }
         Ok(container)
     }

@@ -168,18 +168,18 @@ pub struct Target<'a> {
     pub limits: ContainerLimits,
     /// Managed volumes the admin mounts into the app (into a stack's main service).
     pub mounts: Vec<VolumeMount>,
-    /// The proxy's network, which the routed service joins.
-    pub proxy_network: &'a str,
+    /// The network the routed service shares with the proxy.
+    pub edge_network: String,
 }
 
 /// A Dockerfile app: its image built from the whole upload, one hardened container on the
-/// proxy's network.
+/// app's edge network.
 pub fn dockerfile(names: &Names, target: &Target<'_>) -> Plan {
     let (app, id) = (target.app, target.deployment);
     let spec = ContainerSpec {
         name: names.container(app, id),
         labels: labels::ownership(names.instance(), app, id),
-        network: target.proxy_network.into(),
+        network: target.edge_network.clone(),
         limits: Some(target.limits),
         volumes: target.mounts.clone(),
         ..Default::default()
@@ -205,7 +205,7 @@ pub fn dockerfile(names: &Names, target: &Target<'_>) -> Plan {
 }
 
 /// A checked compose file: a network per file network (per deployment), the app's volumes, one
-/// hardened container per service; only the main service joins the proxy's network.
+/// hardened container per service; only the main service joins the app's edge network.
 pub fn stack(
     names: &Names,
     target: &Target<'_>,
@@ -436,7 +436,7 @@ mod tests {
     }
 
     #[test]
-    fn a_dockerfile_plan_is_one_routed_container_on_the_proxy_network() {
+    fn a_dockerfile_plan_is_one_routed_container_on_the_apps_edge_network() {
         let names = Names::new("mc");
         let target = Target {
             app: "blog",
@@ -451,13 +451,13 @@ mod tests {
                 target: "/data".into(),
                 read_only: false,
             }],
-            proxy_network: "proxy",
+            edge_network: "mc_blog_edge".into(),
         };
         let plan = dockerfile(&names, &target);
         assert_eq!(plan.services.len(), 1);
         let service = &plan.services[0];
         assert_eq!(service.spec.name, "mc-blog-7");
-        assert_eq!(service.spec.network, "proxy");
+        assert_eq!(service.spec.network, "mc_blog_edge");
         assert_eq!(
             service.image,
             ImageSource::Build {

@@ -33,6 +33,57 @@ impl Platform {
             ));
         }
         let previous = app.current_deployment_id;
+        let previous_dep = match previous {
+            Some(old) => deployment::Entity::find_by_id(old).one(&self.db).await?,
+            None => None,
+        };
+        // The new version joins the route and the proxy confirms it serves it; only then does the
+        // old one leave the route, get its in-flight requests drained, and stop.
+        let new_server = self.main_server(&app.name, &dep);
+        let old_server = previous_dep
+            .as_ref()
+            .and_then(|d| self.main_server(&app.name, d));
+        self.pin_route(&app.name, true);
+        if let Some(server) = &new_server {
+            let servers = old_server.iter().chain([server]).cloned().collect();
+            self.route_to(&app.name, &app.route, servers);
+            self.confirm_served(&app.name, server, true).await;
+        }
+        let switched = self.make_current(&app, dep, previous_dep, log).await;
+        if switched.is_ok()
+            && let Some(server) = &new_server
+        {
+            self.route_to(&app.name, &app.route, vec![server.clone()]);
+            if let Some(old) = &old_server {
+                self.confirm_served(&app.name, old, false).await;
+                tokio::time::sleep(std::time::Duration::from_secs(self.config.proxy.drain_secs))
+                    .await;
+            }
+        }
+        self.pin_route(&app.name, false);
+        let previous_dep = switched?;
+        if let Some(old_dep) = previous_dep {
+            // A graceful stop lets in-flight requests finish and closes the proxy's pooled
+            // connections cleanly before the containers disappear.
+            if let Err(e) = self.stop_deployment(old_dep).await {
+                tracing::warn!(app = %app.name, "cannot stop the previous version: {e}");
+            }
+            self.remove_deployment_objects(old_dep).await?;
+        }
+        self.prune_images(&app, id, previous).await;
+        Ok(())
+    }
+
+    /// The records of a switchover: `dep` becomes current and running, the previous version
+    /// superseded (whose id is returned, to retire its containers).
+    async fn make_current(
+        &self,
+        app: &app::Model,
+        dep: deployment::Model,
+        previous: Option<deployment::Model>,
+        log: &mut Logbook,
+    ) -> Result<Option<i64>, DeployError> {
+        let id = dep.id;
         let mut active: app::ActiveModel = app.clone().into();
         active.current_deployment_id = Set(Some(id));
         active.desired_state = Set(DesiredState::Running);
@@ -40,22 +91,14 @@ impl Platform {
         log.step("the app answers; it now serves").await;
         self.set_status(dep, Status::Running).await?;
         tracing::info!(app = %app.name, deployment = id, "deployment {id} of {} is live", app.name);
-
-        if let Some(old) = previous
-            && let Some(old_dep) = deployment::Entity::find_by_id(old).one(&self.db).await?
-        {
-            // The records first (the new version serves from now on), then the old containers.
-            let old_id = old_dep.id;
-            self.set_status(old_dep, Status::Superseded).await?;
-            // A graceful stop lets in-flight requests finish and closes Traefik's pooled
-            // connections cleanly before the containers disappear.
-            if let Err(e) = self.stop_deployment(old_id).await {
-                tracing::warn!(app = %app.name, "cannot stop the previous version: {e}");
+        match previous {
+            Some(old) => {
+                let old_id = old.id;
+                self.set_status(old, Status::Superseded).await?;
+                Ok(Some(old_id))
             }
-            self.remove_deployment_objects(old_id).await?;
+            None => Ok(None),
         }
-        self.prune_images(&app, id, previous).await;
-        Ok(())
     }
 
     /// Removes the app's images except the current one and the one before it (for rollback).
@@ -114,7 +157,8 @@ impl Platform {
         {
             tracing::warn!(app = %app.name, "cannot start the running version again: {e}");
         }
-        Ok(())
+        // A first version's early route goes; a version started again is routed again.
+        self.refresh_routes().await
     }
 
     async fn remove_failed_objects(&self, id: i64, app: Option<&app::Model>) -> DomainResult<()> {

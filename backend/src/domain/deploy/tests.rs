@@ -75,6 +75,23 @@ async fn redeploy(t: &TestPlatform, name: &str, files: &[(&str, &str)]) -> Deplo
     settled(&t.platform, queued.id).await
 }
 
+/// Waits (with a deadline) until the journal holds `line`: a switchover retires the previous
+/// version after the new one reads as running.
+async fn journaled(runtime: &FakeRuntime, line: &str) -> Vec<String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let journal = runtime.journal();
+        if journal.iter().any(|l| l == line) {
+            return journal;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "`{line}` never came: {journal:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 fn index_of(journal: &[String], line: &str) -> usize {
     journal
         .iter()
@@ -125,7 +142,7 @@ async fn a_redeploy_starts_the_new_version_before_retiring_the_old_one() {
     let second = redeploy(&t, "blog", &[("Dockerfile", DOCKERFILE)]).await;
     assert_eq!(second.status, DeploymentStatus::Running);
 
-    let journal = t.runtime.journal();
+    let journal = journaled(&t.runtime, "remove test-blog-1").await;
     assert!(
         index_of(&journal, "start test-blog-2") < index_of(&journal, "stop test-blog-1 10s"),
         "the old version serves until the new one answers: {journal:#?}"
@@ -143,7 +160,9 @@ async fn images_older_than_the_previous_version_are_pruned() {
     let t = TestPlatform::new().await;
     deploy_new(&t, "blog").await;
     redeploy(&t, "blog", &[("Dockerfile", DOCKERFILE)]).await;
+    journaled(&t.runtime, "remove test-blog-1").await;
     redeploy(&t, "blog", &[("Dockerfile", DOCKERFILE)]).await;
+    journaled(&t.runtime, "remove image test/blog:1").await;
     assert_eq!(
         t.runtime.image_tags(),
         vec!["test/blog:2".to_string(), "test/blog:3".to_string()]
@@ -283,7 +302,7 @@ async fn a_stack_starts_in_dependency_order_and_stops_in_reverse() {
     );
 
     let containers = t.runtime.containers();
-    let proxy = &t.platform.config().traefik_network;
+    let proxy = &t.platform.edge_network("shop");
     let (web, api) = (
         &containers["test_shop_1_web"],
         &containers["test_shop_1_api"],
@@ -329,7 +348,7 @@ async fn a_stack_whose_dependency_turns_unhealthy_fails_naming_it_and_leaves_not
         t.runtime
             .network_names()
             .iter()
-            .all(|n| !n.starts_with("test_shop"))
+            .all(|n| !n.starts_with("test_shop_1_"))
     );
 }
 

@@ -1,7 +1,9 @@
-//! The platform's own upkeep: its proxy, keeping the database and the runtime in step, backups,
+//! The platform's own upkeep: its proxy and what it routes (the edge), keeping the database and the runtime in step, backups,
 //! and settings.
 
 pub mod backup;
-mod proxy;
+pub mod edge;
+pub mod proxy;
 mod reconcile;
 pub mod settings;
+pub mod traefik;

@@ -1,8 +1,10 @@
-//! The platform's own Traefik: Milkcrate makes sure it exists and routes the platform's paths
-//! back to Milkcrate, unless the proxy is run by someone else (`MILKCRATE_PROXY=external`).
+//! The platform's own Traefik: Milkcrate makes sure it exists, joins every app's edge network,
+//! and feeds it its routes over Traefik's HTTP provider (`edge.rs`): the proxy has no Docker
+//! socket. Unless the proxy is run by someone else (`MILKCRATE_PROXY=external`).
 
 use std::collections::HashMap;
 
+use super::traefik::{API_ENTRYPOINT, API_PORT, TOKEN_HEADER};
 use crate::domain::{DomainResult, Platform};
 use crate::{
     config::ProxyMode,
@@ -11,7 +13,8 @@ use crate::{
 
 /// Label holding a digest of the proxy's settings: a container with another digest is replaced.
 const CONFIG_DIGEST: &str = "milkcrate.proxy-config";
-const DYNAMIC_CONFIG_PATH: &str = "etc/milkcrate/dynamic.yml";
+/// Where Traefik polls Milkcrate for its routes.
+pub const CONFIG_ENDPOINT: &str = "/internal/proxy/config";
 
 impl Platform {
     /// Creates, updates or starts the Traefik container as needed. Idempotent and cheap when
@@ -37,11 +40,11 @@ impl Platform {
                 format!("http://{gateway}:{}", self.config.listen.port())
             }
         };
-        let dynamic = labels::platform_dynamic_config(&upstream);
-        let cmd = self.traefik_args();
+        self.set_upstream(&upstream);
+        let cmd = self.traefik_args(&upstream);
         let digest = digest(&format!(
-            "{}\n{cmd:?}\n{dynamic}\n{}\n{}\n{}",
-            proxy.image, proxy.http_port, proxy.http_bind, proxy.docker_socket
+            "{}\n{cmd:?}\n{}\n{}",
+            proxy.image, proxy.http_port, proxy.http_bind
         ));
 
         let existing = self
@@ -58,7 +61,8 @@ impl Platform {
             if c.state != ContainerState::Running {
                 self.runtime.start_container(&c.id).await?;
             }
-            return self.remember_proxy_address(&c.id).await;
+            self.remember_proxy_address(&c.id).await?;
+            return self.join_edge_networks().await;
         }
         // Make sure the image is there before the old proxy goes: a failed pull must not leave
         // every app without a router.
@@ -91,17 +95,14 @@ impl Platform {
             network: self.config.traefik_network.clone(),
             limits: None,
             publish: vec![(80, proxy.http_bind.clone(), proxy.http_port)],
-            binds: vec![format!("{}:/var/run/docker.sock:ro", proxy.docker_socket)],
             ..Default::default()
         };
         let id = self.runtime.create_container(&spec).await?;
-        self.runtime
-            .upload_tar(&id, dynamic_config_tar(&dynamic)?)
-            .await?;
         self.runtime.start_container(&id).await?;
         self.remember_proxy_address(&id).await?;
+        self.join_edge_networks().await?;
         tracing::info!(
-            "proxy {} serves http://{}:{} and sends platform paths to {upstream}",
+            "proxy {} serves http://{}:{} and takes its routes from {upstream}",
             proxy.container_name,
             proxy.http_bind,
             proxy.http_port
@@ -122,24 +123,27 @@ impl Platform {
         Ok(())
     }
 
-    /// Traefik's static configuration. The Docker provider only sees this instance's objects.
-    fn traefik_args(&self) -> Vec<String> {
+    /// Traefik's static configuration: the apps' entry point, its own API on an internal entry
+    /// point (for Milkcrate's checks, with the token), and its routes polled from Milkcrate.
+    fn traefik_args(&self, upstream: &str) -> Vec<String> {
         vec![
             "--entrypoints.web.address=:80".into(),
             // Drop headers whose names alias others (`X_User` for `X-User`): CGI-style backends
             // would read them as the header Traefik manages (CVE-2026-88879).
             "--entrypoints.web.http.aliasHeadersStrategy=delete".into(),
-            "--providers.docker=true".into(),
-            // Apply a new app's labels within half a second (Traefik waits 2 s by default).
-            "--providers.providersThrottleDuration=500ms".into(),
-            "--providers.docker.exposedbydefault=false".into(),
-            format!("--providers.docker.network={}", self.config.traefik_network),
+            format!("--entrypoints.{API_ENTRYPOINT}.address=:{API_PORT}"),
+            "--api=true".into(),
+            "--api.dashboard=false".into(),
+            format!("--providers.http.endpoint={upstream}{CONFIG_ENDPOINT}"),
+            // Often, so a new route is served within a few hundred milliseconds; Traefik applies
+            // a configuration only when it changed.
+            "--providers.http.pollInterval=200ms".into(),
+            "--providers.http.pollTimeout=2s".into(),
             format!(
-                "--providers.docker.constraints=Label(`{}`,`{}`)",
-                labels::INSTANCE,
-                self.config.instance
+                "--providers.http.headers.{TOKEN_HEADER}={}",
+                self.proxy_token()
             ),
-            format!("--providers.file.filename=/{DYNAMIC_CONFIG_PATH}"),
+            "--providers.providersThrottleDuration=100ms".into(),
             "--global.checknewversion=false".into(),
             "--global.sendanonymoususage=false".into(),
             "--log.level=WARN".into(),
@@ -156,26 +160,4 @@ fn digest(text: &str) -> String {
         .take(8)
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// The dynamic config as a tar for the archive API: works on any image, no host bind mount.
-fn dynamic_config_tar(contents: &str) -> Result<Vec<u8>, RuntimeError> {
-    let mut builder = tar::Builder::new(Vec::new());
-    let mut dir = tar::Header::new_gnu();
-    dir.set_entry_type(tar::EntryType::Directory);
-    dir.set_mode(0o755);
-    dir.set_size(0);
-    let pack = |e: std::io::Error| RuntimeError::Failed(format!("packing the proxy config: {e}"));
-    for path in ["etc/", "etc/milkcrate/"] {
-        builder
-            .append_data(&mut dir.clone(), path, std::io::empty())
-            .map_err(pack)?;
-    }
-    let mut file = tar::Header::new_gnu();
-    file.set_mode(0o644);
-    file.set_size(contents.len() as u64);
-    builder
-        .append_data(&mut file, DYNAMIC_CONFIG_PATH, contents.as_bytes())
-        .map_err(pack)?;
-    builder.into_inner().map_err(pack)
 }

@@ -87,11 +87,20 @@ impl Platform {
                 self.runtime.remove_container(&container.id).await?;
             }
         }
-        // A stack's networks belong to its deployment, like its containers.
+        // A stack's networks belong to its deployment, like its containers; an edge network to
+        // its app.
         for network in self.runtime.list_networks(&instance).await? {
             let Some(app_name) = network.labels.get(labels::APP) else {
                 continue;
             };
+            if Self::is_edge_network(&network.labels) {
+                if !apps.contains_key(app_name)
+                    && let Err(e) = self.remove_edge_network(app_name).await
+                {
+                    tracing::warn!(app = %app_name, "cannot remove network {}: {e}", network.name);
+                }
+                continue;
+            }
             let dep = network
                 .labels
                 .get(labels::DEPLOYMENT)
@@ -114,7 +123,7 @@ impl Platform {
         if at_startup {
             self.revive_apps().await?;
         }
-        Ok(())
+        self.refresh_routes().await
     }
 
     /// Recreates the container of a Dockerfile app that should run but has none while its image
@@ -145,9 +154,7 @@ impl Platform {
             let created = async {
                 let target = self.target(&app, current).await?;
                 let plan = plan::dockerfile(&self.names, &target);
-                self.runtime
-                    .ensure_network(&self.config.traefik_network, self.names.instance_labels())
-                    .await?;
+                self.ensure_edge_network(&app.name).await?;
                 let container = self
                     .create_service(&app, &plan.services[0], image, Some(port))
                     .await?;

@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use bollard::{
     errors::Error as BollardError,
-    models::{EndpointSettings, Ipam, IpamConfig, NetworkConnectRequest, NetworkCreateRequest},
+    models::{
+        EndpointSettings, Ipam, IpamConfig, NetworkConnectRequest, NetworkCreateRequest,
+        NetworkDisconnectRequest,
+    },
     query_parameters::ListNetworksOptionsBuilder,
 };
 
@@ -121,6 +124,25 @@ impl Networks for Docker {
         Err(RuntimeError::Failed(format!(
             "no free subnet found in {pool} for network {name}"
         )))
+    }
+
+    async fn disconnect_network(&self, container: &str, network: &str) -> Result<()> {
+        let request = NetworkDisconnectRequest {
+            container: container.to_string(),
+            force: Some(true),
+        };
+        match self.client.disconnect_network(network, request).await {
+            Ok(()) => Ok(()),
+            // Not attached (403 on Docker 20.10) or gone: nothing to undo.
+            Err(BollardError::DockerResponseServerError {
+                status_code: 403 | 404,
+                ..
+            }) => Ok(()),
+            Err(e) => Err(convert(
+                &format!("disconnecting {container} from {network}"),
+                e,
+            )),
+        }
     }
 
     async fn remove_network(&self, name: &str) -> Result<()> {
