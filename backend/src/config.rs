@@ -73,6 +73,9 @@ pub struct ProxyConfig {
     /// How long a retired version keeps its container after it leaves the route, so requests
     /// already on their way finish.
     pub drain_secs: u64,
+    /// The secret Traefik sends when it polls for its routes (and Milkcrate sends to Traefik's
+    /// API); derived from `SECRET_KEY` when unset. An external Traefik needs it set on both sides.
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -135,6 +138,7 @@ impl Default for ProxyConfig {
             upstream: None,
             admin_host: None,
             drain_secs: 1,
+            token: None,
         }
     }
 }
@@ -260,6 +264,14 @@ impl Config {
             );
         }
         parse_into(&get, "MILKCRATE_DRAIN_SECS", &mut self.proxy.drain_secs)?;
+        if let Some(v) = get("MILKCRATE_PROXY_TOKEN") {
+            if v.len() < 32 || !v.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                bail!(
+                    "MILKCRATE_PROXY_TOKEN must be 32 or more letters and digits, e.g. `openssl rand -hex 32`"
+                );
+            }
+            self.proxy.token = Some(v);
+        }
         parse_into(&get, "MILKCRATE_LISTEN", &mut self.listen)?;
         parse_into(&get, "MILKCRATE_SESSION_HOURS", &mut self.session_hours)?;
         parse_into(
@@ -491,6 +503,27 @@ mod tests {
         assert_eq!(c.traefik_network, "milkcrate-traefik");
         assert_eq!(c.db_path(), PathBuf::from("./data/milkcrate.sqlite"));
         assert_eq!(c.limits.memory_mb, 512);
+    }
+
+    #[test]
+    fn the_admin_host_must_be_a_host_name_and_the_error_names_the_setting() {
+        let c = load(&[("MILKCRATE_ADMIN_HOST", "Admin.Example.com")]).unwrap();
+        assert_eq!(c.proxy.admin_host.as_deref(), Some("admin.example.com"));
+        for bad in [
+            "*.example.com",
+            "admin.example.com:8080",
+            "http://admin",
+            "a b",
+        ] {
+            let err = load(&[("MILKCRATE_ADMIN_HOST", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("MILKCRATE_ADMIN_HOST"), "{bad}: {err}");
+        }
+        let err = load(&[("MILKCRATE_PROXY_TOKEN", "short")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("MILKCRATE_PROXY_TOKEN"), "{err}");
     }
 
     #[test]

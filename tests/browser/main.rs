@@ -413,3 +413,283 @@ async fn apps_page_first_render() {
     assert!(median < 5_000.0, "first render took {median} ms");
     b.close().await;
 }
+
+/// What a hostile app serves to the admin (issue #15): with the admin's browser, it tries to read
+/// the API (across origins with credentials, and on its own origin), to read the dashboard or the
+/// CSRF token through frames, to register a service worker for the whole origin, to make a write
+/// without the CSRF token, and plants look-alike cookies (cookies ignore ports, so the browser
+/// sends them to the dashboard too). Each outcome lands in `#results` as JSON.
+const HOSTILE_PAGE: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Hostile app</title></head>
+<body><h1>hostile-page</h1><pre id="results">running</pre>
+<script>
+const DASHBOARD = '__DASHBOARD__';
+const results = {};
+const describe = e => (e && e.name ? e.name + ': ' + e.message : String(e));
+async function attempt(name, run) {
+  try { results[name] = await run(); } catch (e) { results[name] = { threw: describe(e) }; }
+}
+async function read(url, init) {
+  const r = await fetch(url, init);
+  return { status: r.status, type: r.type, body: (await r.text()).slice(0, 400) };
+}
+function frame(id, src) {
+  return new Promise(resolve => {
+    const f = document.createElement('iframe');
+    f.id = id;
+    f.width = 400;
+    f.height = 160;
+    let done = false;
+    const finish = how => {
+      if (done) return;
+      done = true;
+      const r = { how };
+      try { r.contentDocument = f.contentDocument === null ? null : 'readable'; } catch (e) { r.contentDocument = describe(e); }
+      try { r.text = f.contentWindow.document.body.innerText.slice(0, 400); } catch (e) { r.textError = describe(e); }
+      try { r.cookie = f.contentWindow.document.cookie; } catch (e) { r.cookieError = describe(e); }
+      try { r.href = f.contentWindow.location.href; } catch (e) { r.hrefError = describe(e); }
+      resolve(r);
+    };
+    f.onload = () => finish('load');
+    setTimeout(() => finish('timeout'), 15000);
+    f.src = src;
+    document.body.appendChild(f);
+  });
+}
+(async () => {
+  const credentials = 'include';
+  await attempt('crossOriginApps', () => read(DASHBOARD + '/api/v1/apps', { credentials }));
+  await attempt('crossOriginSession', () => read(DASHBOARD + '/api/v1/auth/session', { credentials }));
+  await attempt('crossOriginStop', () => read(DASHBOARD + '/api/v1/apps/hostile/stop', { method: 'POST', mode: 'no-cors', credentials }));
+  await attempt('sameOriginApps', () => read('/api/v1/apps', { credentials }));
+  await attempt('sameOriginSession', () => read('/api/v1/auth/session', { credentials }));
+  results.dashboardFrame = await frame('dashboard-frame', DASHBOARD + '/admin/');
+  results.adminFrame = await frame('admin-frame', '/admin/');
+  results.sessionFrame = await frame('session-frame', '/api/v1/auth/session');
+  await attempt('workerHeaders', async () => {
+    const r = await fetch('cgi-bin/sw', { cache: 'no-store' });
+    return { status: r.status, contentType: r.headers.get('content-type'), allowed: r.headers.get('service-worker-allowed') };
+  });
+  await attempt('workerAtRoot', async () => {
+    const registration = await navigator.serviceWorker.register('cgi-bin/sw', { scope: '/' });
+    return { registered: registration.scope };
+  });
+  await attempt('workerInItsFolder', async () => {
+    const registration = await navigator.serviceWorker.register('cgi-bin/sw', { scope: './cgi-bin/' });
+    const scope = registration.scope;
+    await registration.unregister();
+    return { registered: scope };
+  });
+  for (const c of [
+    'milkcrate_session=planted-same-path; path=/api',
+    'milkcrate_session=planted-sent-first; path=/api/v1',
+    'milkcrate_csrf=planted; path=/admin',
+    'milkcrate_csrf=planted-root; path=/',
+  ]) document.cookie = c;
+  results.cookiesHere = document.cookie;
+  const out = document.getElementById('results');
+  out.textContent = JSON.stringify(results);
+  out.dataset.done = 'yes';
+})();
+</script></body></html>
+"#;
+
+/// Issue #15: the admin, logged in on the dashboard's origin, opens a hostile app's page (on the
+/// apps' origin, through Traefik). Nothing it tries reads the API or the CSRF token, frames the
+/// dashboard, claims a service worker scope beyond its route or makes a write; the cookies it
+/// plants reach the dashboard, which still lists and stops and starts apps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_app_cannot_act_as_the_admin() {
+    let (server, b) = start().await;
+    log_in(&b).await;
+
+    let page = HOSTILE_PAGE.replace("__DASHBOARD__", &server.url(""));
+    let created: shared::v1::CreatedApp = server
+        .create_app("hostile", "/hostile", apps::hostile_app(&page))
+        .await
+        .json()
+        .await
+        .expect("created");
+    let id = created.deployment.id;
+    let deployed = server.wait_deployment(id).await;
+    assert_eq!(
+        deployed.status,
+        shared::v1::DeploymentStatus::Running,
+        "{}",
+        server.deployment_log(id).await
+    );
+    server
+        .wait_proxy_body("/hostile/", "hostile-page", true)
+        .await;
+
+    b.goto_url(&server.proxy_url("/hostile/")).await;
+    let text = b
+        .wait_text("#results[data-done]", "{", Duration::from_secs(90))
+        .await;
+    let r: serde_json::Value = serde_json::from_str(&text).expect("results as JSON");
+    eprintln!(
+        "the hostile page's results: {}",
+        serde_json::to_string_pretty(&r).unwrap()
+    );
+    b.screenshot("20-hostile-app").await;
+
+    // Across origins, the browser sends the session cookie (same site) but CORS keeps the answer
+    // from the page: the fetch itself fails.
+    for name in ["crossOriginApps", "crossOriginSession"] {
+        assert!(
+            r[name]["threw"].is_string() && r[name].get("body").is_none(),
+            "{name}: {}",
+            r[name]
+        );
+    }
+    // A write the browser does send (no-cors, no preflight): the cookie alone is not enough.
+    assert_eq!(
+        r["crossOriginStop"]["type"], "opaque",
+        "the forged stop was sent: {}",
+        r["crossOriginStop"]
+    );
+    let app: shared::v1::App = server
+        .get("/api/v1/apps/hostile")
+        .await
+        .json()
+        .await
+        .expect("app");
+    assert_eq!(
+        app.status,
+        shared::v1::AppStatus::Running,
+        "the forged stop did nothing"
+    );
+    // On the apps' own origin there is no API, so the cookie (which ignores ports) gets nothing.
+    for (name, secret) in [
+        ("sameOriginApps", "\"route\""),
+        ("sameOriginSession", "csrf"),
+    ] {
+        assert_eq!(r[name]["status"], 404, "{name}: {}", r[name]);
+        let body = r[name]["body"].as_str().unwrap_or_default();
+        assert!(!body.contains(secret), "{name}: {body}");
+    }
+    // Frames: the dashboard's (directly, or through the apps' /admin redirect) is unreadable from
+    // the page, and refused outright, so there is no logged-in dashboard inside it to click on.
+    for name in ["dashboardFrame", "adminFrame"] {
+        let f = &r[name];
+        assert!(f["contentDocument"].is_null(), "{name}: {f}");
+        for field in ["text", "cookie", "href"] {
+            assert!(f.get(field).is_none(), "{name} read its {field}: {f}");
+        }
+    }
+    for id in ["dashboard-frame", "admin-frame"] {
+        b.find(&format!("#{id}"))
+            .await
+            .enter_frame()
+            .await
+            .expect("enter the frame");
+        let inside = js(
+            &b,
+            "location.href + ' | ' + (document.body ? document.body.innerText : '')",
+        )
+        .await;
+        b.client
+            .enter_parent_frame()
+            .await
+            .expect("leave the frame");
+        let inside = inside.as_str().unwrap_or_default().to_string();
+        eprintln!("inside #{id}: {inside}");
+        assert!(
+            inside.starts_with("chrome-error://") && !inside.contains("Apps"),
+            "#{id} shows the dashboard: {inside}"
+        );
+    }
+    // A same-origin frame of the session endpoint: whatever is readable holds no token.
+    let session_frame = r["sessionFrame"].to_string();
+    assert!(!session_frame.contains("csrf"), "{session_frame}");
+    // The worker script is valid and served as JavaScript: it registers within its own folder,
+    // but the scope it claims is stripped on the way, so `/` is refused.
+    let headers = &r["workerHeaders"];
+    assert_eq!(headers["status"], 200, "{headers}");
+    assert!(
+        headers["contentType"]
+            .as_str()
+            .is_some_and(|t| t.contains("javascript")),
+        "{headers}"
+    );
+    assert!(
+        headers["allowed"].is_null(),
+        "Service-Worker-Allowed reached the page: {headers}"
+    );
+    assert!(
+        r["workerInItsFolder"]["registered"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("/hostile/cgi-bin/")),
+        "{}",
+        r["workerInItsFolder"]
+    );
+    assert!(
+        r["workerAtRoot"]["threw"]
+            .as_str()
+            .is_some_and(|e| e.contains("max scope")),
+        "{}",
+        r["workerAtRoot"]
+    );
+    // The planted cookies are set (for the host, any port).
+    let here = r["cookiesHere"].as_str().unwrap_or_default();
+    assert!(here.contains("milkcrate_csrf=planted-root"), "{here}");
+    // And the apps' `/` is still the landing, not a page served by a worker.
+    b.goto_url(&server.proxy_url("/")).await;
+    b.wait_text("h1", "Apps", STEP).await;
+
+    // Back on the dashboard's origin, the planted cookies go out with every API request; the one
+    // with the longer path first. The session still holds.
+    b.goto("/api/v1/auth/session").await;
+    b.wait_text("body", "csrf_token", STEP).await;
+    let cookies: Vec<(String, String, String)> = b
+        .client
+        .get_all_cookies()
+        .await
+        .expect("cookies")
+        .iter()
+        .map(|c| {
+            let path = c.path().unwrap_or_default().to_string();
+            (c.name().to_string(), c.value().to_string(), path)
+        })
+        .collect();
+    let shown: Vec<_> = cookies
+        .iter()
+        .map(|(name, value, path)| format!("{name}={:.20} (path {path})", value))
+        .collect();
+    eprintln!("cookies the browser sends to the dashboard's /api/v1: {shown:?}");
+    let sessions: Vec<_> = cookies
+        .iter()
+        .filter(|(name, ..)| name == "milkcrate_session")
+        .collect();
+    assert!(
+        sessions
+            .iter()
+            .any(|(_, value, path)| value == "planted-sent-first" && path == "/api/v1"),
+        "{cookies:?}"
+    );
+    assert!(
+        sessions
+            .iter()
+            .any(|(_, value, _)| !value.starts_with("planted")),
+        "the real session is still there: {cookies:?}"
+    );
+
+    // The dashboard sees the planted CSRF cookie and ignores it: the list loads and writes work.
+    b.goto("/admin/apps").await;
+    let badge = "tr[data-app=hostile] [data-status]";
+    b.wait_text(badge, "Running", STEP).await;
+    let visible = js(&b, "document.cookie").await;
+    assert!(
+        visible
+            .as_str()
+            .is_some_and(|c| c.contains("milkcrate_csrf=planted")),
+        "{visible}"
+    );
+    b.click("tr[data-app=hostile] [data-action=stop]").await;
+    b.wait_text(badge, "Stopped", STEP).await;
+    b.click("tr[data-app=hostile] [data-action=start]").await;
+    b.wait_text(badge, "Running", STEP).await;
+    b.screenshot("21-dashboard-after-hostile-app").await;
+
+    b.close().await;
+}

@@ -69,7 +69,7 @@ async fn a_two_service_stack_is_routed_reaches_its_backend_by_name_and_keeps_its
     assert_eq!((web.state, web.main), (ServiceState::Running, true));
 
     // Docker's view: Compose's labels, the same hardening on every service, and only the main
-    // service on Traefik's network.
+    // service on the network the proxy reaches it by (the app's own edge network).
     let web_name = container(&server, "shop", deployment.id, "web");
     let backend_name = container(&server, "shop", deployment.id, "backend");
     for name in [&web_name, &backend_name] {
@@ -95,7 +95,7 @@ async fn a_two_service_stack_is_routed_reaches_its_backend_by_name_and_keeps_its
         ),
         "backend"
     );
-    let traefik_network = format!("{}-net", server.instance);
+    let traefik_network = format!("{}_shop_edge", server.instance);
     let networks_of = |name: &str| {
         docker::inspect(
             name,

@@ -166,3 +166,16 @@ pub fn scope_claiming_app() -> Vec<u8> {
         ("www/cgi-bin/sw", 0o755, cgi.into()),
     ])
 }
+
+/// A hostile app serving `index_html` (a test-generated page, inline script and all) and, at
+/// `/cgi-bin/sw`, a valid service worker script that claims `Service-Worker-Allowed: /`.
+pub fn hostile_app(index_html: &str) -> Vec<u8> {
+    let dockerfile = "FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\nEXPOSE 8080\nENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n";
+    let worker = "#!/bin/busybox sh\necho 'Content-Type: application/javascript'\necho 'Service-Worker-Allowed: /'\necho 'Cache-Control: no-store'\necho ''\necho \"self.addEventListener('fetch', e => e.respondWith(new Response('hijacked by a hostile app')));\"\n";
+    zip_of(&[
+        ("Dockerfile", 0o644, dockerfile.into()),
+        ("busybox", 0o755, busybox()),
+        ("www/index.html", 0o644, index_html.as_bytes().to_vec()),
+        ("www/cgi-bin/sw", 0o755, worker.into()),
+    ])
+}

@@ -1,10 +1,12 @@
-//! Docker labels: who owns an object, and how Traefik routes to it. Pure functions, unit-tested.
+//! Docker labels: who owns an object, and how Traefik routes to it (the rules shared by the
+//! managed proxy's configuration, `domain/platform/traefik.rs`, and the routing labels kept for
+//! a Traefik run with its Docker provider). Pure functions, unit-tested.
 //!
 //! Routing rules (see `docs/routing.md`):
 //! - an app's rule matches its route as whole path segments (`/a` never captures `/admin` or `/ab`);
 //! - the prefix is stripped (Traefik adds `X-Forwarded-Prefix`) and `/a` redirects to `/a/`;
 //! - apps get priority 100 + route length, so the longest route wins; the platform's routers sit
-//!   below (catch-all 1, platform prefixes 30, `/traefik` 50) and cannot be shadowed because app
+//!   below (the landing 1, the admin redirects 30) and cannot be shadowed because app
 //!   routes can never start with a platform segment.
 
 use std::collections::HashMap;
@@ -22,21 +24,16 @@ pub const SERVICE: &str = "milkcrate.service";
 /// The compose volume an app-scoped Docker volume holds.
 pub const APP_VOLUME: &str = "milkcrate.app_volume";
 
-/// Priority of the catch-all router that sends everything else to Milkcrate.
+/// Priority of the catch-all router that sends everything else to Milkcrate's landing.
 pub const PRIORITY_FALLBACK: u32 = 1;
 /// Priority of the platform's own prefixes.
 pub const PRIORITY_PLATFORM: u32 = 30;
-/// Priority of the `/traefik` block.
-pub const PRIORITY_TRAEFIK_BLOCK: u32 = 50;
 /// App priorities start above every platform router.
 pub const PRIORITY_APP_BASE: u32 = 100;
 
 // The platform's routers are ordered, and every app outranks them all.
-const _: () = assert!(
-    PRIORITY_FALLBACK < PRIORITY_PLATFORM
-        && PRIORITY_PLATFORM < PRIORITY_TRAEFIK_BLOCK
-        && PRIORITY_TRAEFIK_BLOCK < PRIORITY_APP_BASE
-);
+const _: () =
+    assert!(PRIORITY_FALLBACK < PRIORITY_PLATFORM && PRIORITY_PLATFORM < PRIORITY_APP_BASE);
 
 /// Name of an app's router, service and middlewares: app names are `[a-z0-9-]`, safe in keys.
 pub fn router_name(app: &str) -> String {
@@ -154,37 +151,6 @@ pub fn is_reserved_label(key: &str) -> bool {
     key.starts_with("traefik.") || key.starts_with("milkcrate.")
 }
 
-/// Traefik's dynamic configuration for the platform's own routes (file provider, YAML).
-pub fn platform_dynamic_config(upstream: &str) -> String {
-    let platform_rule = shared::validation::RESERVED_ROUTE_PREFIXES
-        .iter()
-        .filter(|p| **p != "traefik")
-        .map(|p| segment_rule(&format!("/{p}")))
-        .collect::<Vec<_>>()
-        .join(" || ");
-    let router = |rule: &str, priority: u32| {
-        serde_json::json!({
-            "entryPoints": ["web"],
-            "rule": rule,
-            "priority": priority,
-            "service": "milkcrate",
-        })
-    };
-    let config = serde_json::json!({
-        "http": {
-            "routers": {
-                "milkcrate-platform": router(&platform_rule, PRIORITY_PLATFORM),
-                "milkcrate-traefik-block": router(&segment_rule("/traefik"), PRIORITY_TRAEFIK_BLOCK),
-                "milkcrate-fallback": router("PathPrefix(`/`)", PRIORITY_FALLBACK),
-            },
-            "services": {
-                "milkcrate": { "loadBalancer": { "servers": [ { "url": upstream } ] } }
-            }
-        }
-    });
-    yaml_serde::to_string(&config).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,7 +163,7 @@ mod tests {
     #[test]
     fn longer_routes_win_and_apps_outrank_the_platform() {
         assert!(app_priority("/a/b") > app_priority("/a"));
-        assert!(app_priority("/a") > PRIORITY_TRAEFIK_BLOCK);
+        assert!(app_priority("/a") > PRIORITY_PLATFORM);
     }
 
     #[test]
@@ -231,17 +197,6 @@ mod tests {
             labels["traefik.http.middlewares.app-v-slash.redirectregex.regex"],
             "^(https?://[^/]+/v1\\.2)$"
         );
-    }
-
-    #[test]
-    fn platform_config_routes_reserved_prefixes_to_milkcrate() {
-        let yaml = platform_dynamic_config("http://172.18.0.1:5001");
-        assert!(yaml.contains("Path(`/admin`) || PathPrefix(`/admin/`)"));
-        assert!(yaml.contains("Path(`/api`) || PathPrefix(`/api/`)"));
-        assert!(yaml.contains("http://172.18.0.1:5001"));
-        assert!(yaml.contains("priority: 30"));
-        assert!(yaml.contains("priority: 50"));
-        assert!(yaml.contains("priority: 1\n"));
     }
 
     #[test]

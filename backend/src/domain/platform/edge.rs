@@ -3,9 +3,10 @@
 //! start, by reconciliation, after start/stop/delete); a switchover steers its app's entry
 //! itself (pinned), and asks Traefik's API whether a change is served before going on.
 //!
-//! Each app's routed container sits on a network of its own that only the proxy joins, so apps
-//! cannot reach each other. With `MILKCRATE_PROXY=external` none of this runs: apps join the
-//! shared proxy network and carry Traefik labels, as before.
+//! Each app's routed container sits on a network of its own that only the managed proxy joins,
+//! so apps cannot reach each other. With `MILKCRATE_PROXY=external` (the `docker/` setup) the
+//! routes are served the same way, but apps join the shared proxy network, and their Traefik
+//! labels serve those who run Traefik with its Docker provider instead.
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
@@ -73,9 +74,13 @@ impl Platform {
             .unwrap_or_else(|p| p.into_inner()) = Some(upstream.to_string());
     }
 
-    /// The secret Traefik and Milkcrate show each other: derived from the instance's secret key,
-    /// so it survives restarts (a new one would replace the proxy).
+    /// The secret Traefik and Milkcrate show each other: `MILKCRATE_PROXY_TOKEN`, else derived
+    /// from the instance's secret key, so it survives restarts (a new one would replace the
+    /// proxy).
     pub fn proxy_token(&self) -> String {
+        if let Some(token) = &self.config.proxy.token {
+            return token.clone();
+        }
         self.routes
             .token
             .get_or_init(|| {
@@ -243,9 +248,6 @@ impl Platform {
     /// Derives the table from the database and what runs: each app's current version, while its
     /// routed container runs.
     pub(in crate::domain) async fn refresh_routes(&self) -> DomainResult<()> {
-        if !self.managed_edge() {
-            return Ok(());
-        }
         let apps = app::Entity::find().all(&self.db).await?;
         let current: Vec<i64> = apps
             .iter()

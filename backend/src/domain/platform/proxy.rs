@@ -24,9 +24,6 @@ impl Platform {
             .runtime
             .ensure_network(&self.config.traefik_network, self.names.instance_labels())
             .await?;
-        if self.config.proxy.mode == ProxyMode::External {
-            return Ok(());
-        }
         let proxy = &self.config.proxy;
         let upstream = match &proxy.upstream {
             Some(url) => url.clone(),
@@ -41,6 +38,9 @@ impl Platform {
             }
         };
         self.set_upstream(&upstream);
+        if proxy.mode == ProxyMode::External {
+            return Ok(());
+        }
         let cmd = self.traefik_args(&upstream);
         let digest = digest(&format!(
             "{}\n{cmd:?}\n{}\n{}",
