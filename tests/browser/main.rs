@@ -1,6 +1,6 @@
 //! The dashboard in headless Chromium, against the real milkcrate binary, Docker and Traefik.
-//! The page is loaded through Traefik, so the dashboard and the apps share one origin, as in
-//! production. Screenshots of every main page go to target/screenshots/.
+//! The dashboard is loaded from Milkcrate's own listener; apps are opened through Traefik, on
+//! another origin, as in production. Screenshots of every main page go to target/screenshots/.
 
 mod driver;
 
@@ -420,7 +420,8 @@ async fn apps_page_first_render() {
 /// without the CSRF token, and plants look-alike cookies (cookies ignore ports, so the browser
 /// sends them to the dashboard too). Each outcome lands in `#results` as JSON.
 const HOSTILE_PAGE: &str = r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Hostile app</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>Hostile app</title>
+<style>#results { white-space: pre-wrap; font-size: 11px; }</style></head>
 <body><h1>hostile-page</h1><pre id="results">running</pre>
 <script>
 const DASHBOARD = '__DASHBOARD__';
@@ -488,7 +489,7 @@ function frame(id, src) {
   ]) document.cookie = c;
   results.cookiesHere = document.cookie;
   const out = document.getElementById('results');
-  out.textContent = JSON.stringify(results);
+  out.textContent = JSON.stringify(results, null, 1);
   out.dataset.done = 'yes';
 })();
 </script></body></html>

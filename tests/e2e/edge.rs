@@ -247,3 +247,45 @@ async fn redeploys_under_steady_traffic_drop_no_request() {
     stop.send(true).unwrap();
     assert_nothing_dropped("a stateless stack", &task.await.unwrap());
 }
+
+#[tokio::test]
+async fn an_admin_host_reaches_the_dashboard_and_api_through_the_proxy_and_nothing_else_does() {
+    let admin = "admin.milkcrate.test";
+    let server = Server::start(ServerOptions {
+        extra_env: vec![("MILKCRATE_ADMIN_HOST".into(), admin.into())],
+        ..ServerOptions::default()
+    })
+    .await;
+    deploy(&server, "hello", apps::web_app("HOSTED")).await;
+    server.wait_proxy_body("/hello/", "HOSTED", true).await;
+    let http = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let on_host = |host: &'static str, path: &str| {
+        http.get(server.proxy_url(path)).header("host", host).send()
+    };
+
+    // On the admin host, Traefik hands everything to Milkcrate: the API answers there...
+    let session = on_host(admin, "/api/v1/auth/session").await.unwrap();
+    assert_eq!(session.status(), StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = session.json().await.unwrap();
+    assert_eq!(body["code"], "unauthorized", "{body}");
+    let health = on_host(admin, "/healthz").await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    // ...and no app, whatever its route.
+    let app = on_host(admin, "/hello/").await.unwrap();
+    assert_ne!(app.status(), StatusCode::OK);
+
+    // Any other host name is the apps' entry point: /admin goes to the admin host.
+    let redirect = on_host("apps.milkcrate.test", "/admin/apps").await.unwrap();
+    assert!(redirect.status().is_redirection());
+    assert_eq!(
+        redirect.headers()["location"],
+        format!("http://{admin}/admin/").as_str()
+    );
+    let api = on_host("apps.milkcrate.test", "/api/v1/auth/session")
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::NOT_FOUND);
+}
