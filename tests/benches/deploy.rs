@@ -269,6 +269,75 @@ async fn through_api(
     }
 }
 
+/// Requests through Traefik, one every 50 ms, while `redeploys` new versions of a running app
+/// are deployed one after the other; then as many requests with no redeploy, as the baseline.
+/// Returns (latencies during redeploys, failed requests during redeploys, latencies at rest).
+async fn latency_through_redeploys(
+    server: &Server,
+    redeploys: usize,
+) -> (Vec<Duration>, usize, Vec<Duration>) {
+    let name = "latency";
+    through_api(server, name, apps::web_app("latency v0"), "latency v0").await;
+    let url = server.proxy_url(&format!("/{name}/"));
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let probe = {
+        let (http, url) = (http.clone(), url.clone());
+        tokio::spawn(async move {
+            let (mut seen, mut failed) = (Vec::new(), 0);
+            let mut tick = tokio::time::interval(Duration::from_millis(50));
+            while !*stopped.borrow() && seen.len() < 5000 {
+                tick.tick().await;
+                let start = Instant::now();
+                match http.get(&url).send().await {
+                    Ok(r) if r.status().is_success() => {}
+                    _ => failed += 1,
+                }
+                seen.push(start.elapsed());
+            }
+            (seen, failed)
+        })
+    };
+    for i in 1..=redeploys {
+        let marker = format!("latency v{i}");
+        let queued: Deployment = server
+            .redeploy(name, apps::web_app(&marker))
+            .await
+            .json()
+            .await
+            .unwrap();
+        until("the redeploy to run", || async {
+            let d: Deployment = server
+                .get(&format!("/api/v1/deployments/{}", queued.id))
+                .await
+                .json()
+                .await
+                .unwrap();
+            d.status.is_final()
+        })
+        .await;
+    }
+    stop.send(true).unwrap();
+    let (during, failed) = probe.await.unwrap();
+    let mut rest = Vec::new();
+    for _ in 0..during.len().min(200) {
+        let start = Instant::now();
+        let _ = http.get(&url).send().await;
+        rest.push(start.elapsed());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    (during, failed, rest)
+}
+
+fn percentile(mut values: Vec<Duration>, p: f64) -> Duration {
+    values.sort();
+    let index = ((values.len() as f64 - 1.0) * p).round() as usize;
+    values[index]
+}
+
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
@@ -342,6 +411,18 @@ async fn main() {
         stack_api.push(a);
     }
     let (vol_manual, vol_api) = volume_round_trips(&server).await;
+    let (during, failed, rest) = latency_through_redeploys(&server, ROUNDS).await;
+    let requests = during.len();
+    let (p50, p99, max) = (
+        percentile(during.clone(), 0.5),
+        percentile(during.clone(), 0.99),
+        percentile(during, 1.0),
+    );
+    let (rest_p50, rest_p99, rest_max) = (
+        percentile(rest.clone(), 0.5),
+        percentile(rest.clone(), 0.99),
+        percentile(rest, 1.0),
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_after = rss_kib(server.pid());
     let (sm, sa) = (median(stack_manual), median(stack_api));
@@ -367,6 +448,7 @@ async fn main() {
          | Deploy through the API (upload → deployment `running`) | {a} |\n\
          | **Ratio API / by hand** (target ≤ 1.10×) | **{ratio:.2}×** |\n\
          | Upload → the route served through Traefik | {r} |\n\
+         | **Served through Traefik, over the baseline** (target ≤ +200 ms) | **{over:+.0} ms** |\n\
          | Idle RSS of `milkcrate`, fresh | {idle_fresh} KiB |\n\
          | Two-service stack by hand: 2 builds, network, volume, backend until healthy, web until it answers (baseline) | {sm} |\n\
          | The same stack through the API (upload → deployment `running`) | {sa} |\n\
@@ -375,6 +457,11 @@ async fn main() {
          | 100 MiB uploaded and downloaded through the API (byte-for-byte checked) | {va} |\n\
          | **Ratio volume API / docker cp** | **{volume_ratio:.2}×** |\n\
          | Idle RSS of `milkcrate`, after {n} deploys | {idle_after} KiB |\n\n\
+         Requests through Traefik to one app, one every 50 ms, while {ROUNDS} new versions are deployed one after the other \
+         ({requests} requests), against requests to the same app at rest:\n\n\
+         | | p50 | p99 | max | failed |\n|---|---|---|---|---|\n\
+         | During {ROUNDS} redeploys | {p50} | {p99} | {max} | {failed} |\n\
+         | At rest | {rest_p50} | {rest_p99} | {rest_max} | |\n\n\
          The API path does more than the baseline: it checks and extracts the ZIP, records every step, \
          streams the build log to disk and switches Traefik over; the baseline gets the extracted folder for free. \
          It can still come out ahead: the baseline runs the `docker` CLI three times (build, run, inspect), \
@@ -389,6 +476,13 @@ async fn main() {
         va = ms(va),
         sa = ms(sa),
         n = 2 * ROUNDS,
+        over = (r.as_secs_f64() - m.as_secs_f64()) * 1000.0,
+        p50 = ms(p50),
+        p99 = ms(p99),
+        max = ms(max),
+        rest_p50 = ms(rest_p50),
+        rest_p99 = ms(rest_p99),
+        rest_max = ms(rest_max),
     );
     println!("\n{report}");
     if let Ok(path) = std::env::var("BENCH_REPORT") {
