@@ -59,14 +59,19 @@ async fn settled(platform: &Platform, id: i64) -> Deployment {
     }
 }
 
-async fn deploy_new(t: &TestPlatform, name: &str) -> Deployment {
-    let zip = dockerfile_zip(&t.platform);
+/// Creates app `name` at `/name` from `files` and waits for its first deployment to settle.
+async fn create(t: &TestPlatform, name: &str, files: &[(&str, &str)]) -> Deployment {
+    let zip = zip_of(&t.platform, files);
     let created = t
         .platform
         .create_app(name, &format!("/{name}"), &zip, &[])
         .await
         .unwrap();
     settled(&t.platform, created.deployment.id).await
+}
+
+async fn deploy_new(t: &TestPlatform, name: &str) -> Deployment {
+    create(t, name, &[("Dockerfile", DOCKERFILE)]).await
 }
 
 async fn redeploy(t: &TestPlatform, name: &str, files: &[(&str, &str)]) -> Deployment {
@@ -273,16 +278,12 @@ const STACK: &str = "services:
 ";
 
 async fn deploy_stack(t: &TestPlatform, name: &str) -> Deployment {
-    let zip = zip_of(
-        &t.platform,
+    create(
+        t,
+        name,
         &[("compose.yaml", STACK), ("Dockerfile", DOCKERFILE)],
-    );
-    let created = t
-        .platform
-        .create_app(name, &format!("/{name}"), &zip, &[])
-        .await
-        .unwrap();
-    settled(&t.platform, created.deployment.id).await
+    )
+    .await
 }
 
 #[tokio::test]

@@ -173,14 +173,21 @@ impl Platform {
         }
     }
 
-    /// The proxy joins the edge network of every app (after it was created or replaced).
+    /// The proxy joins the edge network of every app it is not on yet (after it was created or
+    /// replaced): two runtime calls when nothing is missing.
     pub(in crate::domain) async fn join_edge_networks(&self) -> DomainResult<()> {
+        let proxy = &self.config.proxy.container_name;
+        let joined = self.runtime.inspect_container(proxy).await?.addresses;
         let selector = [
             (labels::INSTANCE, self.names.instance()),
             (labels::ROLE, EDGE_ROLE),
         ];
         for network in self.runtime.list_networks(&selector).await? {
-            self.proxy_joins(&network.name).await?;
+            if !joined.contains_key(&network.name) {
+                self.runtime
+                    .connect_network(proxy, &network.name, &[])
+                    .await?;
+            }
         }
         Ok(())
     }
