@@ -246,6 +246,12 @@ async fn redeploys_under_steady_traffic_drop_no_request() {
     }
     stop.send(true).unwrap();
     assert_nothing_dropped("a stateless stack", &task.await.unwrap());
+    // Every step was confirmed by Traefik itself, none waited out.
+    assert!(
+        !server.log().contains("did not confirm"),
+        "{}",
+        server.log()
+    );
 }
 
 #[tokio::test]
