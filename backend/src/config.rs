@@ -49,6 +49,8 @@ pub struct Config {
     pub instance: String,
     pub session_hours: u32,
     pub login_attempts_per_minute: u32,
+    /// Failed password attempts (logins and password changes) from all addresses together.
+    pub login_failures_per_minute: u32,
     /// Peers whose `X-Forwarded-For` is believed (IPs or CIDRs). The Traefik network is always trusted.
     pub trusted_proxies: Vec<String>,
     pub proxy: ProxyConfig,
@@ -118,6 +120,7 @@ impl Default for Config {
             instance: "milkcrate".into(),
             session_hours: 12,
             login_attempts_per_minute: 5,
+            login_failures_per_minute: 30,
             trusted_proxies: Vec::new(),
             proxy: ProxyConfig::default(),
             limits: LimitsConfig::default(),
@@ -279,6 +282,11 @@ impl Config {
             "MILKCRATE_LOGIN_ATTEMPTS_PER_MINUTE",
             &mut self.login_attempts_per_minute,
         )?;
+        parse_into(
+            &get,
+            "MILKCRATE_LOGIN_FAILURES_PER_MINUTE",
+            &mut self.login_failures_per_minute,
+        )?;
         parse_into(&get, "MILKCRATE_HTTP_PORT", &mut self.proxy.http_port)?;
         parse_into(&get, "MILKCRATE_APP_MEMORY_MB", &mut self.limits.memory_mb)?;
         parse_into(&get, "MILKCRATE_APP_CPUS", &mut self.limits.cpus)?;
@@ -322,12 +330,11 @@ impl Config {
     }
 
     /// Production refuses to start with defaults an attacker could guess, naming what to set.
+    /// Without an admin password a strong one is generated on the first start, in any mode.
     fn validate(&self) -> anyhow::Result<()> {
         if self.env == Environment::Production {
             match self.admin_password.as_deref() {
-                None => bail!(
-                    "production needs MILKCRATE_ADMIN_PASSWORD: set it to the initial admin password (at least 8 characters)"
-                ),
+                None => {}
                 Some("admin") => bail!(
                     "MILKCRATE_ADMIN_PASSWORD is the default `admin`; set a real password (at least 8 characters)"
                 ),
@@ -472,6 +479,7 @@ impl fmt::Debug for Config {
             .field("instance", &self.instance)
             .field("session_hours", &self.session_hours)
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)
+            .field("login_failures_per_minute", &self.login_failures_per_minute)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("proxy", &self.proxy)
             .field("limits", &self.limits)
@@ -503,6 +511,10 @@ mod tests {
         assert_eq!(c.traefik_network, "milkcrate-traefik");
         assert_eq!(c.db_path(), PathBuf::from("./data/milkcrate.sqlite"));
         assert_eq!(c.limits.memory_mb, 512);
+        assert_eq!(c.login_attempts_per_minute, 5);
+        assert_eq!(c.login_failures_per_minute, 30);
+        let c = load(&[("MILKCRATE_LOGIN_FAILURES_PER_MINUTE", "12")]).unwrap();
+        assert_eq!(c.login_failures_per_minute, 12);
     }
 
     #[test]
@@ -528,10 +540,25 @@ mod tests {
 
     #[test]
     fn production_refuses_default_password_and_weak_secret() {
+        // No password: one is generated on the first start. A missing secret is still refused.
         let err = load(&[("MILKCRATE_ENV", "production")])
             .unwrap_err()
             .to_string();
-        assert!(err.contains("MILKCRATE_ADMIN_PASSWORD"), "{err}");
+        assert!(err.contains("needs SECRET_KEY"), "{err}");
+        let c = load(&[
+            ("MILKCRATE_ENV", "production"),
+            ("SECRET_KEY", &"k".repeat(40)),
+        ])
+        .unwrap();
+        assert!(c.admin_password.is_none());
+        let err = load(&[
+            ("MILKCRATE_ENV", "production"),
+            ("MILKCRATE_ADMIN_PASSWORD", "short"),
+            ("SECRET_KEY", &"k".repeat(40)),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("at least 8 characters"), "{err}");
         let err = load(&[
             ("MILKCRATE_ENV", "production"),
             ("MILKCRATE_ADMIN_PASSWORD", "admin"),

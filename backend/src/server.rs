@@ -8,7 +8,7 @@ use tokio::net::TcpListener;
 use crate::{
     api::{self, client_ip::TrustedProxies},
     auth::{LoginRateLimiter, PasswordHasher, TokenKeys},
-    config::Config,
+    config::{Config, ProxyMode},
     db,
     domain::{Paths, Platform, load_or_create_secret},
     runtime::Docker,
@@ -21,11 +21,21 @@ const CONCURRENT_HASHES: usize = 2;
 /// Runs the server until SIGINT or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("starting with {config:?}");
+    if config.proxy.mode == ProxyMode::External && config.trusted_proxies.is_empty() {
+        tracing::warn!(
+            "MILKCRATE_PROXY=external and MILKCRATE_TRUSTED_PROXIES is empty: requests that come \
+             through the proxy (MILKCRATE_ADMIN_HOST) all share its address, so a few wrong \
+             passwords from anyone pause logins for everyone; set MILKCRATE_TRUSTED_PROXIES to \
+             the proxy's address"
+        );
+    }
     let platform = open_platform(&config).await?;
-    let state = prepare(platform.clone()).await?;
+    // Bound before a first start stores (and shows) a generated password, so a port in use stops
+    // the start before that.
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
+    let state = prepare(platform.clone()).await?;
     let upkeep = tokio::spawn(upkeep(platform.clone()));
     tracing::info!("listening on http://{}", config.listen);
     serve_on(listener, state, shutdown_signal()).await?;
@@ -48,18 +58,59 @@ pub async fn prepare(platform: Arc<Platform>) -> anyhow::Result<AppState> {
         chrono::Duration::hours(i64::from(config.session_hours)),
     )?;
     let hasher = PasswordHasher::new(CONCURRENT_HASHES);
-    platform.init_admin(&hasher).await?;
+    if let Some(password) = platform.init_admin(&hasher).await? {
+        show_generated_password(config, &password);
+    }
     platform
         .reconcile(true)
         .await
         .context("reconciling the database with the runtime")?;
     Ok(AppState::new(Inner {
-        login_limiter: LoginRateLimiter::new(config.login_attempts_per_minute),
+        login_limiter: LoginRateLimiter::new(
+            config.login_attempts_per_minute,
+            config.login_failures_per_minute,
+        ),
         trusted_proxies: TrustedProxies::parse(config.trusted_proxies.iter().map(String::as_str))?,
         platform,
         keys,
         hasher,
     }))
+}
+
+/// Prints the password generated on a first start, once, to standard error: not through the log
+/// filter (`RUST_LOG` must not be able to hide it), and only after its hash is stored.
+fn show_generated_password(config: &Config, password: &str) {
+    let port = config.listen.port();
+    let mut dashboard = match config.listen.ip() {
+        ip if ip.is_unspecified() => format!(
+            "http://localhost:{port}/admin/ (from elsewhere: http://<this host>:{port}/admin/)"
+        ),
+        std::net::IpAddr::V6(ip) => format!("http://[{ip}]:{port}/admin/"),
+        ip => format!("http://{ip}:{port}/admin/"),
+    };
+    if let Some(host) = &config.proxy.admin_host {
+        let port = match config.proxy.mode {
+            ProxyMode::Managed if config.proxy.http_port != 80 => {
+                format!(":{}", config.proxy.http_port)
+            }
+            _ => String::new(),
+        };
+        dashboard.push_str(&format!(", or http://{host}{port}/admin/"));
+    }
+    let rule = "=".repeat(70);
+    eprintln!(
+        "\n{rule}\n\
+         First start: MILKCRATE_ADMIN_PASSWORD is not set, so a password was\n\
+         generated for the admin. It is shown only this once (only its hash is\n\
+         stored): keep it, or change it in the dashboard's settings.\n\n\
+         {indent}admin password: {password}\n\
+         {indent}dashboard: {dashboard}\n\
+         {rule}\n",
+        indent = "    "
+    );
+    tracing::warn!(
+        "a generated admin password was stored and printed to standard error, this once"
+    );
 }
 
 /// Serves the API and the dashboard on `listener` until `shutdown` completes, then drains: the

@@ -1,6 +1,6 @@
-//! Login, sessions, CSRF and the login rate limit.
+//! Login, sessions, CSRF and the login rate limits.
 
-use integration_tests::{Server, ServerOptions};
+use integration_tests::{PASSWORD, Server, ServerOptions};
 use reqwest::StatusCode;
 
 async fn api_only() -> Server {
@@ -71,6 +71,101 @@ async fn login_is_rate_limited_per_client() {
 
 fn integration_tests_password() -> &'static str {
     "test-password-123"
+}
+
+fn retry_after(response: &reqwest::Response) -> u64 {
+    response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_count_toward_the_login_limit() {
+    let server = api_only().await;
+    let change = |current: &'static str| {
+        server
+            .http
+            .put(server.url("/api/v1/auth/password"))
+            .bearer_auth(server.token())
+            .json(&serde_json::json!({ "current_password": current, "new_password": "another-password" }))
+            .send()
+    };
+    // The harness's login was the first of the minute's five attempts.
+    for _ in 0..4 {
+        assert_eq!(
+            change("guess").await.unwrap().status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+    let limited = change("guess").await.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!((1..=60).contains(&retry_after(&limited)));
+    let body: serde_json::Value = limited.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    // The right current password waits too, and so does a login from the same address.
+    let right = change(integration_tests_password()).await.unwrap();
+    assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        login(&server, integration_tests_password()).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Nothing changed.
+    assert_eq!(
+        server.get("/api/v1/auth/session").await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn failed_logins_from_many_addresses_share_one_budget() {
+    // Loopback is a trusted proxy here, so each request names its client in X-Forwarded-For.
+    let server = Server::start(ServerOptions {
+        extra_env: vec![
+            ("MILKCRATE_LOGIN_FAILURES_PER_MINUTE".into(), "3".into()),
+            ("MILKCRATE_TRUSTED_PROXIES".into(), "127.0.0.1".into()),
+        ],
+        ..ServerOptions::api_only()
+    })
+    .await;
+    let login_from = |client: String, password: &'static str| {
+        server
+            .http
+            .post(server.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", client)
+            .json(&serde_json::json!({ "password": password }))
+            .send()
+    };
+    // Successes do not use the budget.
+    for n in 1..=5 {
+        let ok = login_from(format!("198.51.100.{n}"), PASSWORD)
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), StatusCode::OK);
+    }
+    // One guess each from three addresses, each far under its own limit, fills it.
+    for n in 1..=3 {
+        let guess = login_from(format!("203.0.113.{n}"), "guess").await.unwrap();
+        assert_eq!(guess.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Then everyone waits, a fresh address and the right password included.
+    let limited = login_from("192.0.2.77".into(), PASSWORD).await.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!((1..=60).contains(&retry_after(&limited)));
+    // Wrong current passwords are refused the same way; sessions keep working.
+    let change = server
+        .http
+        .put(server.url("/api/v1/auth/password"))
+        .bearer_auth(server.token())
+        .json(
+            &serde_json::json!({ "current_password": "guess", "new_password": "another-password" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(change.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(server.get("/api/v1/apps").await.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Login, logout, session and password change.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     extract::{ConnectInfo, State},
@@ -16,7 +16,7 @@ use super::{
     cookie,
     extract::{Admin, Json},
 };
-use crate::state::AppState;
+use crate::{auth::Attempt, domain::DomainError, state::AppState};
 
 /// The session cookie over plain HTTP: only sent to the API.
 const SESSION_COOKIE: &str = "milkcrate_session";
@@ -74,10 +74,32 @@ fn new_session(state: &AppState, headers: &HeaderMap, version: i64) -> ApiResult
     Ok(response)
 }
 
+/// Admits a password attempt (a login or a password change) from this request's client, or
+/// refuses it with 429 before anything is hashed: per client address, and failed attempts from
+/// all addresses together.
+fn admit<'a>(
+    state: &'a AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> ApiResult<(IpAddr, Attempt<'a>)> {
+    let client = client_ip(
+        peer,
+        headers,
+        &state.trusted_proxies,
+        state.platform.proxy_address(),
+    );
+    let attempt = state.login_limiter.check(client).map_err(|refused| {
+        tracing::warn!(client = %client, "password attempt from {client} refused: {refused:?}");
+        ApiError::RateLimited(refused.retry_after())
+    })?;
+    Ok((client, attempt))
+}
+
 /// Log in with the admin password.
 ///
 /// Returns a bearer token and sets the session cookie. Limited per client address (about five
-/// attempts a minute); over the limit the answer is 429 with `Retry-After`.
+/// attempts a minute) and in failed attempts from all addresses together (about 30 a minute);
+/// over either limit the answer is 429 with `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
@@ -90,16 +112,7 @@ async fn login(
     headers: HeaderMap,
     Json(request): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    let client = client_ip(
-        peer,
-        &headers,
-        &state.trusted_proxies,
-        state.platform.proxy_address(),
-    );
-    state
-        .login_limiter
-        .check(client)
-        .map_err(ApiError::RateLimited)?;
+    let (client, attempt) = admit(&state, peer, &headers)?;
     if !state
         .platform
         .check_password(&state.hasher, &request.password)
@@ -108,6 +121,7 @@ async fn login(
         tracing::warn!(client = %client, "failed login from {client}");
         return Err(ApiError::Unauthorized("wrong password".into()));
     }
+    attempt.succeeded();
     let version = state.platform.password_version().await?;
     tracing::info!(client = %client, "admin logged in from {client}");
     new_session(&state, &headers, version)
@@ -144,26 +158,39 @@ async fn session(admin: Admin) -> axum::Json<SessionInfo> {
 }
 
 /// Change the admin password. Every other session ends; the reply carries a fresh one.
+///
+/// A wrong current password counts as a failed login: the same limits apply.
 #[utoipa::path(put, path = "/api/v1/auth/password", tag = "auth", request_body = ChangePasswordRequest,
     responses(
         (status = 200, body = LoginResponse),
         (status = 403, body = ErrorBody, description = "The current password is wrong"),
         (status = 422, body = ErrorBody, description = "The new password is too weak"),
+        (status = 429, body = ErrorBody, description = "Too many attempts"),
     ),
     security(("bearer" = []), ("cookie" = [])))]
 async fn change_password(
     State(state): State<AppState>,
     _admin: Admin,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Json(request): Json<ChangePasswordRequest>,
 ) -> ApiResult<Response> {
-    let version = state
+    let (client, attempt) = admit(&state, peer, &headers)?;
+    let changed = state
         .platform
         .change_password(
             &state.hasher,
             &request.current_password,
             &request.new_password,
         )
-        .await?;
-    new_session(&state, &headers, version)
+        .await;
+    match &changed {
+        // A guess at the password: it stays counted as a failure.
+        Err(DomainError::WrongPassword) => {
+            tracing::warn!(client = %client, "wrong current password from {client}");
+        }
+        // Changed, or refused before the current password was checked.
+        _ => attempt.succeeded(),
+    }
+    new_session(&state, &headers, changed?)
 }

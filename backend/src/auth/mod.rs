@@ -5,5 +5,5 @@ mod rate_limit;
 mod token;
 
 pub use password::PasswordHasher;
-pub use rate_limit::LoginRateLimiter;
+pub use rate_limit::{Attempt, LoginRateLimiter, Refused};
 pub use token::{Claims, TokenKeys};

@@ -10,7 +10,7 @@ use shared::v1::{PublicIndex, Settings};
 use crate::domain::{DomainError, DomainResult, Platform};
 use crate::{
     auth::PasswordHasher,
-    config::{Config, Environment},
+    config::Config,
     db::entities::{app, setting},
 };
 
@@ -41,28 +41,23 @@ impl Platform {
         Ok(())
     }
 
-    /// On the first start, stores the hash of `MILKCRATE_ADMIN_PASSWORD` (`admin` in development).
-    /// Later starts keep the stored password, which the admin may have changed.
-    pub async fn init_admin(&self, hasher: &PasswordHasher) -> anyhow::Result<()> {
+    /// On the first start (no password stored yet), stores the hash of `MILKCRATE_ADMIN_PASSWORD`,
+    /// or of a strong random password when it is unset, in any mode: there is no default
+    /// password. Returns the generated password, for the caller to show once; it is stored only as
+    /// a hash. Later starts keep the stored password (the admin may have changed it) and return
+    /// `None`.
+    pub async fn init_admin(&self, hasher: &PasswordHasher) -> anyhow::Result<Option<String>> {
         if self.setting(PASSWORD_HASH).await?.is_some() {
-            return Ok(());
+            return Ok(None);
         }
-        let password = match (&self.config.admin_password, self.config.env) {
-            (Some(p), _) => p.clone(),
-            (None, Environment::Development) => {
-                tracing::warn!(
-                    "no MILKCRATE_ADMIN_PASSWORD: the admin password is `admin` (development only)"
-                );
-                "admin".into()
-            }
-            (None, Environment::Production) => {
-                anyhow::bail!("production needs MILKCRATE_ADMIN_PASSWORD")
-            }
+        let (password, generated) = match &self.config.admin_password {
+            Some(p) => (p.clone(), false),
+            None => (generate_password(), true),
         };
         let hash = hasher.hash(&password).await?;
         self.put_setting(PASSWORD_HASH, Some(hash)).await?;
         self.put_setting(PASSWORD_VERSION, Some("1".into())).await?;
-        Ok(())
+        Ok(generated.then_some(password))
     }
 
     /// Bumped on each password change; tokens carry it, so old sessions end.
@@ -157,6 +152,11 @@ impl Platform {
     }
 }
 
+/// 24 random letters and digits (about 143 bits): nothing to guess, easy to copy.
+fn generate_password() -> String {
+    Alphanumeric.sample_string(&mut rand::rng(), 24)
+}
+
 /// The JWT signing secret: `SECRET_KEY`, or in development a random one kept in the data folder.
 pub fn load_or_create_secret(config: &Config, path: &Path) -> anyhow::Result<String> {
     if let Some(secret) = &config.secret_key {
@@ -182,4 +182,65 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
         .mode(0o600)
         .open(path)?;
     file.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{auth::PasswordHasher, domain::testing::TestPlatform};
+
+    #[tokio::test]
+    async fn a_first_start_without_a_password_generates_one_and_only_once() {
+        let test = TestPlatform::new().await;
+        assert!(test.platform.config().admin_password.is_none());
+        let hasher = PasswordHasher::new(2);
+        let generated = test
+            .platform
+            .init_admin(&hasher)
+            .await
+            .unwrap()
+            .expect("a generated password");
+        assert_eq!(generated.len(), 24);
+        assert!(generated.bytes().all(|b| b.is_ascii_alphanumeric()));
+        let platform = &test.platform;
+        assert!(platform.check_password(&hasher, &generated).await.unwrap());
+        for guess in ["admin", "", "password", "changeme"] {
+            let works = platform.check_password(&hasher, guess).await.unwrap();
+            assert!(!works, "{guess:?} must not work");
+        }
+        // Only the hash is stored.
+        let stored = test.platform.setting(super::PASSWORD_HASH).await.unwrap();
+        assert!(stored.is_some_and(|h| h.starts_with("$argon2id$") && !h.contains(&generated)));
+        // A second start keeps it and has nothing to show.
+        assert_eq!(platform.init_admin(&hasher).await.unwrap(), None);
+        assert!(platform.check_password(&hasher, &generated).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_configured_password_is_stored_and_not_shown() {
+        let test = TestPlatform::with_env(&[("MILKCRATE_ADMIN_PASSWORD", "chosen-password")]).await;
+        let hasher = PasswordHasher::new(2);
+        assert_eq!(test.platform.init_admin(&hasher).await.unwrap(), None);
+        assert!(
+            test.platform
+                .check_password(&hasher, "chosen-password")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !test
+                .platform
+                .check_password(&hasher, "admin")
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn two_instances_get_different_passwords() {
+        let hasher = PasswordHasher::new(2);
+        let (a, b) = (TestPlatform::new().await, TestPlatform::new().await);
+        let a = a.platform.init_admin(&hasher).await.unwrap().unwrap();
+        let b = b.platform.init_admin(&hasher).await.unwrap().unwrap();
+        assert_ne!(a, b);
+    }
 }
