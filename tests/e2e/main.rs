@@ -8,6 +8,7 @@ mod deploy;
 mod edge;
 mod first_start;
 mod lifecycle;
+mod logs;
 mod mounts;
 mod openapi;
 mod volumes;

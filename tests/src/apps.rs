@@ -179,3 +179,22 @@ pub fn hostile_app(index_html: &str) -> Vec<u8> {
         ("www/cgi-bin/sw", 0o755, worker.into()),
     ])
 }
+
+/// An HTTP app (port 8080, pages say `marker`) that prints `ready <marker>` on stdout, one
+/// `tick <n>` line every 200 ms on stdout, and `oops` once on stderr.
+pub fn chatty_app(marker: &str) -> Vec<u8> {
+    let dockerfile = "FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\nCOPY start.sh /start.sh\nEXPOSE 8080\nENTRYPOINT [\"/start.sh\"]\n";
+    let start = format!(
+        "#!/bin/busybox sh\necho 'ready {marker}'\necho oops >&2\n(n=0; while true; do n=$((n+1)); echo \"tick $n\"; /bin/busybox sleep 0.2; done) &\nexec /bin/busybox httpd -f -p 8080 -h /www\n"
+    );
+    zip_of(&[
+        ("Dockerfile", 0o644, dockerfile.into()),
+        ("start.sh", 0o755, start.into_bytes()),
+        ("busybox", 0o755, busybox()),
+        (
+            "www/index.html",
+            0o644,
+            format!("<h1>{marker}</h1>\n").into_bytes(),
+        ),
+    ])
+}

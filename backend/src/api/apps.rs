@@ -7,7 +7,7 @@ use axum::{
 };
 use serde::Deserialize;
 use shared::v1::fields::form;
-use shared::v1::{App, CreatedApp, Deployment, ErrorBody, Mount};
+use shared::v1::{App, CreatedApp, Deployment, ErrorBody, LogLine, Mount};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -28,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(start_app))
         .routes(routes!(stop_app))
         .routes(routes!(restart_app))
+        .routes(routes!(app_logs))
 }
 
 /// The multipart form of `POST /api/v1/apps` (documentation only).
@@ -245,4 +246,64 @@ async fn create_deployment(
         .redeploy(&name, required_file(&upload)?, mounts.as_deref())
         .await?;
     Ok((StatusCode::ACCEPTED, axum::Json(deployment)))
+}
+
+/// What `GET /api/v1/apps/{name}/logs` reads.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct LogsQuery {
+    /// The last lines to return (default 200, at most 1000); with `follow`, how many to start with
+    /// (default 0).
+    #[param(minimum = 0, maximum = 1000)]
+    tail: Option<usize>,
+    /// Only lines written at or after this Unix time (seconds).
+    #[param(minimum = 0)]
+    since: Option<i64>,
+    /// One service of a stack; all of them when absent.
+    service: Option<String>,
+    /// `true`: a `text/event-stream` of new lines (each event's data a `LogLine`) until the
+    /// client leaves; a client that falls far behind is dropped.
+    #[serde(default)]
+    follow: bool,
+}
+
+/// The app's own output (stdout and stderr of its current version, every service of a stack),
+/// oldest first.
+#[utoipa::path(get, path = "/api/v1/apps/{name}/logs", tag = "apps",
+    params(("name" = String, Path, description = "App name"), LogsQuery),
+    responses(
+        (status = 200, body = Vec<LogLine>, description = "The lines; with `follow=true`, a `text/event-stream` of `LogLine` events"),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "No running version, or its containers are gone"),
+        (status = 422, body = ErrorBody, description = "No such service"),
+    ),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn app_logs(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(name): Path<String>,
+    Query(query): Query<LogsQuery>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use futures_util::StreamExt;
+    let request = crate::domain::LogRequest {
+        tail: query.tail,
+        since: query.since,
+        service: query.service,
+    };
+    if !query.follow {
+        return Ok(axum::Json(state.platform.app_logs(&name, &request).await?).into_response());
+    }
+    let lines = state.platform.follow_app_logs(&name, &request).await?;
+    let events = lines.map(|line| {
+        Ok::<_, std::convert::Infallible>(
+            Event::default()
+                .event("log")
+                .json_data(line)
+                .unwrap_or_default(),
+        )
+    });
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }

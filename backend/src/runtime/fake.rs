@@ -18,8 +18,8 @@ use tokio::sync::broadcast;
 use super::{
     Archives, BuildEvent, BuildOptions, ContainerDetails, ContainerSpec, ContainerState,
     ContainerSummary, Containers, Events, ExecOutput, Health, ImageDetails, ImageSummary, Images,
-    NetworkDetails, NetworkSummary, Networks, Result, RuntimeError, RuntimeEvent, Selector,
-    StateChange, Volumes, subnets::Cidr,
+    LogQuery, NetworkDetails, NetworkSummary, Networks, OutputLine, Result, RuntimeError,
+    RuntimeEvent, Selector, StateChange, Volumes, subnets::Cidr,
 };
 
 /// How the containers of an image behave once started.
@@ -534,6 +534,26 @@ impl Containers for FakeRuntime {
                 .map(|(_, b)| b.output.clone())
                 .unwrap_or_default()
         }))
+    }
+
+    async fn output(
+        &self,
+        id: &str,
+        query: LogQuery,
+    ) -> Result<BoxStream<'static, Result<OutputLine>>> {
+        let text = self.container_logs(id, query.tail).await?;
+        let lines: Vec<Result<OutputLine>> = text
+            .lines()
+            .map(|line| {
+                Ok(OutputLine {
+                    stderr: false,
+                    at: None,
+                    text: line.to_string(),
+                })
+            })
+            .collect();
+        let tail = lines.len().saturating_sub(query.tail);
+        Ok(futures_util::stream::iter(lines.into_iter().skip(tail)).boxed())
     }
 
     async fn exec(&self, id: &str, cmd: Vec<String>) -> Result<ExecOutput> {

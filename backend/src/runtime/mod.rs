@@ -65,6 +65,13 @@ pub trait Containers: Send + Sync {
     async fn list_containers(&self, selector: Selector<'_>) -> Result<Vec<ContainerSummary>>;
     /// The last `tail` lines it printed.
     async fn container_logs(&self, id: &str, tail: usize) -> Result<String>;
+    /// Its output line by line, with the time each was written; with `follow`, until it stops or
+    /// the reader goes away. A reader that falls behind holds the runtime back, never buffers.
+    async fn output(
+        &self,
+        id: &str,
+        query: LogQuery,
+    ) -> Result<BoxStream<'static, Result<OutputLine>>>;
     /// Runs `cmd` (argv, no shell) in it and collects the output.
     async fn exec(&self, id: &str, cmd: Vec<String>) -> Result<ExecOutput>;
     /// Whether something answers an HTTP request at `address:port` (a container's address on

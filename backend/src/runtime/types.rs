@@ -223,3 +223,22 @@ pub enum StateChange {
     Health(Health),
     Removed,
 }
+
+/// Which of a container's output to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogQuery {
+    /// The last lines written so far (then, with `follow`, everything new).
+    pub tail: usize,
+    /// Only lines written at or after this Unix time.
+    pub since: Option<i64>,
+    /// Keep the stream open for new lines.
+    pub follow: bool,
+}
+
+/// One line a container printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputLine {
+    pub stderr: bool,
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+    pub text: String,
+}

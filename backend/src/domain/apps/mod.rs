@@ -4,6 +4,7 @@
 mod create;
 mod delete;
 mod lifecycle;
+pub mod logs;
 mod status;
 mod view;
 

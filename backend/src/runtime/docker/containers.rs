@@ -12,7 +12,7 @@ use bollard::{
         RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
     },
 };
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::{StreamExt, TryStreamExt, stream::BoxStream};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -21,8 +21,29 @@ use tokio::{
 use super::{Docker, convert, create::create_body, ignore_missing, label_filter};
 use crate::runtime::{
     ContainerDetails, ContainerSpec, ContainerState, ContainerSummary, Containers, ExecOutput,
-    Health, Result, Selector,
+    Health, LogQuery, OutputLine, Result, Selector,
 };
+
+/// Lines of a log chunk written with timestamps (`2026-12-01T12:00:00.123456789Z text`).
+fn output_lines(chunk: &[u8], stderr: bool) -> Vec<Result<OutputLine>> {
+    String::from_utf8_lossy(chunk)
+        .lines()
+        .map(|line| {
+            let (at, text) = match line.split_once(' ') {
+                Some((stamp, text)) => match chrono::DateTime::parse_from_rfc3339(stamp) {
+                    Ok(at) => (Some(at.with_timezone(&chrono::Utc)), text),
+                    Err(_) => (None, line),
+                },
+                None => (None, line),
+            };
+            Ok(OutputLine {
+                stderr,
+                at,
+                text: text.to_string(),
+            })
+        })
+        .collect()
+}
 
 /// How long one HTTP knock may take.
 const KNOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -167,6 +188,49 @@ impl Containers for Docker {
     }
 
     /// Runs `cmd` (argv, no shell) in a running container and collects its output.
+    async fn output(
+        &self,
+        id: &str,
+        query: LogQuery,
+    ) -> Result<BoxStream<'static, Result<OutputLine>>> {
+        let mut options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .timestamps(true)
+            .follow(query.follow)
+            .tail(&query.tail.to_string());
+        if let Some(since) = query.since {
+            options = options.since(i32::try_from(since).unwrap_or(i32::MAX));
+        }
+        let options = options.build();
+        // bollard's stream borrows its client: a task owns a clone and forwards lines through a
+        // small channel, so a slow reader slows the daemon's stream instead of filling memory.
+        let (client, id) = (self.client.clone(), id.to_string());
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(async move {
+            let mut stream = client.logs(&id, Some(options));
+            while let Some(chunk) = stream.next().await {
+                let lines = match chunk {
+                    Ok(LogOutput::StdErr { message }) => output_lines(&message, true),
+                    Ok(LogOutput::StdOut { message } | LogOutput::Console { message }) => {
+                        output_lines(&message, false)
+                    }
+                    Ok(_) => Vec::new(),
+                    Err(e) => vec![Err(convert(&format!("logs of {id}"), e))],
+                };
+                for line in lines {
+                    if tx.send(line).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|line| (line, rx))
+        })
+        .boxed())
+    }
+
     async fn exec(&self, container: &str, cmd: Vec<String>) -> Result<ExecOutput> {
         let what = format!("exec in {container}");
         let exec = self
@@ -258,6 +322,20 @@ fn exit_code_in_status(status: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_lines_carry_their_time_and_stream() {
+        let lines = output_lines(b"2026-12-01T12:00:00.5Z hello world\nno stamp here\n", true);
+        let first = lines[0].as_ref().unwrap();
+        assert_eq!(first.text, "hello world");
+        assert!(first.stderr);
+        assert_eq!(
+            first.at.unwrap().to_rfc3339(),
+            "2026-12-01T12:00:00.500+00:00"
+        );
+        let second = lines[1].as_ref().unwrap();
+        assert_eq!((second.at, second.text.as_str()), (None, "no stamp here"));
+    }
 
     #[test]
     fn health_and_exit_code_are_read_from_the_status_text() {
