@@ -86,6 +86,10 @@ pub struct LimitsConfig {
     pub memory_mb: u64,
     pub cpus: f64,
     pub pids: u32,
+    /// Most services a compose file may define.
+    pub max_stack_services: usize,
+    /// Most top-level networks a compose file may declare (`default` not counted).
+    pub max_stack_networks: usize,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -152,6 +156,8 @@ impl Default for LimitsConfig {
             memory_mb: 512,
             cpus: 0.5,
             pids: 100,
+            max_stack_services: 50,
+            max_stack_networks: 10,
         }
     }
 }
@@ -308,6 +314,16 @@ impl Config {
         )?;
         parse_into(
             &get,
+            "MILKCRATE_MAX_STACK_SERVICES",
+            &mut self.limits.max_stack_services,
+        )?;
+        parse_into(
+            &get,
+            "MILKCRATE_MAX_STACK_NETWORKS",
+            &mut self.limits.max_stack_networks,
+        )?;
+        parse_into(
+            &get,
             "MILKCRATE_BUILD_CONCURRENCY",
             &mut self.builds.concurrency,
         )?;
@@ -377,6 +393,9 @@ impl Config {
             || self.limits.pids == 0
         {
             bail!("app limits must be positive (memory at least 6 MB, as Docker requires)");
+        }
+        if self.limits.max_stack_services == 0 {
+            bail!("MILKCRATE_MAX_STACK_SERVICES must be at least 1");
         }
         Ok(())
     }
@@ -603,6 +622,28 @@ mod tests {
             "{err}"
         );
         load(&[("MILKCRATE_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1")]).unwrap();
+    }
+
+    #[test]
+    fn stack_caps_have_defaults_and_settings() {
+        let c = load(&[]).unwrap();
+        assert_eq!(c.limits.max_stack_services, 50);
+        assert_eq!(c.limits.max_stack_networks, 10);
+        let c = load(&[
+            ("MILKCRATE_MAX_STACK_SERVICES", "8"),
+            ("MILKCRATE_MAX_STACK_NETWORKS", "0"),
+        ])
+        .unwrap();
+        assert_eq!(c.limits.max_stack_services, 8);
+        assert_eq!(c.limits.max_stack_networks, 0);
+        let err = load(&[("MILKCRATE_MAX_STACK_SERVICES", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("MILKCRATE_MAX_STACK_SERVICES"), "{err}");
+        let err = load(&[("MILKCRATE_MAX_STACK_NETWORKS", "many")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("MILKCRATE_MAX_STACK_NETWORKS"), "{err}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! Variables come from the app's `.env` only: never from the server's environment.
 
-use std::collections::BTreeMap;
+use std::{borrow::Cow, collections::BTreeMap};
 
 use yaml_serde::Value;
 
@@ -14,34 +14,128 @@ use super::{
 /// Variables by name.
 pub(super) type Vars = BTreeMap<String, String>;
 
+/// A variable lookup: the value of a name, if it is set.
+pub(super) type Lookup<'v> = dyn Fn(&str) -> Option<&'v str> + 'v;
+
+/// Most bytes one interpolated value (a `.env` or `env_file` value, a string of the compose
+/// file) may have.
+pub(super) const MAX_VALUE_BYTES: usize = 1024 * 1024;
+/// Most bytes interpolation may produce while one upload is checked: the `.env`, the
+/// `env_file`s and the compose file together.
+pub(super) const MAX_TOTAL_BYTES: usize = 4 * 1024 * 1024;
+/// Most levels of `${...}` inside a default or alternative.
+pub(super) const MAX_NESTING: usize = 10;
+
+/// What interpolation may still produce while one upload is checked. Every byte is counted
+/// before it is written, so a `.env` whose lines double the one before is refused at
+/// [`MAX_TOTAL_BYTES`], not after allocating gigabytes.
+#[derive(Debug)]
+pub(super) struct Budget {
+    left: usize,
+    exhausted: bool,
+}
+
+impl Budget {
+    pub(super) fn new(total: usize) -> Self {
+        Self {
+            left: total,
+            exhausted: false,
+        }
+    }
+
+    /// The total was reached: every later interpolation is refused.
+    pub(super) fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+
+    fn take(&mut self, bytes: usize) -> Result<(), String> {
+        if self.exhausted || bytes > self.left {
+            self.exhausted = true;
+            return Err(format!(
+                "interpolation would produce more than {} MiB in all (the `.env`, the \
+                 `env_file`s and the compose file together)",
+                MAX_TOTAL_BYTES / 1024 / 1024
+            ));
+        }
+        self.left -= bytes;
+        Ok(())
+    }
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self::new(MAX_TOTAL_BYTES)
+    }
+}
+
+/// One value being written: each piece is checked against both limits before it is added.
+struct Output<'b> {
+    text: String,
+    budget: &'b mut Budget,
+}
+
+impl Output<'_> {
+    fn push(&mut self, piece: &str) -> Result<(), String> {
+        if self.text.len() + piece.len() > MAX_VALUE_BYTES {
+            return Err(format!(
+                "interpolated, this value would be larger than {} MiB",
+                MAX_VALUE_BYTES / 1024 / 1024
+            ));
+        }
+        self.budget.take(piece.len())?;
+        self.text.push_str(piece);
+        Ok(())
+    }
+}
+
 /// Interpolates one string: `$$` → `$`, `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
 /// `${VAR:?error}`, `${VAR?error}`, `${VAR:+alternative}`, `${VAR+alternative}` (defaults and
-/// alternatives are interpolated too). An unset variable without a default is the empty string.
-/// Any other `$` is an error, as in Compose.
+/// alternatives are interpolated too, nested at most [`MAX_NESTING`] levels). An unset variable
+/// without a default is the empty string. Any other `$` is an error, as in Compose. The result
+/// is at most [`MAX_VALUE_BYTES`], and what is produced is taken from `budget`.
 pub(super) fn interpolate(
     text: &str,
-    vars: &dyn Fn(&str) -> Option<String>,
+    vars: &Lookup<'_>,
+    budget: &mut Budget,
 ) -> Result<String, String> {
-    let mut out = String::with_capacity(text.len());
+    expand(text, vars, budget, 0)
+}
+
+fn expand(
+    text: &str,
+    vars: &Lookup<'_>,
+    budget: &mut Budget,
+    depth: usize,
+) -> Result<String, String> {
+    if depth > MAX_NESTING {
+        return Err(format!(
+            "`${{...}}` is nested more than {MAX_NESTING} levels deep"
+        ));
+    }
+    let mut out = Output {
+        text: String::new(),
+        budget,
+    };
     let mut rest = text;
     while let Some(dollar) = rest.find('$') {
-        out.push_str(&rest[..dollar]);
+        out.push(&rest[..dollar])?;
         let after = &rest[dollar + 1..];
         match after.chars().next() {
             Some('$') => {
-                out.push('$');
+                out.push("$")?;
                 rest = &after[1..];
             }
             Some('{') => {
                 let body = &after[1..];
                 let end =
                     closing_brace(body).ok_or_else(|| format!("unterminated `${{` in `{text}`"))?;
-                out.push_str(&braced(&body[..end], vars)?);
+                let value = braced(&body[..end], vars, out.budget, depth)?;
+                out.push(&value)?;
                 rest = &body[end + 1..];
             }
             Some(c) if is_name_start(c) => {
                 let len = name_len(after);
-                out.push_str(&vars(&after[..len]).unwrap_or_default());
+                out.push(vars(&after[..len]).unwrap_or_default())?;
                 rest = &after[len..];
             }
             _ => {
@@ -52,8 +146,8 @@ pub(super) fn interpolate(
             }
         }
     }
-    out.push_str(rest);
-    Ok(out)
+    out.push(rest)?;
+    Ok(out.text)
 }
 
 fn is_name_start(c: char) -> bool {
@@ -88,7 +182,12 @@ fn closing_brace(body: &str) -> Option<usize> {
 }
 
 /// The inside of `${...}`.
-fn braced(inner: &str, vars: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+fn braced<'v>(
+    inner: &str,
+    vars: &Lookup<'v>,
+    budget: &mut Budget,
+    depth: usize,
+) -> Result<Cow<'v, str>, String> {
     let len = if inner.starts_with(is_name_start) {
         name_len(inner)
     } else {
@@ -100,19 +199,20 @@ fn braced(inner: &str, vars: &dyn Fn(&str) -> Option<String>) -> Result<String, 
     let (name, modifier) = inner.split_at(len);
     let value = vars(name);
     let set = value.is_some();
-    let non_empty = value.as_deref().is_some_and(|v| !v.is_empty());
+    let non_empty = value.is_some_and(|v| !v.is_empty());
+    let value = Cow::Borrowed(value.unwrap_or_default());
     let Some((operator, word)) = [":-", ":?", ":+", "-", "?", "+"]
         .into_iter()
         .find_map(|op| modifier.strip_prefix(op).map(|word| (op, word)))
     else {
         if modifier.is_empty() {
-            return Ok(value.unwrap_or_default());
+            return Ok(value);
         }
         return Err(format!("invalid interpolation `${{{inner}}}`"));
     };
     let required = |present: bool| {
         if present {
-            Ok(value.clone().unwrap_or_default())
+            Ok(value.clone())
         } else if word.is_empty() {
             Err(format!("required variable `{name}` is missing a value"))
         } else {
@@ -121,26 +221,38 @@ fn braced(inner: &str, vars: &dyn Fn(&str) -> Option<String>) -> Result<String, 
             ))
         }
     };
+    let word = |budget: &mut Budget| expand(word, vars, budget, depth + 1).map(Cow::Owned);
     match operator {
-        ":-" if non_empty => Ok(value.unwrap_or_default()),
-        "-" if set => Ok(value.unwrap_or_default()),
-        ":-" | "-" => interpolate(word, vars),
+        ":-" if non_empty => Ok(value),
+        "-" if set => Ok(value),
+        ":-" | "-" => word(budget),
         ":?" => required(non_empty),
         "?" => required(set),
-        ":+" if non_empty => interpolate(word, vars),
-        "+" if set => interpolate(word, vars),
-        _ => Ok(String::new()),
+        ":+" if non_empty => word(budget),
+        "+" if set => word(budget),
+        _ => Ok(Cow::Borrowed("")),
     }
 }
 
 /// Interpolates every string scalar of the file (not mapping keys), reporting failures at their
 /// paths; YAML tags (`!reset`, `!override`, ...) are reported and the tagged value dropped.
 /// `x-` keys at the top level and in services are skipped (they are ignored anyway, so a
-/// `${VAR:?}` in one must not fail the file).
-pub(super) fn interpolate_file(root: &mut Value, vars: &Vars, problems: &mut Vec<Problem>) {
-    let lookup = |name: &str| vars.get(name).cloned();
+/// `${VAR:?}` in one must not fail the file). Once `budget` is exhausted, the walk stops: that
+/// one problem is reported, and the file is not checked further.
+pub(super) fn interpolate_file(
+    root: &mut Value,
+    vars: &Vars,
+    budget: &mut Budget,
+    problems: &mut Vec<Problem>,
+) {
+    let lookup = |name: &str| vars.get(name).map(String::as_str);
+    let mut walker = Walker {
+        vars: &lookup,
+        budget,
+        problems,
+    };
     let Value::Mapping(top) = root else {
-        return walk(root, "", &lookup, problems);
+        return walker.walk(root, "");
     };
     for (key, value) in top.iter_mut() {
         let key = key.as_str().unwrap_or_default();
@@ -158,53 +270,59 @@ pub(super) fn interpolate_file(root: &mut Value, vars: &Vars, problems: &mut Vec
                                 let field = field.as_str().unwrap_or_default();
                                 if !field.starts_with("x-") {
                                     let field_path = key_path(&service_path, field);
-                                    walk(value, &field_path, &lookup, problems);
+                                    walker.walk(value, &field_path);
                                 }
                             }
                         }
-                        other => walk(other, &service_path, &lookup, problems),
+                        other => walker.walk(other, &service_path),
                     }
                 }
             }
-            (_, value) => walk(value, &path, &lookup, problems),
+            (_, value) => walker.walk(value, &path),
         }
     }
 }
 
-fn walk(
-    value: &mut Value,
-    path: &str,
-    vars: &dyn Fn(&str) -> Option<String>,
-    problems: &mut Vec<Problem>,
-) {
-    match value {
-        Value::String(text) => {
-            if text.contains('$') {
-                match interpolate(text, vars) {
-                    Ok(done) => *text = done,
-                    Err(message) => problems.push(Problem::new(path, message)),
+struct Walker<'a, 'v> {
+    vars: &'a Lookup<'v>,
+    budget: &'a mut Budget,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Walker<'_, '_> {
+    fn walk(&mut self, value: &mut Value, path: &str) {
+        if self.budget.exhausted() {
+            return;
+        }
+        match value {
+            Value::String(text) => {
+                if text.contains('$') {
+                    match interpolate(text, self.vars, self.budget) {
+                        Ok(done) => *text = done,
+                        Err(message) => self.problems.push(Problem::new(path, message)),
+                    }
                 }
             }
-        }
-        Value::Sequence(items) => {
-            for (i, item) in items.iter_mut().enumerate() {
-                walk(item, &format!("{path}[{i}]"), vars, problems);
+            Value::Sequence(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    self.walk(item, &format!("{path}[{i}]"));
+                }
             }
-        }
-        Value::Mapping(map) => {
-            for (key, item) in map.iter_mut() {
-                let key = key_text(key);
-                walk(item, &key_path(path, &key), vars, problems);
+            Value::Mapping(map) => {
+                for (key, item) in map.iter_mut() {
+                    let key = key_text(key);
+                    self.walk(item, &key_path(path, &key));
+                }
             }
+            Value::Tagged(tagged) => {
+                self.problems.push(Problem::new(
+                    path,
+                    format!("YAML tags (`{}`) are not supported", tagged.tag),
+                ));
+                *value = Value::Null;
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
-        Value::Tagged(tagged) => {
-            problems.push(Problem::new(
-                path,
-                format!("YAML tags (`{}`) are not supported", tagged.tag),
-            ));
-            *value = Value::Null;
-        }
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 
@@ -212,8 +330,12 @@ fn walk(
 /// `export ` prefix is allowed, values may be single-quoted (literal), double-quoted (escapes,
 /// interpolation; may span lines) or bare (interpolation; ` #` starts a comment). Values may use
 /// the file's earlier variables, then `outer`. Returns the variables in order, and the errors as
-/// `line N: ...` messages.
-pub(super) fn parse_env_file(text: &str, outer: &Vars) -> (Vec<(String, String)>, Vec<String>) {
+/// `line N: ...` messages. Values are taken from `budget`; once it is exhausted, parsing stops.
+pub(super) fn parse_env_file(
+    text: &str,
+    outer: &Vars,
+    budget: &mut Budget,
+) -> (Vec<(String, String)>, Vec<String>) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parser = EnvParser {
         text,
@@ -231,7 +353,13 @@ pub(super) fn parse_env_file(text: &str, outer: &Vars) -> (Vec<(String, String)>
             continue;
         }
         let line = parser.line;
-        match parser.entry(&|name: &str| local.get(name).or_else(|| outer.get(name)).cloned()) {
+        let lookup = |name: &str| {
+            local
+                .get(name)
+                .or_else(|| outer.get(name))
+                .map(String::as_str)
+        };
+        match parser.entry(&lookup, budget) {
             Ok((key, value)) => {
                 if local.insert(key.clone(), value.clone()).is_some() {
                     order.retain(|(k, _): &(String, String)| *k != key);
@@ -240,7 +368,7 @@ pub(super) fn parse_env_file(text: &str, outer: &Vars) -> (Vec<(String, String)>
             }
             Err((message, fatal)) => {
                 errors.push(format!("line {line}: {message}"));
-                if fatal {
+                if fatal || budget.exhausted() {
                     break;
                 }
                 parser.skip(|c| c != '\n');
@@ -283,7 +411,8 @@ impl EnvParser<'_> {
     /// One `KEY=VALUE`; the error says whether parsing can go on with the next line.
     fn entry(
         &mut self,
-        vars: &dyn Fn(&str) -> Option<String>,
+        vars: &Lookup<'_>,
+        budget: &mut Budget,
     ) -> Result<(String, String), (String, bool)> {
         let start = self.pos;
         self.skip(|c| !c.is_whitespace() && c != '=');
@@ -356,7 +485,7 @@ impl EnvParser<'_> {
                 line[..end].trim_end().to_string()
             }
         };
-        let value = interpolate(&value, vars).map_err(|e| (e, false))?;
+        let value = interpolate(&value, vars, budget).map_err(|e| (e, false))?;
         Ok((key, value))
     }
 }

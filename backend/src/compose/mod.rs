@@ -23,10 +23,24 @@ pub use policy::load;
 /// Platform caps; a file may lower limits, never raise them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caps {
+    /// Per service; the stack's services together may use [`STACK_LIMIT_FACTOR`] times as much.
     pub memory_bytes: i64,
     pub nano_cpus: i64,
     pub pids: i64,
+    /// Most services a file may define.
+    pub max_services: usize,
+    /// Most top-level networks a file may declare, `default` not counted.
+    pub max_networks: usize,
 }
+
+/// A stack's services together may use this many times the platform's per-app memory, CPU and
+/// PID limits (each service alone at most once). A service without limits counts at the
+/// platform's, so this is also how many such services fit.
+pub const STACK_LIMIT_FACTOR: i64 = 8;
+
+/// The longest `stop_grace_period` a service may ask for: a stack stops one service after
+/// another, under the app's lock.
+pub const MAX_STOP_GRACE_PERIOD: Duration = Duration::from_secs(5 * 60);
 
 /// One policy problem, e.g. path `services.web.privileged`, message
 /// `privileged containers are not allowed`. The path is empty for problems with the whole file

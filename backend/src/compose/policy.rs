@@ -14,8 +14,8 @@ use yaml_serde::{Mapping, Value};
 mod service;
 
 use super::{
-    Caps, Condition, Healthcheck, Problem, Service, Stack,
-    interpolate::{Vars, interpolate_file, parse_env_file},
+    Caps, Condition, Healthcheck, Problem, STACK_LIMIT_FACTOR, Service, Stack,
+    interpolate::{Budget, Vars, interpolate_file, parse_env_file},
     model::{ComposeFile, NetworkDef, VolumeDef, fields_of},
     parse::{index_path, inside_path, key_path, key_text, path_order, valid_name},
 };
@@ -78,6 +78,7 @@ pub fn load(
         caps: *caps,
         managed_volumes,
         vars: Vars::new(),
+        budget: Budget::default(),
         declared_volumes: Vec::new(),
         declared_networks: Vec::new(),
         unknown_volumes: false,
@@ -105,6 +106,8 @@ struct Checker<'a> {
     managed_volumes: &'a [String],
     /// From `.env`.
     vars: Vars,
+    /// What interpolation may still produce (`.env`, `env_file`s and the file together).
+    budget: Budget,
     declared_volumes: Vec<String>,
     /// Without `default`.
     declared_networks: Vec<String>,
@@ -149,6 +152,9 @@ impl Checker<'_> {
             }
         };
         self.read_dotenv();
+        if self.budget.exhausted() {
+            return None;
+        }
 
         let mut root: Value = match yaml_serde::from_str(&text) {
             Ok(root) => root,
@@ -168,7 +174,10 @@ impl Checker<'_> {
             );
             return None;
         }
-        interpolate_file(&mut root, &self.vars, &mut self.problems);
+        interpolate_file(&mut root, &self.vars, &mut self.budget, &mut self.problems);
+        if self.budget.exhausted() {
+            return None;
+        }
         let Value::Mapping(mut top) = root else {
             return None;
         };
@@ -198,6 +207,17 @@ impl Checker<'_> {
         self.unknown_networks = had_networks && compose.networks.is_none();
         self.top_level_volumes(compose.volumes.map(|v| v.0).unwrap_or_default());
         self.top_level_networks(compose.networks.map(|n| n.0).unwrap_or_default());
+        let networks = self.declared_networks.len();
+        if networks > self.caps.max_networks {
+            self.problem(
+                "networks",
+                format!(
+                    "{networks} networks (besides `default`): a stack may declare at most {} \
+                     (MILKCRATE_MAX_STACK_NETWORKS)",
+                    self.caps.max_networks
+                ),
+            );
+        }
 
         let services = match services {
             Some(Value::Mapping(services)) if !services.is_empty() => services,
@@ -210,6 +230,19 @@ impl Checker<'_> {
                 return None;
             }
         };
+        if services.len() > self.caps.max_services {
+            // Refused before any service is checked: each check costs, and the start order is
+            // quadratic in the number of services.
+            self.problem(
+                "services",
+                format!(
+                    "{} services: a stack may have at most {} (MILKCRATE_MAX_STACK_SERVICES)",
+                    services.len(),
+                    self.caps.max_services
+                ),
+            );
+            return None;
+        }
         let mut names = Vec::new();
         let mut drafts = Vec::new();
         let mut complete = true;
@@ -232,6 +265,7 @@ impl Checker<'_> {
             }
         }
         self.check_dependencies(&names, &drafts);
+        self.check_totals(&drafts);
         let order = self.start_order(&drafts);
         let (main_service, main_port) = if complete {
             self.main_service(&drafts)?
@@ -257,7 +291,7 @@ impl Checker<'_> {
         let path = self.app_dir.join(".env");
         match read_text(&path) {
             Ok(text) => {
-                let (vars, errors) = parse_env_file(&text, &Vars::new());
+                let (vars, errors) = parse_env_file(&text, &Vars::new(), &mut self.budget);
                 self.vars = vars.into_iter().collect();
                 for error in errors {
                     self.problem(".env", error);
@@ -427,6 +461,57 @@ impl Checker<'_> {
         }
     }
 
+    /// The services' limits together stay within [`STACK_LIMIT_FACTOR`] times the platform's
+    /// per-app limits.
+    fn check_totals(&mut self, drafts: &[Draft]) {
+        let sum = |limit: fn(&Service) -> i64| {
+            drafts
+                .iter()
+                .fold(0i64, |total, d| total.saturating_add(limit(&d.service)))
+        };
+        let caps = self.caps;
+        let memory = (sum(|s| s.memory_bytes), caps.memory_bytes);
+        let cpus = (sum(|s| s.nano_cpus), caps.nano_cpus);
+        let pids = (sum(|s| s.pids), caps.pids);
+        let over = |(total, cap): (i64, i64)| total > cap.saturating_mul(STACK_LIMIT_FACTOR);
+        if over(memory) {
+            self.problem(
+                "services",
+                format!(
+                    "the services' memory limits add up to {} MiB: a stack may use at most {} MiB \
+                     ({STACK_LIMIT_FACTOR} × MILKCRATE_APP_MEMORY_MB); set a lower `mem_limit` on \
+                     some services",
+                    memory.0 / MIB,
+                    memory.1.saturating_mul(STACK_LIMIT_FACTOR) / MIB
+                ),
+            );
+        }
+        if over(cpus) {
+            self.problem(
+                "services",
+                format!(
+                    "the services' CPU limits add up to {} CPUs: a stack may use at most {} CPUs \
+                     ({STACK_LIMIT_FACTOR} × MILKCRATE_APP_CPUS); set lower `cpus` on some \
+                     services",
+                    cpu_text(cpus.0),
+                    cpu_text(cpus.1.saturating_mul(STACK_LIMIT_FACTOR))
+                ),
+            );
+        }
+        if over(pids) {
+            self.problem(
+                "services",
+                format!(
+                    "the services' process limits add up to {}: a stack may use at most {} \
+                     ({STACK_LIMIT_FACTOR} × MILKCRATE_APP_PIDS); set lower \
+                     `deploy.resources.limits.pids` on some services",
+                    pids.0,
+                    pids.1.saturating_mul(STACK_LIMIT_FACTOR)
+                ),
+            );
+        }
+    }
+
     /// Indexes into `drafts` in start order: dependencies first, file order otherwise. Each
     /// dependency cycle is a problem.
     fn start_order(&mut self, drafts: &[Draft]) -> Vec<usize> {
@@ -564,6 +649,14 @@ fn read_text(path: &Path) -> io::Result<String> {
         .take(MAX_FILE_BYTES + 1)
         .read_to_string(&mut text)?;
     Ok(text)
+}
+
+const MIB: i64 = 1024 * 1024;
+
+/// Nano CPUs as CPUs: `1.5`, `4`.
+fn cpu_text(nano_cpus: i64) -> String {
+    let text = format!("{:.3}", nano_cpus as f64 / 1e9);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// A serde error as a message for the file's author: no Rust type names.

@@ -4,7 +4,7 @@ use tempfile::TempDir;
 
 use super::{
     Build, Caps, Condition, Healthcheck, Problem, Service, Stack, VolumeMount, VolumeSource,
-    interpolate::{interpolate, parse_env_file},
+    interpolate::{Budget, Lookup, interpolate, parse_env_file},
     load,
     model::{ServiceFile, VolumeMap, fields_of},
     parse::{parse_bytes, parse_cpus, parse_duration, path_order, split_command},
@@ -16,6 +16,8 @@ const CAPS: Caps = Caps {
     memory_bytes: 512 * MIB,
     nano_cpus: 1_000_000_000,
     pids: 100,
+    max_services: 50,
+    max_networks: 10,
 };
 
 /// An app folder holding `compose.yaml` and `files`.
@@ -1134,10 +1136,12 @@ fn interpolation_errors_name_the_value() {
 #[test]
 fn interpolation_unit() {
     let vars = |name: &str| match name {
-        "SET" => Some("v".to_string()),
-        "EMPTY" => Some(String::new()),
+        "SET" => Some("v"),
+        "EMPTY" => Some(""),
         _ => None,
     };
+    let interpolate =
+        |text: &str, vars: &Lookup<'static>| interpolate(text, vars, &mut Budget::default());
     let cases = [
         ("a${SET}b", "avb"),
         ("$SET.$SET", "v.v"),
@@ -1186,6 +1190,7 @@ fn env_file_parsing_unit() {
         "\u{feff}A=1\n\n  # comment\nexport B = two words  # trailing\nC='lit $A # not comment'\n\
          D=\"multi\nline $A\"\nE=a#b\nF=${OUT}${A}\nG=\"esc \\\" \\$A\"\nA=again\r\nH=\n",
         &outer,
+        &mut Budget::default(),
     );
     assert!(errors.is_empty(), "{errors:?}");
     let vars: BTreeMap<_, _> = vars.into_iter().collect();
@@ -1197,7 +1202,11 @@ fn env_file_parsing_unit() {
     assert_eq!(vars["F"], "o1");
     assert_eq!(vars["G"], "esc \" $A");
     assert_eq!(vars["H"], "");
-    let (_, errors) = parse_env_file("OK=1\n1BAD=x\nNOEQUALS\nQ=\"open\n", &outer);
+    let (_, errors) = parse_env_file(
+        "OK=1\n1BAD=x\nNOEQUALS\nQ=\"open\n",
+        &outer,
+        &mut Budget::default(),
+    );
     assert_eq!(errors.len(), 3, "{errors:?}");
     assert!(errors[0].starts_with("line 2:"), "{errors:?}");
     assert!(errors[1].starts_with("line 3:"), "{errors:?}");
@@ -1545,4 +1554,158 @@ fn files_over_one_mib_are_refused() {
     let found = problems(&big);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].message.contains("larger than 1 MiB"), "{found:#?}");
+}
+
+// ---- bounds ----
+
+/// A `.env` of about 1 KB whose every line doubles the one before: 2^60 bytes if expanded.
+fn doubling_env(lines: usize) -> String {
+    let mut env = String::from("V0=x\n");
+    for i in 1..lines {
+        env.push_str(&format!("V{i}=${{V{}}}${{V{}}}\n", i - 1, i - 1));
+    }
+    env
+}
+
+#[test]
+fn a_doubling_env_is_refused_fast() {
+    let env = doubling_env(60);
+    assert!(env.len() < 1100, "{}", env.len());
+    let started = std::time::Instant::now();
+    let found = problems_with(&web("environment:\n  BIG: ${V59}"), &[(".env", &env)]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_problem_in(&found, ".env", "larger than 1 MiB");
+    assert!(found.len() <= 3, "{found:#?}");
+}
+
+#[test]
+fn interpolated_values_over_one_mib_are_refused_at_their_key() {
+    // V20 is exactly 1 MiB: allowed. Twice that in one value is not.
+    let env = doubling_env(21);
+    let stack = ok_with(&web("environment:\n  BIG: ${V20}"), &[(".env", &env)]);
+    assert_eq!(stack.services[0].environment["BIG"].len(), 1024 * 1024);
+    assert_problem_in(
+        &problems_with(
+            &web("environment:\n  - TWICE=${V20}${V20}"),
+            &[(".env", &env)],
+        ),
+        "services.web.environment[0]",
+        "larger than 1 MiB",
+    );
+}
+
+#[test]
+fn interpolation_stops_at_four_mib_in_all() {
+    // The `.env` makes 2 MiB (V0 to V20), each entry half a MiB more: the fourth is too much.
+    let env = doubling_env(21);
+    let entries: String = (0..8).map(|i| format!("  - K{i}=${{V19}}\n")).collect();
+    let found = problems_with(&web(&format!("environment:\n{entries}")), &[(".env", &env)]);
+    assert_problem_in(
+        &found,
+        "services.web.environment[3]",
+        "more than 4 MiB in all",
+    );
+    assert_eq!(
+        found.len(),
+        1,
+        "one problem, then interpolation stops: {found:#?}"
+    );
+}
+
+#[test]
+fn deeply_nested_defaults_are_refused() {
+    let depth = 20_000;
+    let value = format!("{}x{}", "${U:-".repeat(depth), "}".repeat(depth));
+    assert_problem_in(
+        &problems(&web(&format!("user: '{value}'"))),
+        "services.web.user",
+        "nested",
+    );
+    ok(&web("user: ${A:-${B:-${C:-x}}}"));
+}
+
+fn load_capped(yaml: &str, caps: Caps) -> Result<Stack, Vec<Problem>> {
+    let dir = app(yaml, &[]);
+    load(dir.path(), "compose.yaml", &caps, &[])
+}
+
+/// A file of `count` services, each with `extra` (one line), `web` the main one.
+fn services(count: usize, extra: &str) -> String {
+    let mut yaml = String::from("services:\n  web:\n    image: nginx\n    expose: [\"80\"]\n");
+    yaml.push_str(&format!("    {extra}\n"));
+    for i in 1..count {
+        yaml.push_str(&format!("  s{i}:\n    image: nginx\n    {extra}\n"));
+    }
+    yaml
+}
+
+#[test]
+fn the_number_of_services_is_capped() {
+    let caps = Caps {
+        max_services: 3,
+        ..CAPS
+    };
+    load_capped(&services(3, "init: true"), caps).unwrap();
+    let found = load_capped(&services(4, "init: true"), caps).unwrap_err();
+    assert_problem_in(&found, "services", "4 services");
+    assert_problem_in(&found, "services", "at most 3");
+    // Refused before each service is checked: a huge file costs little.
+    let found = load_capped(&services(5_000, "privileged: true"), caps).unwrap_err();
+    assert_eq!(found.len(), 1, "{:#?}", &found[..2]);
+}
+
+#[test]
+fn the_number_of_networks_is_capped() {
+    let caps = Caps {
+        max_networks: 2,
+        ..CAPS
+    };
+    let yaml = |count: usize| {
+        let networks: String = (0..count).map(|i| format!("  n{i}: {{}}\n")).collect();
+        format!("{}networks:\n  default: {{}}\n{networks}", web(""))
+    };
+    load_capped(&yaml(2), caps).unwrap();
+    let found = load_capped(&yaml(3), caps).unwrap_err();
+    assert_problem_in(&found, "networks", "3 networks");
+    assert_problem_in(&found, "networks", "at most 2");
+}
+
+#[test]
+fn the_stack_total_of_memory_cpus_and_pids_is_capped() {
+    // Eight services at the platform's limits fit (8 × the per-app limit), nine do not.
+    ok(&services(8, "init: true"));
+    let found = problems(&services(9, "init: true"));
+    assert_problem_in(&found, "services", "memory limits add up to 4608 MiB");
+    assert_problem_in(&found, "services", "at most 4096 MiB");
+    assert_problem_in(&found, "services", "CPU limits add up to 9 CPUs");
+    assert_problem_in(&found, "services", "at most 8 CPUs");
+    assert_problem_in(&found, "services", "process limits add up to 900");
+    assert_problem_in(&found, "services", "at most 800");
+    // Lowered per service, many more fit.
+    ok(&services(
+        40,
+        "deploy: {resources: {limits: {memory: 64m, cpus: '0.1', pids: 20}}}",
+    ));
+}
+
+#[test]
+fn stop_grace_period_is_capped_at_five_minutes() {
+    assert_eq!(
+        web_service("stop_grace_period: 5m").stop_grace_period,
+        Some(Duration::from_secs(300))
+    );
+    assert_problem(
+        &web("stop_grace_period: 5m1s"),
+        "services.web.stop_grace_period",
+        "at most 5 minutes",
+    );
+    assert_problem(
+        &web("stop_grace_period: 86400"),
+        "services.web.stop_grace_period",
+        "at most 5 minutes",
+    );
 }

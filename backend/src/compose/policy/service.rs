@@ -10,7 +10,8 @@ use std::{
 use yaml_serde::{Mapping, Value};
 
 use super::super::{
-    Build, Condition, Healthcheck, Problem, Service, VolumeMount, VolumeSource,
+    Build, Condition, Healthcheck, MAX_STOP_GRACE_PERIOD, Problem, Service, VolumeMount,
+    VolumeSource,
     interpolate::parse_env_file,
     model::{
         BuildFile, BuildMap, Command, DependsOn, DependsOnMap, DeployFile, EnvFileEntry,
@@ -165,9 +166,21 @@ impl Checker<'_> {
             }
             ok
         });
-        let stop_grace_period = file
-            .stop_grace_period
-            .and_then(|d| self.duration(&d, &at("stop_grace_period")));
+        let stop_grace_period = file.stop_grace_period.and_then(|d| {
+            let grace = self.duration(&d, &at("stop_grace_period"))?;
+            if grace > MAX_STOP_GRACE_PERIOD {
+                self.problem(
+                    at("stop_grace_period"),
+                    format!(
+                        "`{}` is too long: at most 5 minutes (a stack stops one service after \
+                         another)",
+                        d.text()
+                    ),
+                );
+                return None;
+            }
+            Some(grace)
+        });
         let read_only = file
             .read_only
             .and_then(|b| self.boolean(&b, &at("read_only")))
@@ -465,6 +478,9 @@ impl Checker<'_> {
                 .collect(),
         };
         for (file, required, entry_path) in entries {
+            if self.budget.exhausted() {
+                return;
+            }
             let required = match required {
                 Some(r) => match self.boolean(&r, &key_path(&entry_path, "required")) {
                     Some(required) => required,
@@ -491,7 +507,7 @@ impl Checker<'_> {
                     continue;
                 }
             };
-            let (vars, errors) = parse_env_file(&text, &self.vars);
+            let (vars, errors) = parse_env_file(&text, &self.vars, &mut self.budget);
             for error in errors {
                 self.problem(&entry_path, format!("`{file}` {error}"));
             }

@@ -25,6 +25,8 @@ impl Platform {
             memory_bytes: (limits.memory_mb * 1024 * 1024) as i64,
             nano_cpus: (limits.cpus * 1e9) as i64,
             pids: i64::from(limits.pids),
+            max_services: limits.max_stack_services,
+            max_networks: limits.max_stack_networks,
         }
     }
 
