@@ -1,15 +1,15 @@
-//! An app's own output through the API: the recent lines with their stream and time, and a live
-//! stream of new ones.
+//! An app at run time through the API: the recent lines of its output with their stream and
+//! time, a live stream of new ones, and its resource use.
 
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use integration_tests::{Server, ServerOptions, apps, eventually};
 use reqwest::StatusCode;
-use shared::v1::{CreatedApp, DeploymentStatus, LogLine, LogStream};
+use shared::v1::{AppStats, CreatedApp, DeploymentStatus, LogLine, LogStream};
 
 #[tokio::test]
-async fn logs_show_what_the_app_printed_and_follow_new_lines() {
+async fn logs_show_what_the_app_printed_follow_new_lines_and_stats_show_its_use() {
     let server = Server::start(ServerOptions::api_only()).await;
     let created: CreatedApp = server
         .create_app("chatty", "/chatty", apps::chatty_app("logs"))
@@ -76,6 +76,18 @@ async fn logs_show_what_the_app_printed_and_follow_new_lines() {
     .await
     .expect("a new line within 1 s");
     assert!(first.text.starts_with("tick "), "{first:?}");
+
+    // Its resource use: a running app uses memory, within its limit, and has processes.
+    let stats: AppStats = server
+        .get("/api/v1/apps/chatty/stats")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let only = &stats.services[0];
+    assert!(only.memory_bytes > 0, "{stats:?}");
+    assert_eq!(only.memory_limit_bytes, 512 * 1024 * 1024, "{stats:?}");
+    assert!(only.pids >= 2, "httpd and the ticking loop: {stats:?}");
 
     // A service the app does not have is named.
     let missing = server.get("/api/v1/apps/chatty/logs?service=db").await;

@@ -17,6 +17,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/apps/{name}/stop"),
     ("post", "/api/v1/apps/{name}/restart"),
     ("get", "/api/v1/apps/{name}/logs"),
+    ("get", "/api/v1/apps/{name}/stats"),
     ("get", "/api/v1/apps/{name}/deployments"),
     ("post", "/api/v1/apps/{name}/deployments"),
     ("get", "/api/v1/deployments/{id}"),

@@ -7,7 +7,7 @@ use axum::{
 };
 use serde::Deserialize;
 use shared::v1::fields::form;
-use shared::v1::{App, CreatedApp, Deployment, ErrorBody, LogLine, Mount};
+use shared::v1::{App, AppStats, CreatedApp, Deployment, ErrorBody, LogLine, Mount};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -29,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(stop_app))
         .routes(routes!(restart_app))
         .routes(routes!(app_logs))
+        .routes(routes!(app_stats))
 }
 
 /// The multipart form of `POST /api/v1/apps` (documentation only).
@@ -306,4 +307,22 @@ async fn app_logs(
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+/// The resource use of the app's current version: CPU, memory, network and block I/O, PIDs, per
+/// container (every service of a stack). Sampling takes the runtime about a second.
+#[utoipa::path(get, path = "/api/v1/apps/{name}/stats", tag = "apps",
+    params(("name" = String, Path, description = "App name")),
+    responses(
+        (status = 200, body = AppStats),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "No running version, or its containers are gone"),
+    ),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn app_stats(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(name): Path<String>,
+) -> ApiResult<axum::Json<AppStats>> {
+    Ok(axum::Json(state.platform.app_stats(&name).await?))
 }

@@ -17,9 +17,9 @@ use tokio::sync::broadcast;
 
 use super::{
     Archives, BuildEvent, BuildOptions, ContainerDetails, ContainerSpec, ContainerState,
-    ContainerSummary, Containers, Events, ExecOutput, Health, ImageDetails, ImageSummary, Images,
-    LogQuery, NetworkDetails, NetworkSummary, Networks, OutputLine, Result, RuntimeError,
-    RuntimeEvent, Selector, StateChange, Volumes, subnets::Cidr,
+    ContainerStats, ContainerSummary, Containers, Events, ExecOutput, Health, ImageDetails,
+    ImageSummary, Images, LogQuery, NetworkDetails, NetworkSummary, Networks, OutputLine, Result,
+    RuntimeError, RuntimeEvent, Selector, StateChange, Volumes, subnets::Cidr,
 };
 
 /// How the containers of an image behave once started.
@@ -554,6 +554,23 @@ impl Containers for FakeRuntime {
             .collect();
         let tail = lines.len().saturating_sub(query.tail);
         Ok(futures_util::stream::iter(lines.into_iter().skip(tail)).boxed())
+    }
+
+    async fn stats(&self, id: &str) -> Result<ContainerStats> {
+        self.call(format!("inspect stats {id}"))?;
+        self.with(|s| {
+            let key = Self::find(s, id)?;
+            let c = &s.containers[&key];
+            let limit = c.spec.limits.map_or(0, |l| l.memory_bytes.max(0) as u64);
+            let running = c.state == ContainerState::Running;
+            Some(ContainerStats {
+                memory_bytes: if running { 4 << 20 } else { 0 },
+                memory_limit_bytes: limit,
+                pids: u64::from(running),
+                ..ContainerStats::default()
+            })
+        })
+        .ok_or_else(|| RuntimeError::NotFound(format!("container {id}")))
     }
 
     async fn exec(&self, id: &str, cmd: Vec<String>) -> Result<ExecOutput> {

@@ -72,6 +72,8 @@ pub trait Containers: Send + Sync {
         id: &str,
         query: LogQuery,
     ) -> Result<BoxStream<'static, Result<OutputLine>>>;
+    /// Its resource use now (CPU over the runtime's last sampling interval).
+    async fn stats(&self, id: &str) -> Result<ContainerStats>;
     /// Runs `cmd` (argv, no shell) in it and collects the output.
     async fn exec(&self, id: &str, cmd: Vec<String>) -> Result<ExecOutput>;
     /// Whether something answers an HTTP request at `address:port` (a container's address on

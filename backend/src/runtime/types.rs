@@ -242,3 +242,17 @@ pub struct OutputLine {
     pub at: Option<chrono::DateTime<chrono::Utc>>,
     pub text: String,
 }
+
+/// A container's resource use, as sampled now.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ContainerStats {
+    /// Of one core: 150.0 is one and a half cores.
+    pub cpu_percent: f64,
+    pub memory_bytes: u64,
+    pub memory_limit_bytes: u64,
+    pub net_rx_bytes: u64,
+    pub net_tx_bytes: u64,
+    pub block_read_bytes: u64,
+    pub block_write_bytes: u64,
+    pub pids: u64,
+}

@@ -1,4 +1,4 @@
-//! An app's own output (not its build log).
+//! What an app does at run time: its own output (not its build log) and its resource use.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -29,4 +29,30 @@ pub struct LogLine {
     pub at: Option<DateTime<Utc>>,
     /// The line, without its newline; invalid UTF-8 replaced.
     pub text: String,
+}
+
+/// One container's resource use, sampled now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceStats {
+    /// The compose service; absent for a Dockerfile app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// Of one core: 150 is one and a half cores.
+    pub cpu_percent: f64,
+    pub memory_bytes: u64,
+    pub memory_limit_bytes: u64,
+    pub net_rx_bytes: u64,
+    pub net_tx_bytes: u64,
+    pub block_read_bytes: u64,
+    pub block_write_bytes: u64,
+    pub pids: u64,
+}
+
+/// An app's resource use: one entry per container of its current version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AppStats {
+    pub app: String,
+    pub services: Vec<ServiceStats>,
 }

@@ -1,9 +1,10 @@
-//! An app's own output: the recent lines of its current version's containers (every service of a
-//! stack, or one), in time order, or a live stream of new ones. Bounded both ways: the tail has a
-//! maximum, and a reader that falls behind a live stream is dropped, never buffered for.
+//! An app at run time: the recent lines of its current version's containers (every service of a
+//! stack, or one), in time order, or a live stream of new ones, and their resource use. Bounded
+//! both ways: the tail has a maximum, and a reader that falls behind a live stream is dropped,
+//! never buffered for.
 
 use futures_util::{StreamExt, stream::BoxStream};
-use shared::v1::{LogLine, LogStream};
+use shared::v1::{AppStats, LogLine, LogStream, ServiceStats};
 
 use crate::{
     domain::{DomainError, DomainResult, Platform},
@@ -114,5 +115,35 @@ impl Platform {
             rx.recv().await.map(|line| (line, rx))
         })
         .boxed())
+    }
+
+    /// The resource use of each container of the app's current version, sampled at once.
+    pub async fn app_stats(&self, name: &str) -> DomainResult<AppStats> {
+        let sources = self.log_sources(name, None).await?;
+        let samples = futures_util::future::join_all(
+            sources
+                .iter()
+                .map(|(_, container)| self.runtime.stats(container)),
+        )
+        .await;
+        let mut services = Vec::new();
+        for ((service, _), sample) in sources.into_iter().zip(samples) {
+            let s = sample?;
+            services.push(ServiceStats {
+                service: (!service.is_empty()).then_some(service),
+                cpu_percent: s.cpu_percent,
+                memory_bytes: s.memory_bytes,
+                memory_limit_bytes: s.memory_limit_bytes,
+                net_rx_bytes: s.net_rx_bytes,
+                net_tx_bytes: s.net_tx_bytes,
+                block_read_bytes: s.block_read_bytes,
+                block_write_bytes: s.block_write_bytes,
+                pids: s.pids,
+            });
+        }
+        Ok(AppStats {
+            app: name.to_ascii_lowercase(),
+            services,
+        })
     }
 }

@@ -565,3 +565,59 @@ async fn app_rows_keep_their_stored_words() {
         .unwrap();
     assert_eq!(app.desired_state, app::DesiredState::Stopped);
 }
+
+#[tokio::test]
+async fn logs_and_stats_read_every_service_of_the_current_version() {
+    let t = TestPlatform::new().await;
+    t.runtime.behave(
+        "test/shop:1-api",
+        Behaviour {
+            health: Some(Health::Healthy),
+            output: "api up\napi ready".into(),
+            ..Behaviour::default()
+        },
+    );
+    t.runtime.behave(
+        "test/shop:1-web",
+        Behaviour {
+            output: "web up".into(),
+            ..Behaviour::default()
+        },
+    );
+    deploy_stack(&t, "shop").await;
+    let request = crate::domain::LogRequest {
+        tail: Some(10),
+        ..Default::default()
+    };
+    let lines = t.platform.app_logs("shop", &request).await.unwrap();
+    let texts: Vec<(Option<&str>, &str)> = lines
+        .iter()
+        .map(|l| (l.service.as_deref(), l.text.as_str()))
+        .collect();
+    assert!(texts.contains(&(Some("api"), "api ready")), "{texts:?}");
+    assert!(texts.contains(&(Some("web"), "web up")), "{texts:?}");
+    let one = crate::domain::LogRequest {
+        tail: Some(1),
+        service: Some("api".into()),
+        ..Default::default()
+    };
+    let lines = t.platform.app_logs("shop", &one).await.unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].text, "api ready");
+    let missing = crate::domain::LogRequest {
+        service: Some("db".into()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        t.platform.app_logs("shop", &missing).await,
+        Err(DomainError::Invalid(_))
+    ));
+
+    let stats = t.platform.app_stats("shop").await.unwrap();
+    let services: Vec<_> = stats.services.iter().map(|s| s.service.clone()).collect();
+    assert_eq!(
+        services,
+        vec![Some("api".to_string()), Some("web".to_string())]
+    );
+    assert!(stats.services.iter().all(|s| s.memory_bytes > 0));
+}

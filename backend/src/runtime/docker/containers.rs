@@ -6,10 +6,10 @@ use bollard::{
     container::LogOutput,
     errors::Error as BollardError,
     exec::{StartExecOptions, StartExecResults},
-    models::{ExecConfig, HealthStatusEnum},
+    models::{ContainerCpuStats, ContainerStatsResponse, ExecConfig, HealthStatusEnum},
     query_parameters::{
         CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
-        RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+        RemoveContainerOptionsBuilder, StatsOptionsBuilder, StopContainerOptionsBuilder,
     },
 };
 use futures_util::{StreamExt, TryStreamExt, stream::BoxStream};
@@ -20,9 +20,74 @@ use tokio::{
 
 use super::{Docker, convert, create::create_body, ignore_missing, label_filter};
 use crate::runtime::{
-    ContainerDetails, ContainerSpec, ContainerState, ContainerSummary, Containers, ExecOutput,
-    Health, LogQuery, OutputLine, Result, Selector,
+    ContainerDetails, ContainerSpec, ContainerState, ContainerStats, ContainerSummary, Containers,
+    ExecOutput, Health, LogQuery, OutputLine, Result, RuntimeError, Selector,
 };
+
+/// Docker's sample in Milkcrate's terms: CPU as `docker stats` computes it (the container's share
+/// of the host's CPU time since the previous sample, times the online CPUs), memory without the
+/// page cache the kernel can reclaim.
+fn stats_of(s: &ContainerStatsResponse) -> ContainerStats {
+    let usage = |c: &Option<ContainerCpuStats>| {
+        let c = c.as_ref();
+        (
+            c.and_then(|c| c.cpu_usage.as_ref()?.total_usage)
+                .unwrap_or(0),
+            c.and_then(|c| c.system_cpu_usage).unwrap_or(0),
+        )
+    };
+    let ((cpu, system), (pre_cpu, pre_system)) = (usage(&s.cpu_stats), usage(&s.precpu_stats));
+    let cpus = s
+        .cpu_stats
+        .as_ref()
+        .and_then(|c| c.online_cpus)
+        .unwrap_or(1)
+        .max(1);
+    let (cpu_delta, system_delta) = (
+        cpu.saturating_sub(pre_cpu),
+        system.saturating_sub(pre_system),
+    );
+    let cpu_percent = if system_delta > 0 && pre_system > 0 {
+        cpu_delta as f64 / system_delta as f64 * f64::from(cpus) * 100.0
+    } else {
+        0.0
+    };
+    let memory = s.memory_stats.as_ref();
+    let cache = memory
+        .and_then(|m| m.stats.as_ref())
+        .and_then(|st| st.get("inactive_file").or_else(|| st.get("cache")).copied())
+        .unwrap_or(0);
+    let (net_rx_bytes, net_tx_bytes) = s
+        .networks
+        .iter()
+        .flatten()
+        .fold((0, 0), |(rx, tx), (_, n)| {
+            (rx + n.rx_bytes.unwrap_or(0), tx + n.tx_bytes.unwrap_or(0))
+        });
+    let block = |op: &str| {
+        s.blkio_stats
+            .as_ref()
+            .and_then(|b| b.io_service_bytes_recursive.as_ref())
+            .into_iter()
+            .flatten()
+            .filter(|e| e.op.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(op)))
+            .filter_map(|e| e.value)
+            .sum()
+    };
+    ContainerStats {
+        cpu_percent,
+        memory_bytes: memory
+            .and_then(|m| m.usage)
+            .unwrap_or(0)
+            .saturating_sub(cache),
+        memory_limit_bytes: memory.and_then(|m| m.limit).unwrap_or(0),
+        net_rx_bytes,
+        net_tx_bytes,
+        block_read_bytes: block("read"),
+        block_write_bytes: block("write"),
+        pids: s.pids_stats.as_ref().and_then(|p| p.current).unwrap_or(0),
+    }
+}
 
 /// Lines of a log chunk written with timestamps (`2026-12-01T12:00:00.123456789Z text`).
 fn output_lines(chunk: &[u8], stderr: bool) -> Vec<Result<OutputLine>> {
@@ -231,6 +296,21 @@ impl Containers for Docker {
         .boxed())
     }
 
+    async fn stats(&self, id: &str) -> Result<ContainerStats> {
+        let options = StatsOptionsBuilder::default()
+            .stream(false)
+            .one_shot(false)
+            .build();
+        let sample = self
+            .client
+            .stats(id, Some(options))
+            .next()
+            .await
+            .ok_or_else(|| RuntimeError::Failed(format!("stats of {id}: no sample")))?
+            .map_err(|e| convert(&format!("stats of {id}"), e))?;
+        Ok(stats_of(&sample))
+    }
+
     async fn exec(&self, container: &str, cmd: Vec<String>) -> Result<ExecOutput> {
         let what = format!("exec in {container}");
         let exec = self
@@ -322,6 +402,29 @@ fn exit_code_in_status(status: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stats_are_computed_as_docker_stats_does() {
+        let sample: ContainerStatsResponse = serde_json::from_value(serde_json::json!({
+            "cpu_stats": {"cpu_usage": {"total_usage": 3_000_000_u64}, "system_cpu_usage": 20_000_000_u64, "online_cpus": 2},
+            "precpu_stats": {"cpu_usage": {"total_usage": 1_000_000_u64}, "system_cpu_usage": 10_000_000_u64},
+            "memory_stats": {"usage": 50_000_000_u64, "limit": 536_870_912_u64, "stats": {"inactive_file": 10_000_000_u64}},
+            "networks": {"eth0": {"rx_bytes": 100, "tx_bytes": 20}, "eth1": {"rx_bytes": 1, "tx_bytes": 2}},
+            "blkio_stats": {"io_service_bytes_recursive": [{"op": "read", "value": 4096}, {"op": "Write", "value": 8192}]},
+            "pids_stats": {"current": 3}
+        }))
+        .unwrap();
+        let stats = stats_of(&sample);
+        assert!((stats.cpu_percent - 40.0).abs() < 1e-9, "{stats:?}");
+        assert_eq!(stats.memory_bytes, 40_000_000);
+        assert_eq!(stats.memory_limit_bytes, 536_870_912);
+        assert_eq!((stats.net_rx_bytes, stats.net_tx_bytes), (101, 22));
+        assert_eq!(
+            (stats.block_read_bytes, stats.block_write_bytes),
+            (4096, 8192)
+        );
+        assert_eq!(stats.pids, 3);
+    }
 
     #[test]
     fn log_lines_carry_their_time_and_stream() {
