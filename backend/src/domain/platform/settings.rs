@@ -55,8 +55,12 @@ impl Platform {
             None => (generate_password(), true),
         };
         let hash = hasher.hash(&password).await?;
+        // Past the stored version, if any (the hash was deleted to reset the password): sessions
+        // from before must not come back to life.
+        let version = self.password_version().await? + 1;
         self.put_setting(PASSWORD_HASH, Some(hash)).await?;
-        self.put_setting(PASSWORD_VERSION, Some("1".into())).await?;
+        self.put_setting(PASSWORD_VERSION, Some(version.to_string()))
+            .await?;
         Ok(generated.then_some(password))
     }
 
@@ -133,6 +137,7 @@ impl Platform {
             }
         };
         self.put_setting(DEFAULT_HOME_ROUTE, route).await?;
+        self.tell(shared::v1::Event::Settings);
         self.settings().await
     }
 
@@ -213,6 +218,16 @@ mod tests {
         // A second start keeps it and has nothing to show.
         assert_eq!(platform.init_admin(&hasher).await.unwrap(), None);
         assert!(platform.check_password(&hasher, &generated).await.unwrap());
+        assert_eq!(platform.password_version().await.unwrap(), 1);
+        // A reset (the hash deleted by hand) gives a new password, and a new version, so no
+        // session from before is valid again.
+        platform
+            .put_setting(super::PASSWORD_HASH, None)
+            .await
+            .unwrap();
+        let reset = platform.init_admin(&hasher).await.unwrap().unwrap();
+        assert_ne!(reset, generated);
+        assert_eq!(platform.password_version().await.unwrap(), 2);
     }
 
     #[tokio::test]
