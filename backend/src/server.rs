@@ -37,10 +37,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", config.listen))?;
     let state = prepare(platform.clone()).await?;
     let upkeep = tokio::spawn(upkeep(platform.clone()));
+    let follower = tokio::spawn(platform.clone().follow_runtime());
     tracing::info!("listening on http://{}", config.listen);
     serve_on(listener, state, shutdown_signal()).await?;
     tracing::info!("shutting down; interrupting deployments in flight");
     upkeep.abort();
+    follower.abort();
     platform.shutdown().await;
     tracing::info!("stopped");
     Ok(())

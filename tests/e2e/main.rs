@@ -6,6 +6,7 @@ mod backups;
 mod compose;
 mod deploy;
 mod edge;
+mod events;
 mod first_start;
 mod lifecycle;
 mod logs;

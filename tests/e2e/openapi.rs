@@ -35,6 +35,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/volumes/{name}/folders"),
     ("get", "/api/v1/volumes/{name}/download"),
     ("get", "/api/v1/volumes/{name}/archive"),
+    ("get", "/api/v1/events"),
     ("post", "/api/v1/backups"),
     ("post", "/api/v1/backups/restore"),
 ];

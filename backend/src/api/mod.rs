@@ -10,6 +10,7 @@ mod deployments;
 mod download;
 mod edge;
 mod error;
+mod events;
 mod extract;
 mod openapi;
 mod settings;
@@ -45,6 +46,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(settings::routes())
         .merge(volumes::routes())
         .merge(backups::routes())
+        .merge(events::routes())
         .split_for_parts()
 }
 

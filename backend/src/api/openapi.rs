@@ -15,6 +15,7 @@ use utoipa::{
         (name = "deployments", description = "Versions of apps and their build logs"),
         (name = "settings", description = "Platform settings"),
         (name = "volumes", description = "Managed volumes and the files in them"),
+        (name = "events", description = "What changes, as Server-Sent Events"),
         (name = "backups", description = "Backups of the database, volumes and images, and their restore"),
         (name = "public", description = "What anonymous visitors see"),
     )

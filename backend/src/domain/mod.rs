@@ -8,6 +8,7 @@ mod apps;
 mod convert;
 pub mod deploy;
 mod error;
+pub mod events;
 mod names;
 mod paths;
 mod platform;
@@ -51,6 +52,8 @@ pub struct Platform {
     proxy_address: std::sync::RwLock<Option<std::net::IpAddr>>,
     /// What the managed proxy routes.
     routes: platform::edge::Routes,
+    /// What runs (from the runtime's events) and the bus that tells what changed.
+    live: events::Live,
     /// The public landing's app list, briefly reused: anyone may ask for it, and each answer
     /// costs a runtime call.
     public_apps: std::sync::Mutex<Option<(std::time::Instant, Vec<shared::v1::PublicApp>)>>,
@@ -77,6 +80,7 @@ impl Platform {
             shutdown: CancellationToken::new(),
             proxy_address: Default::default(),
             routes: Default::default(),
+            live: Default::default(),
             public_apps: Default::default(),
         })
     }

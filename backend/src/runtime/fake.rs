@@ -269,6 +269,8 @@ fn address_of(c: &FakeContainer, i: usize) -> String {
 fn event_of(c: &FakeContainer, change: StateChange) -> RuntimeEvent {
     RuntimeEvent {
         container: c.id.clone(),
+        name: c.spec.name.clone(),
+        image: c.spec.image.clone(),
         labels: c.spec.labels.clone(),
         change,
     }

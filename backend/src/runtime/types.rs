@@ -209,6 +209,8 @@ pub enum BuildEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuntimeEvent {
     pub container: String,
+    pub name: String,
+    pub image: String,
     pub labels: HashMap<String, String>,
     pub change: StateChange,
 }

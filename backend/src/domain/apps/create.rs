@@ -96,6 +96,7 @@ impl Platform {
 
         self.place_source(staging, &name, deployment.id).await?;
         self.enqueue(deployment.id);
+        self.after_change().await;
         tracing::info!(app = %name, deployment = deployment.id, "created app {name} at {route}");
         let app_view = self.get_app(&name).await?;
         Ok(CreatedApp {
@@ -126,6 +127,7 @@ impl Platform {
         txn.commit().await?;
         self.place_source(staging, &app.name, deployment.id).await?;
         self.enqueue(deployment.id);
+        self.after_change().await;
         tracing::info!(app = %app.name, deployment = deployment.id, "queued a new version of {}", app.name);
         Ok(convert::deployment(deployment, &app.name))
     }

@@ -53,6 +53,8 @@ impl Platform {
             tracing::warn!(app = %app.name, "cannot remove {}: {e}", dir.display());
         }
         self.refresh_routes().await?;
+        self.tell_deleted(&app.name);
+        self.after_change().await;
         tracing::info!(app = %app.name, "deleted {}", app.name);
         Ok(())
     }

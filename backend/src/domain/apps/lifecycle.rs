@@ -21,6 +21,7 @@ impl Platform {
         self.start_deployment(current).await?;
         tracing::info!(app = %name, "started {name}");
         self.refresh_routes().await?;
+        self.after_change().await;
         self.get_app(name).await
     }
 
@@ -33,6 +34,7 @@ impl Platform {
         self.set_desired(app, DesiredState::Stopped).await?;
         tracing::info!(app = %name, "stopped {name}");
         self.refresh_routes().await?;
+        self.after_change().await;
         self.get_app(name).await
     }
 
@@ -45,6 +47,7 @@ impl Platform {
         self.start_deployment(current).await?;
         tracing::info!(app = %name, "restarted {name}");
         self.refresh_routes().await?;
+        self.after_change().await;
         self.get_app(name).await
     }
 

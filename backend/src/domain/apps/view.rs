@@ -59,7 +59,11 @@ impl Platform {
         Ok(view(app, &deployments, &containers, mounts))
     }
 
+    /// The instance's containers: from the live view once it is filled, else from the runtime.
     async fn app_containers(&self) -> DomainResult<HashMap<String, ContainerSummary>> {
+        if let Some(view) = self.live.snapshot() {
+            return Ok(view);
+        }
         let list = self
             .runtime
             .list_containers(&[(labels::INSTANCE, self.names.instance())])

@@ -106,6 +106,7 @@ impl Platform {
         active.services = Set(plan.recorded.as_ref().map(Topology::to_json));
         active.status = Set(Status::Starting);
         let dep = active.update(&self.db).await?;
+        self.tell_deployment(&dep).await;
 
         let edge = self.ensure_edge_network(&app.name).await?;
         self.create_networks(app, id, &plan).await?;

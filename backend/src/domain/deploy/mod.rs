@@ -109,6 +109,19 @@ impl Platform {
         if status.is_final() && !finished {
             active.finished_at = Set(Some(Utc::now()));
         }
-        active.update(&self.db).await
+        let updated = active.update(&self.db).await?;
+        self.tell_deployment(&updated).await;
+        Ok(updated)
+    }
+
+    /// Tells listeners a deployment's status.
+    pub(in crate::domain) async fn tell_deployment(&self, dep: &deployment::Model) {
+        if let Ok(Some(app)) = app::Entity::find_by_id(dep.app_id).one(&self.db).await {
+            self.tell(shared::v1::Event::Deployment {
+                id: dep.id,
+                app: app.name,
+                status: super::convert::status(dep.status),
+            });
+        }
     }
 }

@@ -71,6 +71,7 @@ impl Platform {
             self.remove_deployment_objects(old_dep).await?;
         }
         self.prune_images(&app, id, previous).await;
+        self.after_change().await;
         Ok(())
     }
 
@@ -146,7 +147,8 @@ impl Platform {
         active.status = Set(Status::Failed);
         active.error = Set(Some(reason.to_string()));
         active.finished_at = Set(Some(Utc::now()));
-        active.update(&self.db).await?;
+        let failed = active.update(&self.db).await?;
+        self.tell_deployment(&failed).await;
         cleanup?;
         // A version that writes to volumes stopped the running one before starting; it runs
         // again if it should.
@@ -158,6 +160,7 @@ impl Platform {
             tracing::warn!(app = %app.name, "cannot start the running version again: {e}");
         }
         // A first version's early route goes; a version started again is routed again.
+        self.after_change().await;
         self.refresh_routes().await
     }
 

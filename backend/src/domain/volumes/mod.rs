@@ -88,6 +88,7 @@ impl Platform {
             return Err(e.into());
         }
         tracing::info!(volume = %name, "created volume {name}");
+        self.tell(shared::v1::Event::Volumes);
         Ok(self.volume_views(vec![row]).await?.remove(0))
     }
 
@@ -142,6 +143,7 @@ impl Platform {
             .await?;
         volume::Entity::delete_by_id(row.id).exec(&self.db).await?;
         tracing::info!(volume = %row.name, "deleted volume {}", row.name);
+        self.tell(shared::v1::Event::Volumes);
         Ok(())
     }
 

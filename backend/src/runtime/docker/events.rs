@@ -54,8 +54,15 @@ fn event_of(message: EventMessage) -> Option<RuntimeEvent> {
         "health_status: starting" => StateChange::Health(Health::Starting),
         _ => return None,
     };
+    // Docker adds the container's name and image to its labels in the event's attributes.
+    let mut labels = labels;
+    let name = labels.remove("name").unwrap_or_default();
+    let image = labels.remove("image").unwrap_or_default();
+    labels.remove("exitCode");
     Some(RuntimeEvent {
         container: actor.id?,
+        name,
+        image,
         labels,
         change,
     })

@@ -1,0 +1,140 @@
+//! The event stream on real Docker: changes made behind Milkcrate's back reach a subscriber
+//! within a second, and a reconnecting client gets what it missed.
+
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use integration_tests::{Server, ServerOptions, apps, docker};
+use shared::v1::{AppStatus, CreatedApp, DeploymentStatus, Event};
+use tokio::sync::mpsc;
+
+/// Reads `GET /api/v1/events` in a task: (id, event) as they come.
+async fn subscribe(
+    server: &Server,
+    last_seen: Option<u64>,
+) -> mpsc::UnboundedReceiver<(u64, Event)> {
+    let mut request = server
+        .http
+        .get(server.url("/api/v1/events"))
+        .bearer_auth(server.token());
+    if let Some(id) = last_seen {
+        request = request.header("last-event-id", id.to_string());
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut body = response.bytes_stream();
+        let mut buffer = String::new();
+        while let Some(Ok(chunk)) = body.next().await {
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buffer.find("\n\n") {
+                let block: String = buffer.drain(..end + 2).collect();
+                let id = block
+                    .lines()
+                    .find_map(|l| l.strip_prefix("id: "))
+                    .and_then(|v| v.parse().ok());
+                let data = block.lines().find_map(|l| l.strip_prefix("data: "));
+                if let (Some(id), Some(data)) = (id, data)
+                    && tx.send((id, serde_json::from_str(data).unwrap())).is_err()
+                {
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// Waits up to `within` for an event about `app` with `status`; returns when it came.
+async fn status_event(
+    events: &mut mpsc::UnboundedReceiver<(u64, Event)>,
+    app: &str,
+    status: AppStatus,
+    within: Duration,
+) -> Duration {
+    let start = Instant::now();
+    tokio::time::timeout(within, async {
+        while let Some((_, event)) = events.recv().await {
+            if event
+                == (Event::App {
+                    app: app.into(),
+                    status,
+                })
+            {
+                return start.elapsed();
+            }
+        }
+        panic!("the event stream ended");
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no `{status:?}` for {app} within {within:?}"))
+}
+
+#[tokio::test]
+async fn outside_stop_start_and_kill_reach_a_subscriber_within_a_second() {
+    let server = Server::start(ServerOptions::api_only()).await;
+    let mut events = subscribe(&server, None).await;
+    let created: CreatedApp = server
+        .create_app("watched", "/watched", apps::web_app("watched"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let deployment = server.wait_deployment(created.deployment.id).await;
+    assert_eq!(deployment.status, DeploymentStatus::Running);
+    status_event(
+        &mut events,
+        "watched",
+        AppStatus::Running,
+        Duration::from_secs(10),
+    )
+    .await;
+
+    let container = format!("{}-watched-{}", server.instance, deployment.id);
+    for (command, status) in [
+        ("stop", AppStatus::Exited),
+        ("start", AppStatus::Running),
+        ("kill", AppStatus::Exited),
+    ] {
+        docker::docker(&[command, &container]);
+        let took = status_event(&mut events, "watched", status, Duration::from_secs(1)).await;
+        println!("docker {command}: {status:?} told after {took:?}");
+        let shown: shared::v1::App = server
+            .get("/api/v1/apps/watched")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(shown.status, status, "after docker {command}");
+    }
+}
+
+#[tokio::test]
+async fn a_reconnecting_subscriber_gets_what_it_missed() {
+    let server = Server::start(ServerOptions::api_only()).await;
+    let mut events = subscribe(&server, None).await;
+    server.create_volume("first").await;
+    let (seen, event) = tokio::time::timeout(Duration::from_secs(5), events.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(event, Event::Volumes);
+    drop(events);
+    // A change while nobody listens...
+    server.create_volume("second").await;
+    // ...is told to the client that comes back with the last id it saw.
+    let mut resumed = subscribe(&server, Some(seen)).await;
+    let (id, event) = tokio::time::timeout(Duration::from_secs(5), resumed.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(event, Event::Volumes);
+    assert!(id > seen);
+}
