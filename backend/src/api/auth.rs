@@ -88,8 +88,10 @@ fn admit<'a>(
         &state.trusted_proxies,
         state.platform.proxy_address(),
     );
+    // Refusals are logged at debug only, or a flood would fill the log; the limiter warns when
+    // the global budget fills.
     let attempt = state.login_limiter.check(client).map_err(|refused| {
-        tracing::warn!(client = %client, "password attempt from {client} refused: {refused:?}");
+        tracing::debug!(client = %client, "password attempt from {client} refused: {refused:?}");
         ApiError::RateLimited(refused.retry_after())
     })?;
     Ok((client, attempt))
