@@ -20,7 +20,8 @@ use crate::{
 };
 
 impl Platform {
-    /// Every app with its live status: one Docker call for the whole list.
+    /// Every app with its live status: no runtime call while the live view is current (one
+    /// otherwise), and of each app's history only the two deployments shown.
     pub async fn list_apps(&self) -> DomainResult<Vec<App>> {
         let apps = app::Entity::find()
             .order_by_asc(app::Column::Name)
@@ -28,13 +29,8 @@ impl Platform {
             .await?;
         let containers = self.app_containers().await?;
         let mut mounts = self.mounts_by_app().await?;
-        // One query for every app's deployments, newest first, instead of one per app.
         let mut by_app: HashMap<i64, Vec<deployment::Model>> = HashMap::new();
-        for d in deployment::Entity::find()
-            .order_by_desc(deployment::Column::Id)
-            .all(&self.db)
-            .await?
-        {
+        for d in self.shown_deployments(None).await? {
             by_app.entry(d.app_id).or_default().push(d);
         }
         Ok(apps
@@ -50,13 +46,36 @@ impl Platform {
     pub async fn get_app(&self, name: &str) -> DomainResult<App> {
         let app = self.find_app(name).await?;
         let containers = self.app_containers().await?;
-        let deployments = deployment::Entity::find()
-            .filter(deployment::Column::AppId.eq(app.id))
-            .order_by_desc(deployment::Column::Id)
-            .all(&self.db)
-            .await?;
+        let deployments = self.shown_deployments(Some(app.id)).await?;
         let mounts = self.app_mounts(app.id).await?;
         Ok(view(app, &deployments, &containers, mounts))
+    }
+
+    /// The deployments an app view shows, newest first: each app's latest and its current one
+    /// (of one app, or of all). Two small queries, whatever the history's length.
+    async fn shown_deployments(&self, app_id: Option<i64>) -> DomainResult<Vec<deployment::Model>> {
+        use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+        let latest = Query::select()
+            .expr(Func::max(Expr::col(deployment::Column::Id)))
+            .from(deployment::Entity)
+            .group_by_col(deployment::Column::AppId)
+            .to_owned();
+        let current = Query::select()
+            .column(app::Column::CurrentDeploymentId)
+            .from(app::Entity)
+            .and_where(Expr::col(app::Column::CurrentDeploymentId).is_not_null())
+            .to_owned();
+        let mut query = deployment::Entity::find()
+            .filter(
+                sea_orm::Condition::any()
+                    .add(deployment::Column::Id.in_subquery(latest))
+                    .add(deployment::Column::Id.in_subquery(current)),
+            )
+            .order_by_desc(deployment::Column::Id);
+        if let Some(id) = app_id {
+            query = query.filter(deployment::Column::AppId.eq(id));
+        }
+        Ok(query.all(&self.db).await?)
     }
 
     /// The instance's containers: from the live view once it is filled, else from the runtime.

@@ -193,6 +193,12 @@ async fn a_failed_build_leaves_the_running_version_serving_and_nothing_of_its_ow
     let app = t.platform.get_app("blog").await.unwrap();
     assert_eq!(app.current_deployment.unwrap().id, 1);
     assert_eq!(app.status, AppStatus::Running);
+    // The list shows the current version and the latest attempt, whatever came between.
+    t.runtime.fail_builds("blog:3", "again");
+    redeploy(&t, "blog", &[("Dockerfile", DOCKERFILE)]).await;
+    let listed = &t.platform.list_apps().await.unwrap()[0];
+    assert_eq!(listed.current_deployment.as_ref().unwrap().id, 1);
+    assert_eq!(listed.latest_deployment.as_ref().unwrap().id, 3);
     // The source folder of the failed upload is gone too.
     assert!(!t.platform.paths.source_dir("blog", 2).exists());
 }
@@ -374,6 +380,15 @@ async fn a_version_writing_to_a_volume_replaces_the_old_one_which_comes_back_if_
     let failed = redeploy(&t, "notes", &[("Dockerfile", DOCKERFILE)]).await;
     assert_eq!(failed.status, DeploymentStatus::Failed);
 
+    // The old version is started again just after the failure is recorded.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !running(&t.runtime, "test-notes-1") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the old version stays down"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let journal = t.runtime.journal();
     let stopped = index_of(&journal, "stop test-notes-1 10s");
     assert!(
