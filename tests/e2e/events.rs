@@ -89,13 +89,44 @@ async fn outside_stop_start_and_kill_reach_a_subscriber_within_a_second() {
         .unwrap();
     let deployment = server.wait_deployment(created.deployment.id).await;
     assert_eq!(deployment.status, DeploymentStatus::Running);
-    status_event(
-        &mut events,
-        "watched",
-        AppStatus::Running,
-        Duration::from_secs(10),
-    )
-    .await;
+    // The build was followed on the stream: its lines, with the builder's steps, then the
+    // deployment's statuses, then the app running.
+    let mut steps = Vec::new();
+    let mut statuses = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some((_, event)) = events.recv().await {
+            match event {
+                Event::Log {
+                    deployment: id,
+                    step: Some(step),
+                    ..
+                } if id == deployment.id => steps.push(step),
+                Event::Deployment { id, status, .. } if id == deployment.id => {
+                    statuses.push(status)
+                }
+                Event::App {
+                    app,
+                    status: AppStatus::Running,
+                } if app == "watched" => return,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the app to be told running");
+    assert!(
+        steps.first().is_some_and(|s| s.current == 1)
+            && steps.iter().all(|s| s.total == steps[0].total),
+        "{steps:?}"
+    );
+    assert_eq!(
+        statuses,
+        [
+            DeploymentStatus::Building,
+            DeploymentStatus::Starting,
+            DeploymentStatus::Running
+        ]
+    );
 
     let container = format!("{}-watched-{}", server.instance, deployment.id);
     for (command, status) in [

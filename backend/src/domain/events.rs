@@ -128,6 +128,12 @@ impl Live {
         let _ = self.bus.send(numbered);
     }
 
+    /// Tells subscribers now, without keeping it for those who reconnect.
+    pub fn publish_transient(&self, event: Event) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let _ = self.bus.send((id, Arc::new(event)));
+    }
+
     /// Live events, after those since `last_seen` (a `Last-Event-ID`); a `Resync` first when
     /// some of those are no longer kept.
     pub fn subscribe(&self, last_seen: Option<u64>) -> Subscription {
@@ -250,6 +256,11 @@ impl Platform {
 
     pub(in crate::domain) fn tell(&self, event: Event) {
         self.live.publish(event);
+    }
+
+    /// Tells what needs no replay (a log line, readable from its log).
+    pub(in crate::domain) fn tell_transient(&self, event: Event) {
+        self.live.publish_transient(event);
     }
 
     /// What changes from now on, after those since `last_seen`.

@@ -19,6 +19,14 @@ pub enum Event {
         app: String,
         status: DeploymentStatus,
     },
+    /// A line of a deployment's log, as it is written (not kept for `Last-Event-ID`: read
+    /// `GET /deployments/{id}/log` for what came before); `step` is the build's progress.
+    Log {
+        deployment: i64,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<Progress>,
+    },
     /// A managed volume was created or deleted.
     Volumes,
     /// The settings changed.
@@ -28,6 +36,27 @@ pub enum Event {
     Resync,
 }
 
+/// How far a build is: step `current` of `total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Progress {
+    pub current: u32,
+    pub total: u32,
+}
+
+impl Progress {
+    /// Reads a builder's `Step 3/7 : COPY . /app`.
+    pub fn of_line(line: &str) -> Option<Self> {
+        let rest = line.trim_start().strip_prefix("Step ")?;
+        let (fraction, _) = rest.split_once(' ')?;
+        let (current, total) = fraction.split_once('/')?;
+        Some(Self {
+            current: current.parse().ok()?,
+            total: total.parse().ok()?,
+        })
+    }
+}
+
 impl Event {
     /// The SSE event name: the `type` field.
     pub fn kind(&self) -> &'static str {
@@ -35,9 +64,28 @@ impl Event {
             Self::App { .. } => "app",
             Self::AppDeleted { .. } => "app_deleted",
             Self::Deployment { .. } => "deployment",
+            Self::Log { .. } => "log",
             Self::Volumes => "volumes",
             Self::Settings => "settings",
             Self::Resync => "resync",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_steps_are_read_from_the_builders_lines() {
+        assert_eq!(
+            Progress::of_line("Step 3/7 : COPY . /app"),
+            Some(Progress {
+                current: 3,
+                total: 7
+            })
+        );
+        assert_eq!(Progress::of_line(" ---> Running in 1f2e"), None);
+        assert_eq!(Progress::of_line("Step x/7 : RUN"), None);
     }
 }

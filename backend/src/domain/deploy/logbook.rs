@@ -5,10 +5,14 @@ use std::path::PathBuf;
 
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
+/// Where each written line is told as well (the event stream).
+pub type Teller = Box<dyn Fn(&str) + Send + Sync>;
+
 /// Appends lines to one deployment's log. Write errors are logged, never fatal to the deploy.
 pub struct Logbook {
     path: PathBuf,
     file: Option<tokio::fs::File>,
+    teller: Option<Teller>,
 }
 
 impl Logbook {
@@ -24,11 +28,21 @@ impl Logbook {
         Self {
             path,
             file: file.ok(),
+            teller: None,
         }
+    }
+
+    /// Tells every line written to `teller` too.
+    pub fn telling(mut self, teller: Teller) -> Self {
+        self.teller = Some(teller);
+        self
     }
 
     /// Writes `text`, adding a newline unless it ends with one.
     pub async fn write(&mut self, text: &str) {
+        if let Some(tell) = &self.teller {
+            tell(text.trim_end_matches('\n'));
+        }
         let Some(file) = self.file.as_mut() else {
             return;
         };

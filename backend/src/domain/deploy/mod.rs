@@ -37,7 +37,16 @@ impl Platform {
     }
 
     async fn run(self: Arc<Self>, id: i64) {
-        let mut log = Logbook::open(self.paths.deployment_log(id)).await;
+        let platform = self.clone();
+        let mut log = Logbook::open(self.paths.deployment_log(id))
+            .await
+            .telling(Box::new(move |text| {
+                platform.tell_transient(shared::v1::Event::Log {
+                    deployment: id,
+                    text: text.to_string(),
+                    step: shared::v1::Progress::of_line(text),
+                })
+            }));
         // Building and waiting may be interrupted by a shutdown; the switchover, a few quick
         // database writes and container removals, always runs to the end once begun.
         let ready = tokio::select! {
