@@ -53,17 +53,13 @@ async fn events(
     let subscription = state.platform.subscribe(last_seen);
     let missed = stream::iter(subscription.missed).map(sse);
     let live = stream::unfold(subscription.live, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(event) => return Some((sse(event), rx)),
-                // Fell behind: say so rather than pretend nothing was lost.
-                Err(RecvError::Lagged(_)) => {
-                    let resync = (0, std::sync::Arc::new(Event::Resync));
-                    return Some((sse(resync), rx));
-                }
-                Err(RecvError::Closed) => return None,
-            }
-        }
+        let event = match rx.recv().await {
+            Ok(event) => event,
+            // Fell behind: say so rather than pretend nothing was lost.
+            Err(RecvError::Lagged(_)) => (0, std::sync::Arc::new(Event::Resync)),
+            Err(RecvError::Closed) => return None,
+        };
+        Some((sse(event), rx))
     });
     Sse::new(missed.chain(live)).keep_alive(KeepAlive::new().interval(HEARTBEAT))
 }
