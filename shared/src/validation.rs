@@ -184,7 +184,9 @@ pub fn mount_target(input: &str) -> Result<String, String> {
     let Some(body) = trimmed.strip_prefix('/') else {
         return Err("must be an absolute path, e.g. `/data`".into());
     };
-    let body = body.strip_suffix('/').unwrap_or(body);
+    // Trimmed again once the `/` is gone, so that `/data /` gives `/data`, which validates as
+    // itself (not `/data `, which would not).
+    let body = body.strip_suffix('/').unwrap_or(body).trim_end();
     if body.is_empty() {
         return Err("may not be `/`: a volume cannot replace the whole filesystem".into());
     }
@@ -283,6 +285,8 @@ mod tests {
     #[test]
     fn mount_targets_are_absolute_plain_and_not_the_systems() {
         assert_eq!(mount_target(" /data/ ").as_deref(), Ok("/data"));
+        assert_eq!(mount_target("/data /").as_deref(), Ok("/data"));
+        assert!(mount_target("/ /").is_err());
         assert_eq!(
             mount_target("/srv/app/uploads").as_deref(),
             Ok("/srv/app/uploads")
@@ -352,5 +356,106 @@ mod tests {
             assert!(host_name(bad).is_err(), "{bad}");
         }
         assert!(host_name(&"a".repeat(64)).is_err());
+    }
+
+    mod properties {
+        use proptest::{prelude::*, test_runner::Config};
+
+        use super::super::*;
+
+        fn config() -> Config {
+            Config {
+                cases: 256,
+                failure_persistence: None,
+                ..Config::default()
+            }
+        }
+
+        /// Inputs near the rules: slashes, dots, spaces, case, separators and any character.
+        fn input() -> impl Strategy<Value = String> {
+            let token = prop::sample::select(vec![
+                "/", "/", " ", " ", "\t", ".", "..", "a", "B", "1", "-", "_", ":", ",", "\\", "é",
+            ]);
+            prop_oneof![
+                4 => prop::collection::vec(token, 0..8).prop_map(|tokens| tokens.concat()),
+                4 => " ?/?([a-z .]{0,3}/){0,3}[a-z .]{0,3}/? ?",
+                1 => "[ /]{0,2}[A-Za-z0-9._/ -]{0,24}[ /]{0,2}",
+                1 => "[ .]{0,2}[a-zA-Z0-9.-]{0,20}[ .]{0,2}",
+                1 => "[ /]{0,2}[a-z0-9._/:,\\ -]{0,30}",
+                1 => any::<String>(),
+            ]
+        }
+
+        type Validator = fn(&str) -> Result<String, String>;
+
+        /// Every normalizing validator, by name.
+        const VALIDATORS: &[(&str, Validator)] = &[
+            ("app_name", app_name),
+            ("volume_name", volume_name),
+            ("route", route),
+            ("host_name", host_name),
+            ("volume_path", volume_path),
+            ("file_name", file_name),
+            ("mount_target", mount_target),
+        ];
+
+        /// `prefix` with each letter's case from `upper`.
+        fn case_mix(prefix: &str, upper: &[bool]) -> String {
+            prefix
+                .chars()
+                .zip(upper.iter().chain(std::iter::repeat(&false)))
+                .map(|(c, up)| if *up { c.to_ascii_uppercase() } else { c })
+                .collect()
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            /// What a validator returns, it accepts again, unchanged.
+            #[test]
+            fn normalization_is_idempotent(input in input()) {
+                for (name, validate) in VALIDATORS {
+                    if let Ok(normal) = validate(&input) {
+                        let again = validate(&normal);
+                        prop_assert_eq!(
+                            again.as_ref(),
+                            Ok(&normal),
+                            "{}({:?}) gave {:?}",
+                            name,
+                            input,
+                            normal
+                        );
+                    }
+                }
+            }
+
+            /// A route's first segment is never a reserved prefix, in any case.
+            #[test]
+            fn accepted_routes_never_start_with_a_reserved_prefix(input in input()) {
+                if let Ok(route) = route(&input) {
+                    let first = route[1..].split('/').next().unwrap_or_default();
+                    prop_assert!(
+                        !RESERVED_ROUTE_PREFIXES.contains(&first.to_ascii_lowercase().as_str()),
+                        "{:?} gave {:?}",
+                        input,
+                        route
+                    );
+                }
+            }
+
+            /// Reserved prefixes are refused in any case mix, with or without slashes, spaces
+            /// and segments below them.
+            #[test]
+            fn reserved_prefixes_never_pass(
+                prefix in prop::sample::select(RESERVED_ROUTE_PREFIXES),
+                upper in prop::collection::vec(any::<bool>(), 8),
+                lead in prop::sample::select(vec!["", "/", " /", " "]),
+                rest in "(/[A-Za-z0-9._-]{1,8}){0,3}",
+                trail in prop::sample::select(vec!["", "/", " ", "/ "]),
+            ) {
+                let input = format!("{lead}{}{rest}{trail}", case_mix(prefix, &upper));
+                prop_assert!(route(&input).is_err(), "{:?} was accepted", input);
+            }
+        }
     }
 }

@@ -1709,3 +1709,86 @@ fn stop_grace_period_is_capped_at_five_minutes() {
         "at most 5 minutes",
     );
 }
+
+// ---- properties ----
+
+mod properties {
+    use proptest::{collection::vec, prelude::*, test_runner::Config};
+
+    use super::super::interpolate::{
+        Budget, MAX_TOTAL_BYTES, MAX_VALUE_BYTES, Vars, interpolate, parse_env_file,
+    };
+
+    fn config() -> Config {
+        Config {
+            cases: 256,
+            failure_persistence: None,
+            ..Config::default()
+        }
+    }
+
+    /// A reference to one of the variables `V{from}` to `V{below - 1}`, in any form Compose has.
+    fn reference(from: usize, below: usize) -> impl Strategy<Value = String> {
+        (from..below.max(from + 1), 0..5u8).prop_map(|(i, form)| match form {
+            0 => format!("${{V{i}}}"),
+            1 => format!("$V{i}"),
+            2 => format!("${{U:-${{V{i}}}}}"),
+            3 => format!("${{V{i}:+${{V{i}}}${{V{i}}}}}"),
+            _ => format!("${{V{i}-x}}"),
+        })
+    }
+
+    /// A `.env` whose lines are mostly built from the few lines before (so values double, or
+    /// worse, line after line), with some text and stray `$`, `{` and `}`.
+    fn env_file() -> impl Strategy<Value = String> {
+        let line = |i: usize| {
+            let part = prop_oneof![
+                16 => reference(i.saturating_sub(3), i),
+                2 => "[a-z ]{0,4}",
+                1 => Just("$$".to_string()),
+                1 => prop::sample::select(vec!["${", "}", "$", "${U:-"]).prop_map(str::to_string),
+            ];
+            vec(part, 1..5).prop_map(move |parts| format!("V{i}={}\n", parts.concat()))
+        };
+        prop_oneof![1..12usize, 24..64usize]
+            .prop_flat_map(move |lines| (1..lines).map(line).collect::<Vec<_>>())
+            .prop_map(|lines| format!("V0=xy\n{}", lines.concat()))
+    }
+
+    /// A compose string: references, text and nesting.
+    fn template() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![reference(0, 48), "[a-z$]{0,3}", any::<String>()];
+        leaf.prop_recursive(12, 64, 4, |inner| {
+            prop_oneof![
+                vec(inner.clone(), 0..4).prop_map(|parts| parts.concat()),
+                inner.prop_map(|t| format!("${{U:-{t}}}")),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        /// Whatever the `.env` and the strings, no value is over 1 MiB and all the output of one
+        /// upload is at most 4 MiB (and it comes back fast: nothing is built past the limits).
+        #[test]
+        fn interpolation_output_is_bounded(env in env_file(), templates in vec(template(), 0..24)) {
+            let mut budget = Budget::default();
+            let (vars, _) = parse_env_file(&env, &Vars::new(), &mut budget);
+            let mut total = 0;
+            for (_, value) in &vars {
+                prop_assert!(value.len() <= MAX_VALUE_BYTES);
+                total += value.len();
+            }
+            let vars: Vars = vars.into_iter().collect();
+            let lookup = |name: &str| vars.get(name).map(String::as_str);
+            for template in &templates {
+                if let Ok(value) = interpolate(template, &lookup, &mut budget) {
+                    prop_assert!(value.len() <= MAX_VALUE_BYTES);
+                    total += value.len();
+                }
+            }
+            prop_assert!(total <= MAX_TOTAL_BYTES, "{total}");
+        }
+    }
+}

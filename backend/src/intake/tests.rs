@@ -281,3 +281,163 @@ fn garbage_is_not_a_zip() {
         None,
     );
 }
+
+mod properties {
+    use std::{
+        collections::HashSet,
+        io::{Cursor, Write},
+        path::{Path, PathBuf},
+    };
+
+    use proptest::{collection::vec, prelude::*, test_runner::Config};
+    use zip::{ZipWriter, write::SimpleFileOptions};
+
+    use super::super::{IntakeLimits, extract_files, extract_zip};
+
+    fn config() -> Config {
+        Config {
+            cases: 256,
+            failure_persistence: None,
+            ..Config::default()
+        }
+    }
+
+    /// Stands for the test's own folder in generated names, so that absolute names point
+    /// somewhere the test can watch.
+    const ROOT: &str = "{ROOT}";
+
+    /// Entry names: segments of `..`, `.`, nothing, `~`, drive letters, ordinary and unicode
+    /// text, joined by `/` or `\`, maybe absolute (a leading separator, a drive, the test's
+    /// own folder). Most names are harmless, so that many archives get extracted.
+    fn name() -> impl Strategy<Value = String> {
+        let segment = prop_oneof![
+            1 => Just("..".to_string()),
+            1 => Just(".".to_string()),
+            1 => Just(String::new()),
+            1 => Just("~".to_string()),
+            1 => Just("C:".to_string()),
+            1 => Just("__MACOSX".to_string()),
+            1 => Just("Dockerfile".to_string()),
+            8 => "[a-z]{1,3}",
+            4 => "\\PC{1,4}",
+            2 => "[a-z.]{1,4}",
+        ];
+        let separator = prop_oneof![3 => Just("/"), 1 => Just("\\")];
+        let lead = prop_oneof![
+            40 => Just(""),
+            1 => Just("/"),
+            1 => Just("\\"),
+            1 => Just("c:/"),
+            1 => Just(ROOT),
+        ];
+        (lead, vec((segment, separator), 1..5), any::<bool>()).prop_map(
+            |(lead, parts, trailing)| {
+                let mut name = lead.to_string();
+                for (i, (segment, separator)) in parts.iter().enumerate() {
+                    if i > 0 {
+                        name.push_str(separator);
+                    }
+                    name.push_str(segment);
+                }
+                if trailing {
+                    name.push('/');
+                }
+                name
+            },
+        )
+    }
+
+    /// A ZIP of `entries` (a name ending in `/` is a folder), and the names it holds: repeated
+    /// names and names the writer refuses are left out.
+    fn zip_of(entries: &[String]) -> (Vec<u8>, Vec<String>) {
+        let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+        let mut written = Vec::new();
+        let mut seen = HashSet::new();
+        for name in entries {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            let options = SimpleFileOptions::default().unix_permissions(0o644);
+            let added = if name.ends_with('/') {
+                zip.add_directory(name.as_str(), options).is_ok()
+            } else {
+                zip.start_file(name.as_str(), options).is_ok() && zip.write_all(b"x").is_ok()
+            };
+            if added {
+                written.push(name.clone());
+            }
+        }
+        (zip.finish().unwrap().into_inner(), written)
+    }
+
+    /// Every path under `dir`, links not followed.
+    fn tree(dir: &Path) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            found.push(path.clone());
+            if meta.is_dir() {
+                found.extend(tree(&path));
+            }
+        }
+        found
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        /// Whatever the entry names, nothing is written outside the destination, nothing there
+        /// is a link, and absolute names and `..` segments are refused.
+        #[test]
+        fn no_entry_lands_outside_the_destination(
+            names in vec(name(), 1..5),
+            with_dockerfile in any::<bool>(),
+        ) {
+            let root = tempfile::tempdir().unwrap();
+            let base = root.path();
+            let mut names: Vec<String> = names
+                .iter()
+                .map(|n| n.replace(ROOT, &base.display().to_string()))
+                .collect();
+            if with_dockerfile {
+                names.push("Dockerfile".into());
+            }
+            let zip = base.join("app.zip");
+            let (bytes, names) = zip_of(&names);
+            std::fs::write(&zip, bytes).unwrap();
+            let deep = base.join("a/b");
+            let (app, files) = (deep.join("app"), deep.join("files"));
+            std::fs::create_dir_all(&app).unwrap();
+            std::fs::create_dir(&files).unwrap();
+
+            let limits = IntakeLimits::default();
+            let results = [
+                extract_zip(&zip, &app, &limits).map(drop),
+                extract_files(&zip, &files, &limits).map(drop),
+            ];
+
+            let allowed: Vec<PathBuf> = [base.join("a"), deep.clone(), zip.clone()].into();
+            for path in tree(base) {
+                let inside = path.starts_with(&app) || path.starts_with(&files);
+                prop_assert!(
+                    inside || allowed.contains(&path) || path == app || path == files,
+                    "{} was written outside the destination (names {names:?})",
+                    path.display()
+                );
+                let meta = std::fs::symlink_metadata(&path).unwrap();
+                prop_assert!(!meta.file_type().is_symlink(), "{}", path.display());
+            }
+            let hostile = names.iter().any(|n| {
+                let n = n.replace('\\', "/").into_bytes();
+                let drive = n.len() >= 2 && n[0].is_ascii_alphabetic() && n[1] == b':';
+                drive || n.starts_with(b"/") || n.split(|b| *b == b'/').any(|s| s == b"..")
+            });
+            if hostile {
+                for result in &results {
+                    prop_assert!(result.is_err(), "{names:?} was accepted");
+                }
+            }
+        }
+    }
+}

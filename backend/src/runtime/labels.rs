@@ -205,4 +205,112 @@ mod tests {
         assert!(is_reserved_label("milkcrate.role"));
         assert!(!is_reserved_label("org.opencontainers.image.title"));
     }
+
+    mod properties {
+        use proptest::{prelude::*, test_runner::Config};
+        use shared::validation::{RESERVED_ROUTE_PREFIXES, route};
+
+        use super::super::*;
+
+        fn config() -> Config {
+            Config {
+                cases: 256,
+                failure_persistence: None,
+                ..Config::default()
+            }
+        }
+
+        /// The platform's own paths.
+        const PLATFORM: &[&str] = &[
+            "/admin", "/api", "/login", "/logout", "/upload", "/static", "/healthz",
+        ];
+
+        /// A tiny matcher for the one rule shape apps get: `Path(`x`) || PathPrefix(`y`)`.
+        /// Anything else is a parse error, so a change of shape fails the test rather than
+        /// passing it unread.
+        fn matches(rule: &str, path: &str) -> Result<bool, String> {
+            let mut any = false;
+            for matcher in rule.split(" || ") {
+                let (kind, rest) = matcher
+                    .split_once("(`")
+                    .ok_or_else(|| format!("`{matcher}` is not `Kind(`value`)`"))?;
+                let value = rest
+                    .strip_suffix("`)")
+                    .filter(|v| !v.contains('`'))
+                    .ok_or_else(|| format!("`{matcher}` is not `Kind(`value`)`"))?;
+                any |= match kind {
+                    "Path" => path == value,
+                    "PathPrefix" => path.starts_with(value),
+                    other => return Err(format!("unknown matcher `{other}`")),
+                };
+            }
+            Ok(any)
+        }
+
+        /// Route-like input: valid segments mostly, with case, slashes and odd characters.
+        fn route_input() -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => "(/[A-Za-z0-9._-]{1,10}){1,4}/?",
+                1 => "/?(admin|api|login|logout|upload|static|healthz|traefik)[A-Za-z0-9._-]{0,4}(/[a-z]{1,4}){0,2}",
+                1 => "[ /A-Za-z0-9._`()|-]{1,30}",
+                1 => any::<String>(),
+            ]
+        }
+
+        /// A platform path: one of theirs, or below it, in any case for the prefix.
+        fn platform_path() -> impl Strategy<Value = String> {
+            (
+                prop::sample::select(PLATFORM),
+                any::<bool>(),
+                prop_oneof![
+                    Just(String::new()),
+                    Just("/".to_string()),
+                    "/[A-Za-z0-9._~%-]{1,12}(/[A-Za-z0-9._-]{0,8}){0,3}",
+                ],
+            )
+                .prop_map(|(prefix, upper, below)| {
+                    let prefix = if upper {
+                        prefix.to_ascii_uppercase()
+                    } else {
+                        prefix.to_string()
+                    };
+                    format!("{prefix}{below}")
+                })
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            /// For any route the validator accepts, its rule matches the route and what is below
+            /// it, never a platform path, and its priority is above the platform's routers.
+            #[test]
+            fn app_rules_never_match_platform_paths(
+                input in route_input(),
+                platform in platform_path(),
+                below in "[A-Za-z0-9._-]{0,8}",
+            ) {
+                let Ok(route) = route(&input) else {
+                    return Ok(());
+                };
+                let rule = segment_rule(&route);
+                prop_assert_eq!(matches(&rule, &route), Ok(true), "{}", rule);
+                prop_assert_eq!(matches(&rule, &format!("{route}/{below}")), Ok(true), "{}", rule);
+                prop_assert_eq!(matches(&rule, &format!("{route}{below}x")), Ok(false), "{}", rule);
+                prop_assert_eq!(
+                    matches(&rule, &platform),
+                    Ok(false),
+                    "the rule of {:?} matches {:?}",
+                    route,
+                    platform
+                );
+                for reserved in RESERVED_ROUTE_PREFIXES {
+                    for path in [format!("/{reserved}"), format!("/{reserved}/{below}")] {
+                        prop_assert_eq!(matches(&rule, &path), Ok(false), "{} {}", rule, path);
+                    }
+                }
+                prop_assert!(app_priority(&route) > PRIORITY_PLATFORM);
+                prop_assert!(app_priority(&route) > PRIORITY_FALLBACK);
+            }
+        }
+    }
 }
