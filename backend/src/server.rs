@@ -76,6 +76,7 @@ pub async fn prepare(platform: Arc<Platform>) -> anyhow::Result<AppState> {
         platform,
         keys,
         hasher,
+        http_counters: Default::default(),
     }))
 }
 

@@ -17,6 +17,8 @@ pub struct Inner {
     pub hasher: PasswordHasher,
     pub login_limiter: LoginRateLimiter,
     pub trusted_proxies: TrustedProxies,
+    /// HTTP requests counted for `/metrics`.
+    pub http_counters: crate::api::metrics::HttpCounters,
 }
 
 impl AppState {

@@ -12,6 +12,7 @@ mod edge;
 mod error;
 mod events;
 mod extract;
+pub mod metrics;
 mod openapi;
 mod settings;
 mod upload;
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(healthz))
         .merge(edge::routes())
+        .merge(metrics::routes())
         .route(
             "/",
             get({
@@ -76,6 +78,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count_requests,
+        ))
         .with_state(state)
         // Multipart uploads are streamed to disk and counted there; the outer limit only stops
         // bodies far beyond any allowed upload.

@@ -22,7 +22,10 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::{Mutex, OwnedMutexGuard, Semaphore};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-pub use apps::logs::{LogRequest, MAX_TAIL as MAX_LOG_TAIL};
+pub use apps::{
+    logs::{LogRequest, MAX_TAIL as MAX_LOG_TAIL},
+    metrics::PlatformFigures,
+};
 pub use error::{DomainError, DomainResult, FieldErrors};
 pub use names::Names;
 pub use paths::Paths;

@@ -5,6 +5,7 @@ mod create;
 mod delete;
 mod lifecycle;
 pub mod logs;
+pub mod metrics;
 mod status;
 mod view;
 
