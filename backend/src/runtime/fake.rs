@@ -16,10 +16,10 @@ use futures_util::{StreamExt, stream::BoxStream};
 use tokio::sync::broadcast;
 
 use super::{
-    Archives, BuildEvent, BuildOptions, ContainerDetails, ContainerSpec, ContainerState,
-    ContainerStats, ContainerSummary, Containers, Events, ExecOutput, Health, ImageDetails,
-    ImageSummary, Images, LogQuery, NetworkDetails, NetworkSummary, Networks, OutputLine, Result,
-    RuntimeError, RuntimeEvent, Selector, StateChange, Volumes, subnets::Cidr,
+    ArchivedImage, Archives, BuildEvent, BuildOptions, ContainerDetails, ContainerSpec,
+    ContainerState, ContainerStats, ContainerSummary, Containers, Events, ExecOutput, Health,
+    ImageDetails, ImageSummary, Images, LogQuery, NetworkDetails, NetworkSummary, Networks,
+    OutputLine, Result, RuntimeError, RuntimeEvent, Selector, StateChange, Volumes, subnets::Cidr,
 };
 
 /// How the containers of an image behave once started.
@@ -367,6 +367,16 @@ impl Images for FakeRuntime {
     async fn save_image(&self, image: &str, target: &Path) -> Result<()> {
         self.call(format!("save {image}"))?;
         std::fs::write(target, image).map_err(|e| RuntimeError::Failed(e.to_string()))
+    }
+
+    async fn archived_images(&self, source: &Path) -> Result<Vec<ArchivedImage>> {
+        self.call("inspect archive".into())?;
+        let tag =
+            std::fs::read_to_string(source).map_err(|e| RuntimeError::Failed(e.to_string()))?;
+        Ok(vec![ArchivedImage {
+            tags: vec![tag.trim().to_string()],
+            labels: HashMap::new(),
+        }])
     }
 
     async fn load_images(&self, source: &Path) -> Result<()> {

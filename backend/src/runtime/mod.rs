@@ -47,6 +47,9 @@ pub trait Images: Send + Sync {
     async fn save_image(&self, image: &str, target: &Path) -> Result<()>;
     /// Loads the images of an archive written by `save_image`.
     async fn load_images(&self, source: &Path) -> Result<()>;
+    /// What an archive written by `save_image` holds (its tags and labels), read without loading
+    /// it: an archive is checked before anything of it reaches the runtime.
+    async fn archived_images(&self, source: &Path) -> Result<Vec<ArchivedImage>>;
 }
 
 /// The containers a deployment runs.

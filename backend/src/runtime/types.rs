@@ -198,6 +198,13 @@ pub struct ExecOutput {
     pub stderr: String,
 }
 
+/// An image inside an archive written by `save_image`, as the archive itself says.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ArchivedImage {
+    pub tags: Vec<String>,
+    pub labels: HashMap<String, String>,
+}
+
 /// One line (or error) of build output.
 #[derive(Debug, Clone)]
 pub enum BuildEvent {

@@ -17,6 +17,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::restore_checks;
 use crate::db::{
     self,
     entities::{app, app_mount, deployment, setting, volume},
@@ -183,6 +184,8 @@ impl Platform {
                 check.unwrap_or_default()
             )));
         }
+        self.check_restored(&restored, &manifest, work.path())
+            .await?;
         if app::Entity::find().count(&self.db).await? > 0
             || volume::Entity::find().count(&self.db).await? > 0
         {
@@ -272,6 +275,71 @@ impl Platform {
             manifest.images.len()
         );
         Ok(manifest)
+    }
+
+    /// Refuses a backup whose rows or images break the rules (`restore_checks.rs`), naming
+    /// every problem; a row this version cannot read is refused too.
+    async fn check_restored(
+        &self,
+        restored: &sea_orm::DatabaseConnection,
+        manifest: &Manifest,
+        dir: &Path,
+    ) -> DomainResult<()> {
+        let unreadable = |e: sea_orm::DbErr| {
+            refused(format!(
+                "the backup's database holds rows this version cannot read: {e}"
+            ))
+        };
+        let rows = restore_checks::Rows {
+            apps: app::Entity::find()
+                .all(restored)
+                .await
+                .map_err(unreadable)?,
+            deployments: deployment::Entity::find()
+                .all(restored)
+                .await
+                .map_err(unreadable)?,
+            mounts: app_mount::Entity::find()
+                .all(restored)
+                .await
+                .map_err(unreadable)?,
+            volumes: volume::Entity::find()
+                .all(restored)
+                .await
+                .map_err(unreadable)?,
+            settings: setting::Entity::find()
+                .all(restored)
+                .await
+                .map_err(unreadable)?,
+        };
+        let mut problems = restore_checks::row_problems(&rows, &self.names, &self.config.limits);
+        let app_names = rows.apps.iter().map(|a| a.name.clone()).collect();
+        for stored in &manifest.images {
+            let images = self
+                .runtime
+                .archived_images(&dir.join(&stored.file.path))
+                .await
+                .map_err(|e| refused(format!("{}: {e}", stored.file.path)))?;
+            problems.extend(restore_checks::image_problems(
+                &images,
+                &self.names,
+                &app_names,
+            ));
+        }
+        // Only what the database lists is restored: a volume the manifest adds is refused.
+        for v in &manifest.volumes {
+            if !rows.volumes.iter().any(|row| row.name == v.name) {
+                problems.push(format!("volume `{}`: not in the backup's database", v.name));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(refused(format!(
+                "the backup is refused: {}",
+                problems.join("; ")
+            )))
+        }
     }
 
     fn work_dir(&self, prefix: &str) -> DomainResult<tempfile::TempDir> {
@@ -441,4 +509,133 @@ fn unpack_checked(archive: &Path, dir: &Path) -> DomainResult<Manifest> {
         )));
     }
     Ok(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::testing::TestPlatform;
+
+    /// A backup of an instance with one running app, unpacked for tampering.
+    async fn unpacked_backup() -> (TestPlatform, tempfile::TempDir, Manifest) {
+        let source = TestPlatform::new().await;
+        let zip = source.platform.paths.tmp().join("app.zip");
+        {
+            use std::io::Write;
+            let mut writer = zip::ZipWriter::new(std::fs::File::create(&zip).unwrap());
+            writer
+                .start_file("Dockerfile", zip::write::SimpleFileOptions::default())
+                .unwrap();
+            writer.write_all(b"FROM scratch\n").unwrap();
+            writer.finish().unwrap();
+        }
+        let created = source
+            .platform
+            .create_app("blog", "/blog", &zip, &[])
+            .await
+            .unwrap();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !source
+            .platform
+            .get_deployment(created.deployment.id)
+            .await
+            .unwrap()
+            .status
+            .is_final()
+        {
+            assert!(tokio::time::Instant::now() < deadline);
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let archive = source.data.path().join("backup.tar.gz");
+        source.platform.backup(&archive).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = unpack_checked(&archive, dir.path()).unwrap();
+        (source, dir, manifest)
+    }
+
+    /// Packs `dir` again with checksums that match, as a forger would.
+    async fn repacked(dir: &Path, mut manifest: Manifest, target: &Path) {
+        manifest.database = stored(&dir.join(DATABASE), DATABASE).await.unwrap();
+        for image in &mut manifest.images {
+            image.file = stored(&dir.join(&image.file.path), &image.file.path)
+                .await
+                .unwrap();
+        }
+        write_archive(dir, &manifest, target).unwrap();
+    }
+
+    async fn restore_into_a_fresh_instance(
+        archive: &Path,
+    ) -> (TestPlatform, DomainResult<Manifest>) {
+        let target = TestPlatform::new().await;
+        let outcome = target.platform.restore(archive).await;
+        (target, outcome)
+    }
+
+    #[tokio::test]
+    async fn an_untampered_backup_restores() {
+        let (_source, dir, manifest) = unpacked_backup().await;
+        let archive = dir.path().join("again.tar.gz");
+        repacked(dir.path(), manifest, &archive).await;
+        let (target, outcome) = restore_into_a_fresh_instance(&archive).await;
+        outcome.unwrap();
+        assert_eq!(target.platform.list_apps().await.unwrap()[0].name, "blog");
+    }
+
+    #[tokio::test]
+    async fn a_backup_carrying_another_images_tag_is_refused_and_nothing_changes() {
+        let (_source, dir, manifest) = unpacked_backup().await;
+        // The fake runtime's image archive is its tag: the forger's names the proxy's image.
+        std::fs::write(
+            dir.path().join(&manifest.images[0].file.path),
+            "traefik:v3.7.15",
+        )
+        .unwrap();
+        let archive = dir.path().join("forged.tar.gz");
+        repacked(dir.path(), manifest, &archive).await;
+        let (target, outcome) = restore_into_a_fresh_instance(&archive).await;
+        let message = match outcome {
+            Err(DomainError::Invalid(fields)) => fields["file"].join(" "),
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert!(message.contains("image `traefik:v3.7.15`"), "{message}");
+        assert!(target.platform.list_apps().await.unwrap().is_empty());
+        assert!(
+            !target
+                .runtime
+                .image_tags()
+                .contains(&"traefik:v3.7.15".to_string())
+        );
+    }
+
+    #[tokio::test]
+    async fn a_backup_whose_rows_break_the_apis_rules_is_refused() {
+        let (_source, dir, manifest) = unpacked_backup().await;
+        let db = db::connect(&dir.path().join(DATABASE)).await.unwrap();
+        db.execute_unprepared(
+            "UPDATE app SET route = '/api', memory_bytes = 0; \
+             INSERT INTO setting (key, value) VALUES ('default_home_route', '//evil.example')",
+        )
+        .await
+        .unwrap();
+        db.close().await.unwrap();
+        let archive = dir.path().join("forged.tar.gz");
+        repacked(dir.path(), manifest, &archive).await;
+        let (target, outcome) = restore_into_a_fresh_instance(&archive).await;
+        let message = match outcome {
+            Err(DomainError::Invalid(fields)) => fields["file"].join(" "),
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        for expected in [
+            "route `/api`",
+            "memory limit (0)",
+            "`//evil.example` is no app's route",
+        ] {
+            assert!(
+                message.contains(expected),
+                "`{expected}` missing: {message}"
+            );
+        }
+        assert!(target.platform.list_apps().await.unwrap().is_empty());
+    }
 }

@@ -5,5 +5,6 @@ pub mod backup;
 pub mod edge;
 pub mod proxy;
 mod reconcile;
+mod restore_checks;
 pub mod settings;
 pub mod traefik;

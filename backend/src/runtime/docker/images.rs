@@ -15,7 +15,8 @@ use tokio_util::io::ReaderStream;
 
 use super::{Docker, convert, ignore_missing, write_stream};
 use crate::runtime::{
-    BuildEvent, BuildOptions, ImageDetails, ImageSummary, Images, Result, RuntimeError,
+    ArchivedImage, BuildEvent, BuildOptions, ImageDetails, ImageSummary, Images, Result,
+    RuntimeError,
 };
 
 #[async_trait]
@@ -163,6 +164,14 @@ impl Images for Docker {
         write_stream(stream, target, &format!("saving {image}")).await
     }
 
+    async fn archived_images(&self, source: &Path) -> Result<Vec<ArchivedImage>> {
+        let path = source.to_path_buf();
+        tokio::task::spawn_blocking(move || read_saved(&path))
+            .await
+            .map_err(|e| RuntimeError::Failed(format!("reading an image archive: {e}")))?
+            .map_err(|e| RuntimeError::Failed(format!("reading an image archive: {e}")))
+    }
+
     /// Loads images from a `docker save` tar.
     async fn load_images(&self, source: &Path) -> Result<()> {
         let what = "loading images";
@@ -195,6 +204,61 @@ fn with_default_tag(image: &str) -> String {
     }
 }
 
+/// Reads a `docker save` tar: `manifest.json` names each image's config file and tags; the
+/// config holds the labels. Nothing is extracted to disk.
+fn read_saved(path: &Path) -> std::io::Result<Vec<ArchivedImage>> {
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(rename = "Config")]
+        config: String,
+        #[serde(rename = "RepoTags", default)]
+        tags: Option<Vec<String>>,
+    }
+    #[derive(serde::Deserialize, Default)]
+    struct ImageConfig {
+        #[serde(default)]
+        config: Option<ContainerConfig>,
+    }
+    #[derive(serde::Deserialize, Default)]
+    struct ContainerConfig {
+        #[serde(rename = "Labels", default)]
+        labels: Option<HashMap<String, String>>,
+    }
+    const MAX_JSON: u64 = 16 * 1024 * 1024;
+    let invalid = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidData, what);
+    let mut files: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut archive = tar::Archive::new(std::fs::File::open(path)?);
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let name = entry.path()?.to_string_lossy().into_owned();
+        if name.ends_with(".json") && entry.size() <= MAX_JSON {
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut data)?;
+            files.insert(name, data);
+        }
+    }
+    let manifest = files
+        .get("manifest.json")
+        .ok_or_else(|| invalid("no manifest.json: not an image archive".into()))?;
+    let entries: Vec<Entry> =
+        serde_json::from_slice(manifest).map_err(|e| invalid(format!("manifest.json: {e}")))?;
+    entries
+        .into_iter()
+        .map(|entry| {
+            let config: ImageConfig = files
+                .get(&entry.config)
+                .map(|data| serde_json::from_slice(data))
+                .transpose()
+                .map_err(|e| invalid(format!("{}: {e}", entry.config)))?
+                .ok_or_else(|| invalid(format!("{} is missing", entry.config)))?;
+            Ok(ArchivedImage {
+                tags: entry.tags.unwrap_or_default(),
+                labels: config.config.and_then(|c| c.labels).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +272,34 @@ mod tests {
             "registry.local:5000/team/app:latest"
         );
         assert_eq!(with_default_tag("app@sha256:abc"), "app@sha256:abc");
+    }
+
+    #[test]
+    fn an_image_archive_is_read_for_its_tags_and_labels_without_loading_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("images.tar");
+        let mut tar = tar::Builder::new(std::fs::File::create(&path).unwrap());
+        let mut add = |name: &str, data: &[u8]| {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            tar.append_data(&mut header, name, data).unwrap();
+        };
+        add(
+            "manifest.json",
+            br#"[{"Config":"abc.json","RepoTags":["traefik:v3.7.15"],"Layers":[]}]"#,
+        );
+        add(
+            "abc.json",
+            br#"{"config":{"Labels":{"traefik.enable":"true"}}}"#,
+        );
+        tar.finish().unwrap();
+        drop(tar);
+        let images = read_saved(&path).unwrap();
+        assert_eq!(images[0].tags, vec!["traefik:v3.7.15".to_string()]);
+        assert_eq!(images[0].labels["traefik.enable"], "true");
+        std::fs::write(&path, b"not a tar at all").unwrap();
+        assert!(read_saved(&path).is_err());
     }
 }
