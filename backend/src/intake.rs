@@ -413,5 +413,7 @@ fn write_entry(
     Ok(copied)
 }
 
+pub mod origins;
+
 #[cfg(test)]
 mod tests;

@@ -224,3 +224,18 @@ async fn compose_files_that_break_the_policy_are_refused_with_every_key_path() {
     assert!(apps.is_empty());
     assert!(server.runtime().containers().is_empty());
 }
+
+#[tokio::test]
+async fn a_dockerfile_that_adds_from_the_hosts_network_is_refused() {
+    let server = api_only(&[]).await;
+    for (url, why) in [
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("http://127.0.0.1:5001/api/v1/apps", "loopback"),
+        ("http://localhost/x.tgz", "loopback"),
+        ("https://10.0.0.7/secret.tar", "private"),
+    ] {
+        let dockerfile = format!("FROM scratch\nADD {url} /x\n");
+        let zip = zip_of(&[("Dockerfile", 0o644, dockerfile.into_bytes())]);
+        expect_refused(&server, zip, &["Dockerfile:2", why]).await;
+    }
+}

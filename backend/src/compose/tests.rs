@@ -1792,3 +1792,25 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn images_from_a_registry_on_the_host_or_its_link_local_neighbours_are_refused() {
+    for (image, why) in [
+        ("localhost:5000/app:1", "a loopback address"),
+        ("127.0.0.1:5000/app", "a loopback address"),
+        ("169.254.169.254/latest", "link-local"),
+        ("[::1]:5000/app", "a loopback address"),
+    ] {
+        let yaml = format!("services:\n  web:\n    image: \"{image}\"\n    expose: [\"80\"]\n");
+        assert_problem(&yaml, "services.web.image", why);
+    }
+    // A registry elsewhere, even on the private network, is a normal thing to pull from.
+    for image in [
+        "registry.example.com/team/app:1",
+        "10.0.0.5:5000/app",
+        "nginx:1.27",
+    ] {
+        let yaml = format!("services:\n  web:\n    image: \"{image}\"\n    expose: [\"80\"]\n");
+        ok(&yaml);
+    }
+}

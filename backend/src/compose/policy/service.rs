@@ -92,6 +92,15 @@ impl Checker<'_> {
                 self.problems
                     .push(Problem::new(at("image"), "the image name is empty"));
             }
+            if let Some(host) = crate::intake::origins::registry_host(image)
+                && let Some(why) = crate::intake::origins::forbidden_registry(&host)
+            {
+                self.problems.push(Problem::new(
+                    at("image"),
+                    format!("the registry `{host}` is {why}; images come from registries outside this host"),
+                ));
+                return false;
+            }
             ok
         });
         let build = file.build.and_then(|b| self.build(b, &at("build")));

@@ -34,6 +34,7 @@ impl Platform {
                 .await
                 .map_err(|e| anyhow::anyhow!("extraction task failed: {e}"))??;
         let AppSource::Compose(file) = extracted.source else {
+            check_added_urls(&[staging.path().join("Dockerfile")]).await?;
             return Ok((staging, AppKind::Dockerfile));
         };
         // The whole policy runs before anything is created, so a refused file costs nothing.
@@ -44,7 +45,16 @@ impl Platform {
                 .await
                 .map_err(|e| anyhow::anyhow!("compose check failed: {e}"))?;
         match checked {
-            Ok(_) => Ok((staging, AppKind::Compose)),
+            Ok(stack) => {
+                let dockerfiles: Vec<_> = stack
+                    .services
+                    .iter()
+                    .filter_map(|s| s.build.as_ref())
+                    .map(|b| staging.path().join(&b.context).join(&b.dockerfile))
+                    .collect();
+                check_added_urls(&dockerfiles).await?;
+                Ok((staging, AppKind::Compose))
+            }
             Err(problems) => Err(DomainError::Policy(
                 problems.iter().map(ToString::to_string).collect(),
             )),
@@ -161,6 +171,46 @@ fn new_deployment(app_id: i64, kind: AppKind) -> deployment::ActiveModel {
         status: Set(Status::Queued),
         created_at: Set(Utc::now()),
         ..Default::default()
+    }
+}
+
+/// Refuses an upload whose Dockerfiles `ADD` from the host's own, link-local or private
+/// addresses (the build would fetch them from inside the host's network), naming each; a host
+/// name is resolved to judge it.
+async fn check_added_urls(dockerfiles: &[std::path::PathBuf]) -> DomainResult<()> {
+    use intake::origins::{added_urls, forbidden, forbidden_host, url_host};
+    let mut problems = Vec::new();
+    for path in dockerfiles {
+        let Ok(text) = tokio::fs::read_to_string(path).await else {
+            continue;
+        };
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        for (line, url) in added_urls(&text) {
+            let Some(host) = url_host(&url) else { continue };
+            let mut why = forbidden_host(&host);
+            if why.is_none() && host.parse::<std::net::IpAddr>().is_err() {
+                let resolved = tokio::time::timeout(
+                    std::time::Duration::from_secs(2),
+                    tokio::net::lookup_host((host.as_str(), 80)),
+                )
+                .await;
+                if let Ok(Ok(addresses)) = resolved {
+                    why = addresses.map(|a| a.ip()).find_map(forbidden);
+                }
+            }
+            if let Some(why) = why {
+                problems.push(format!(
+                    "{name}:{line}: ADD {url} fetches from {why}; fetch it beforehand and put it in the ZIP"
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(DomainError::Policy(problems))
     }
 }
 
