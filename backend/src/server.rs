@@ -22,11 +22,10 @@ const CONCURRENT_HASHES: usize = 2;
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("starting with {config:?}");
     if config.proxy.mode == ProxyMode::External && config.trusted_proxies.is_empty() {
-        tracing::warn!(
-            "MILKCRATE_PROXY=external and MILKCRATE_TRUSTED_PROXIES is empty: requests that come \
-             through the proxy (MILKCRATE_ADMIN_HOST) all share its address, so a few wrong \
-             passwords from anyone pause logins for everyone; set MILKCRATE_TRUSTED_PROXIES to \
-             the proxy's address"
+        tracing::info!(
+            "MILKCRATE_PROXY=external: the proxy's forwarded addresses are believed once it polls \
+             for its routes with the token; until then (or for a proxy that does not poll), list \
+             it in MILKCRATE_TRUSTED_PROXIES"
         );
     }
     let platform = open_platform(&config).await?;

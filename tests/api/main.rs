@@ -4,3 +4,4 @@
 mod errors;
 mod hostile_zips;
 mod metrics;
+mod proxy;

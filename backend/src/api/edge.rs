@@ -5,7 +5,7 @@
 
 use axum::{
     Router,
-    extract::{Path, State},
+    extract::{ConnectInfo, Path, State},
     http::{HeaderMap, HeaderValue, header},
     response::{Html, IntoResponse, Redirect, Response},
     routing::{any, get},
@@ -28,8 +28,13 @@ pub fn routes() -> Router<AppState> {
         .route("/landing/{*rest}", any(nothing_here))
 }
 
-/// Traefik's dynamic configuration. Without the token it is not there at all.
-async fn proxy_config(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+/// Traefik's dynamic configuration. Without the token it is not there at all; with it, the
+/// caller is the proxy.
+async fn proxy_config(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let sent = headers
         .get(TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -39,6 +44,7 @@ async fn proxy_config(State(state): State<AppState>, headers: HeaderMap) -> ApiR
             "nothing is served at {CONFIG_ENDPOINT}"
         )));
     }
+    state.platform.proxy_polled_from(peer.ip());
     Ok(axum::Json(state.platform.proxy_config()).into_response())
 }
 

@@ -102,6 +102,18 @@ impl Platform {
             .clone()
     }
 
+    /// An external proxy is whoever polls for the routes with the token: from then on its
+    /// forwarded client addresses are believed, so clients behind it are told apart without
+    /// configuration. (The managed proxy's address is read from Docker.)
+    pub fn proxy_polled_from(&self, address: std::net::IpAddr) {
+        if !self.managed_edge() {
+            *self
+                .proxy_address
+                .write()
+                .unwrap_or_else(|p| p.into_inner()) = Some(address);
+        }
+    }
+
     /// Traefik's dynamic configuration, as its HTTP provider asks for it.
     pub fn proxy_config(&self) -> serde_json::Value {
         let apps: Vec<AppRoute> = self.routes.with(|t| t.apps.values().cloned().collect());
