@@ -104,6 +104,10 @@ pub struct UploadConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct BuildConfig {
     pub concurrency: usize,
+    /// Memory a build's steps may use, in MiB (no swap on top).
+    pub memory_mb: u64,
+    /// CPU a build's steps may use, in cores.
+    pub cpus: f64,
     pub build_timeout_secs: u64,
     pub ready_timeout_secs: u64,
     pub reconcile_interval_secs: u64,
@@ -176,6 +180,8 @@ impl Default for BuildConfig {
     fn default() -> Self {
         Self {
             concurrency: 2,
+            memory_mb: 2048,
+            cpus: 1.0,
             build_timeout_secs: 1800,
             ready_timeout_secs: 60,
             reconcile_interval_secs: 30,
@@ -329,6 +335,12 @@ impl Config {
         )?;
         parse_into(
             &get,
+            "MILKCRATE_BUILD_MEMORY_MB",
+            &mut self.builds.memory_mb,
+        )?;
+        parse_into(&get, "MILKCRATE_BUILD_CPUS", &mut self.builds.cpus)?;
+        parse_into(
+            &get,
             "MILKCRATE_BUILD_TIMEOUT_SECS",
             &mut self.builds.build_timeout_secs,
         )?;
@@ -386,6 +398,11 @@ impl Config {
         }
         if self.builds.concurrency == 0 {
             bail!("MILKCRATE_BUILD_CONCURRENCY must be at least 1");
+        }
+        if self.builds.memory_mb < 6 || self.builds.cpus.is_nan() || self.builds.cpus < 0.01 {
+            bail!(
+                "build limits must be positive (MILKCRATE_BUILD_MEMORY_MB at least 6, MILKCRATE_BUILD_CPUS at least 0.01)"
+            );
         }
         if self.limits.cpus.is_nan()
             || self.limits.cpus <= 0.0

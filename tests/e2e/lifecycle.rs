@@ -397,3 +397,34 @@ async fn a_container_removed_by_hand_is_named_and_comes_back_at_the_next_start()
     assert_eq!(app.status, AppStatus::Running);
     assert_eq!(docker::inspect(&container, "{{.State.Running}}"), "true");
 }
+
+#[tokio::test]
+async fn a_build_step_over_the_build_memory_limit_fails_the_deployment() {
+    let server = Server::start(ServerOptions {
+        extra_env: vec![("MILKCRATE_BUILD_MEMORY_MB".into(), "32".into())],
+        ..ServerOptions::api_only()
+    })
+    .await;
+    let created: shared::v1::CreatedApp = server
+        .create_app("greedy", "/greedy", apps::greedy_build_app(96))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let deployment = server.wait_deployment(created.deployment.id).await;
+    assert_eq!(deployment.status, DeploymentStatus::Failed);
+    let error = deployment.error.unwrap();
+    assert!(error.contains("the image build failed"), "{error}");
+    assert!(error.contains("137"), "killed for memory: {error}");
+
+    // Within the default budget the same build succeeds: the limit, not the app, failed it.
+    let roomy = Server::start(ServerOptions::api_only()).await;
+    let created: shared::v1::CreatedApp = roomy
+        .create_app("greedy", "/greedy", apps::greedy_build_app(96))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let deployment = roomy.wait_deployment(created.deployment.id).await;
+    assert_eq!(deployment.status, DeploymentStatus::Running, "{deployment:?}");
+}

@@ -198,3 +198,15 @@ pub fn chatty_app(marker: &str) -> Vec<u8> {
         ),
     ])
 }
+
+/// A Dockerfile whose build step holds `mib` MiB in memory for a moment, then succeeds.
+pub fn greedy_build_app(mib: u32) -> Vec<u8> {
+    let dockerfile = format!(
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"sh\", \"-c\", \"x=$(/bin/busybox head -c {} /dev/zero | /bin/busybox tr '\\\\0' a); echo ${{#x}}\"]\nEXPOSE 8080\nENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\"]\n",
+        u64::from(mib) * 1024 * 1024
+    );
+    zip_of(&[
+        ("Dockerfile", 0o644, dockerfile.into_bytes()),
+        ("busybox", 0o755, busybox()),
+    ])
+}

@@ -178,6 +178,15 @@ pub struct BuildOptions {
     pub args: HashMap<String, String>,
     /// Multi-stage target; the last stage when `None`.
     pub target: Option<String>,
+    /// What the build's steps may use; unbounded when `None`.
+    pub limits: Option<BuildLimits>,
+}
+
+/// Memory (no swap on top) and CPU for a build's steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuildLimits {
+    pub memory_bytes: i64,
+    pub nano_cpus: i64,
 }
 
 impl Default for BuildOptions {
@@ -186,6 +195,7 @@ impl Default for BuildOptions {
             dockerfile: "Dockerfile".into(),
             args: HashMap::new(),
             target: None,
+            limits: None,
         }
     }
 }

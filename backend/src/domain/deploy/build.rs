@@ -85,6 +85,14 @@ impl Platform {
             .map_err(|e| DeployError::io("packing the build context")(std::io::Error::other(e)))?
             .map_err(DeployError::io("packing the build context"))?;
         log.step(&format!("building image {image}")).await;
+        let builds = &self.config.builds;
+        let options = &BuildOptions {
+            limits: Some(crate::runtime::BuildLimits {
+                memory_bytes: (builds.memory_mb * 1024 * 1024) as i64,
+                nano_cpus: (builds.cpus * 1e9) as i64,
+            }),
+            ..options.clone()
+        };
         let timeout = Duration::from_secs(self.config.builds.build_timeout_secs);
         let result = tokio::time::timeout(timeout, async {
             // The classic builder reuses cached layers; when another app's delete removes one

@@ -297,6 +297,7 @@ fn service_image(
                 dockerfile: build.dockerfile.clone(),
                 args: build.args.clone().into_iter().collect(),
                 target: build.target.clone(),
+                limits: None,
             },
             tag: names.service_image(app, id, &service.name),
         }),

@@ -42,6 +42,16 @@ impl Images for Docker {
         if let Some(target) = &build.target {
             options = options.target(target);
         }
+        if let Some(limits) = build.limits {
+            // The classic builder runs each step in a container with these; CPU as a quota of
+            // 100 ms periods. The client types memory as a 32-bit count: 2 GiB at most.
+            let memory = i32::try_from(limits.memory_bytes).unwrap_or(i32::MAX);
+            options = options
+                .memory(memory)
+                .memswap(memory)
+                .cpuperiod(100_000)
+                .cpuquota(i32::try_from(limits.nano_cpus / 10_000).unwrap_or(i32::MAX));
+        }
         let options = options.build();
         let body = bollard::body_try_stream(ReaderStream::new(file));
         // bollard's stream borrows its client: a task of its own owns a clone and forwards the
