@@ -1,4 +1,4 @@
-//! The root component: session and API client in context, then the routes.
+//! The root component: session, API client and server events in context, then the routes.
 
 use leptos::{prelude::*, task::spawn_local};
 
@@ -8,13 +8,14 @@ use crate::{
     pages::{Landing, Login, NotFound, SettingsPage, apps, volumes},
     router::Router,
     routes::Page,
-    state::{Auth, Session},
+    state::{Auth, Events, Session},
 };
 
 #[component]
 pub fn App() -> impl IntoView {
     let session = Session::new();
-    let api = ApiClient::new(session);
+    let events = Events::new();
+    let api = ApiClient::new(session, events);
     provide_context(session);
     provide_context(api);
     // Is the session cookie still good? (It is HttpOnly: only the server can tell.)
@@ -26,6 +27,7 @@ pub fn App() -> impl IntoView {
     });
     let router = Router::new();
     provide_context(router);
+    events.listen(session, router);
     move || match router.page() {
         Some(Page::Landing) => view! { <Landing /> }.into_any(),
         Some(Page::Login) => view! { <Login /> }.into_any(),

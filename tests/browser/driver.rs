@@ -18,6 +18,8 @@ pub struct Browser {
     pub client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
+    /// Where downloads land.
+    pub downloads: tempfile::TempDir,
     pub base: String,
     shots: PathBuf,
 }
@@ -41,6 +43,7 @@ impl Browser {
             .spawn()
             .expect("chromedriver runs (scripts/test-env.sh installs chromium-driver)");
         let profile = tempfile::tempdir().expect("profile dir");
+        let downloads = tempfile::tempdir().expect("downloads dir");
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -53,6 +56,10 @@ impl Browser {
                     "--window-size=1280,900",
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
+                "prefs": {
+                    "download.default_directory": downloads.path().display().to_string(),
+                    "download.prompt_for_download": false,
+                },
             }),
         );
         // The guard exists before the session does, so a failure below still kills the driver.
@@ -77,6 +84,7 @@ impl Browser {
             client,
             driver: guard.0.take().expect("driver"),
             _profile: profile,
+            downloads,
             base: base.trim_end_matches('/').to_string(),
             shots,
         }

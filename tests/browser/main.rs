@@ -414,6 +414,148 @@ async fn apps_page_first_render() {
     b.close().await;
 }
 
+/// Issue #11: the dashboard follows the server's event stream and an app's output. With the app's
+/// page open, `docker stop` from outside shows `Exited` within a second, with no reload; the Logs
+/// section shows the last lines (stderr marked), follows new ones, pauses, filters and downloads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_status_and_logs_in_the_dashboard() {
+    let (server, b) = start().await;
+    log_in(&b).await;
+    let created: shared::v1::CreatedApp = server
+        .create_app(
+            "chatty",
+            "/chatty",
+            apps::chatty_app("chatty in the dashboard"),
+        )
+        .await
+        .json()
+        .await
+        .expect("created");
+    let id = created.deployment.id;
+    let deployed = server.wait_deployment(id).await;
+    assert_eq!(
+        deployed.status,
+        shared::v1::DeploymentStatus::Running,
+        "{}",
+        server.deployment_log(id).await
+    );
+
+    b.goto("/admin/apps/chatty").await;
+    let badge = ".title-row [data-status]";
+    b.wait_text(badge, "Running", STEP).await;
+    b.client
+        .execute("window.__sameDocument = true;", vec![])
+        .await
+        .expect("mark the document");
+
+    // CPU and memory, read every few seconds while the page is open.
+    let usage = b.wait_text("[data-usage] dd", "% CPU", STEP).await;
+    assert!(usage.contains("memory"), "{usage}");
+
+    // The last lines, stderr marked.
+    b.wait_text(".log-lines", "ready chatty in the dashboard", STEP)
+        .await;
+    let oops = b
+        .wait_text(".log-line[data-stream=stderr]", "oops", STEP)
+        .await;
+    assert_eq!(oops.trim(), "oops");
+    let ticks = "Math.max(0, ...[...document.querySelectorAll('.log-line')].map(l => +(l.textContent.match(/^tick (\\d+)$/) || [0, 0])[1]))";
+    let last_tick = |v: serde_json::Value| v.as_i64().expect("a number");
+
+    // Follow: new lines appear without a reload.
+    let before = last_tick(js(&b, ticks).await);
+    b.click("[data-action=follow]").await;
+    let started = std::time::Instant::now();
+    let followed = integration_tests::eventually(
+        Duration::from_secs(5),
+        "a new tick line with Follow on",
+        || async {
+            let now = last_tick(js(&b, ticks).await);
+            (now > before).then_some(now)
+        },
+    )
+    .await;
+    eprintln!(
+        "followed: tick {followed} (tail ended at {before}) after {:?}",
+        started.elapsed()
+    );
+    // Nothing printed between the first read and Follow is missing: the ticks run without a gap.
+    let gaps = js(
+        &b,
+        "[...document.querySelectorAll('.log-line')].map(l => (l.textContent.match(/^tick (\\d+)$/) || [])[1]).filter(Boolean).map(Number).filter((n, i, all) => i > 0 && n !== all[i - 1] + 1)",
+    )
+    .await;
+    assert_eq!(gaps, serde_json::json!([]), "ticks follow each other");
+    js(&b, "document.querySelector('#logs-title').scrollIntoView()").await;
+    b.screenshot("20-app-logs-follow").await;
+
+    // Pause: what is shown stops growing (the stream stays open); resume catches up.
+    b.click("[data-action=pause]").await;
+    let held = last_tick(js(&b, ticks).await);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        last_tick(js(&b, ticks).await),
+        held,
+        "paused: nothing appended"
+    );
+    b.click("[data-action=pause]").await;
+    integration_tests::eventually(Duration::from_secs(5), "lines after resuming", || async {
+        (last_tick(js(&b, ticks).await) > held + 2).then_some(())
+    })
+    .await;
+
+    // Search filters the shown lines.
+    b.type_into("#log-search", "OOPS").await;
+    integration_tests::eventually(STEP, "only the matching line", || async {
+        let shown = js(
+            &b,
+            "[...document.querySelectorAll('.log-line')].map(l => l.textContent)",
+        )
+        .await;
+        (shown == serde_json::json!(["oops"])).then_some(())
+    })
+    .await;
+    b.screenshot("21-app-logs-search").await;
+
+    // Download: the shown lines as a text file (a blob the browser saves; the CSP keeps the page
+    // itself from reading it back, so the test reads the saved file).
+    b.click("[data-action=download]").await;
+    let href = js(&b, "document.querySelector('[data-action=download]').href").await;
+    assert!(
+        href.as_str().unwrap_or_default().starts_with("blob:"),
+        "{href}"
+    );
+    let saved = b.downloads.path().join("chatty-output.txt");
+    let downloaded = integration_tests::eventually(STEP, "the download", || async {
+        std::fs::read_to_string(&saved).ok()
+    })
+    .await;
+    assert_eq!(downloaded, "oops\n");
+
+    // A change made outside Milkcrate reaches the open page through the event stream.
+    let container = format!("{}-chatty-{id}", server.instance);
+    integration_tests::docker::docker(&["stop", "-t", "1", &container]);
+    let stopped = std::time::Instant::now();
+    integration_tests::eventually(
+        Duration::from_secs(1),
+        "the badge to show Exited within a second of `docker stop`",
+        || async {
+            let el = b.client.find(fantoccini::Locator::Css(badge)).await.ok()?;
+            el.text().await.ok()?.contains("Exited").then_some(())
+        },
+    )
+    .await;
+    eprintln!("Exited shown {:?} after docker stop", stopped.elapsed());
+    assert_eq!(
+        js(&b, "window.__sameDocument === true").await,
+        serde_json::json!(true),
+        "no reload"
+    );
+    b.screenshot("22-app-exited").await;
+
+    b.close().await;
+}
+
 /// What a hostile app serves to the admin (issue #15): with the admin's browser, it tries to read
 /// the API (across origins with credentials, and on its own origin), to read the dashboard or the
 /// CSRF token through frames, to register a service worker for the whole origin, to make a write

@@ -1,7 +1,12 @@
 use gloo_net::http::Method;
-use shared::v1::{App, Deployment, fields};
+use shared::v1::{App, Deployment, LogLine, fields};
 
-use super::{ApiClient, Error};
+use super::{ApiClient, Error, json_field};
+
+/// The fields of `AppStats` and `ServiceStats` the app page shows.
+const SERVICES: &str = "services";
+const CPU: &str = "cpu_percent";
+const MEMORY: &str = "memory_bytes";
 
 impl ApiClient {
     pub async fn list_apps(&self) -> Result<Vec<App>, Error> {
@@ -26,6 +31,37 @@ impl ApiClient {
     pub async fn app_action(&self, name: &str, action: AppAction) -> Result<App, Error> {
         let path = format!("/apps/{name}/{}", action.verb());
         self.send(self.write(Method::POST, &path).build()).await
+    }
+
+    /// The app's last 200 lines, oldest first.
+    pub async fn app_logs(&self, name: &str) -> Result<Vec<LogLine>, Error> {
+        let path = format!("/apps/{name}/logs?{}=200", fields::query::TAIL);
+        self.send(self.get(&path).build()).await
+    }
+
+    /// The path of the app's last 200 lines and then each new one, for an
+    /// [`super::EventStream`] (`log` events). Every connection, reconnections included, starts
+    /// with the last 200 lines again.
+    pub fn follow_logs_path(name: &str) -> String {
+        let (follow, tail) = (fields::query::FOLLOW, fields::query::TAIL);
+        format!("/apps/{name}/logs?{follow}=true&{tail}=200")
+    }
+
+    /// `GET /apps/{name}/stats` over all the app's containers: CPU (100 = one core) and memory
+    /// (bytes), sampled now (it takes the server about a second). Only these two are read, field
+    /// by field: serde's code for `AppStats` cost the module 3 KB of gzip.
+    pub async fn app_usage(&self, name: &str) -> Result<(f64, f64), Error> {
+        let text = self
+            .text(self.get(&format!("/apps/{name}/stats")).build())
+            .await?;
+        let services = js_sys::Array::from(&json_field(&text, SERVICES));
+        let sum = |name: &str| -> f64 {
+            services
+                .iter()
+                .filter_map(|s| js_sys::Reflect::get(&s, &name.into()).ok()?.as_f64())
+                .sum()
+        };
+        Ok((sum(CPU), sum(MEMORY)))
     }
 
     pub async fn list_deployments(&self, name: &str) -> Result<Vec<Deployment>, Error> {
@@ -57,5 +93,31 @@ impl AppAction {
             Self::Stop => "Stop",
             Self::Restart => "Restart",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::v1::{AppStats, ServiceStats};
+
+    #[test]
+    fn usage_reads_the_fields_of_app_stats() {
+        let stats = AppStats {
+            app: "blog".into(),
+            services: vec![ServiceStats {
+                service: None,
+                cpu_percent: 12.5,
+                memory_bytes: 4096,
+                memory_limit_bytes: 8192,
+                net_rx_bytes: 0,
+                net_tx_bytes: 0,
+                block_read_bytes: 0,
+                block_write_bytes: 0,
+                pids: 1,
+            }],
+        };
+        let json = serde_json::to_value(stats).unwrap();
+        assert_eq!(json[super::SERVICES][0][super::CPU], 12.5);
+        assert_eq!(json[super::SERVICES][0][super::MEMORY], 4096);
     }
 }

@@ -6,6 +6,7 @@ mod apps;
 mod auth;
 mod deployments;
 mod settings;
+mod stream;
 mod upload;
 mod volumes;
 
@@ -13,9 +14,10 @@ use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use shared::v1::{ErrorBody, ErrorCode};
 
-use crate::state::Session;
+use crate::state::{Events, Session};
 
 pub use apps::AppAction;
+pub use stream::{EventStream, keep_open};
 pub use upload::Progress;
 
 const BASE: &str = "/api/v1";
@@ -75,6 +77,15 @@ fn network(e: impl std::fmt::Display) -> Error {
     Error::Network(e.to_string())
 }
 
+/// A field of a JSON text, read by the browser (`undefined` when there is none). For answers of
+/// which the dashboard shows one or two values, where serde's code for the whole type would cost
+/// the module kilobytes; the names used are checked against `shared::v1` by tests.
+pub fn json_field(text: &str, name: &str) -> wasm_bindgen::JsValue {
+    js_sys::JSON::parse(text)
+        .and_then(|object| js_sys::Reflect::get(&object, &name.into()))
+        .unwrap_or_default()
+}
+
 /// The status and body of an answer. Not generic: one copy of the request's state machine serves
 /// every endpoint (per-type copies cost the module kilobytes); only decoding is per type.
 async fn fetch(request: Result<Request, gloo_net::Error>) -> Result<(u16, String), Error> {
@@ -85,15 +96,16 @@ async fn fetch(request: Result<Request, gloo_net::Error>) -> Result<(u16, String
 }
 
 /// The API client, provided in context. It carries the session so that a 401 can end it and
-/// writes can send the CSRF token.
+/// writes can send the CSRF token, and the server's events (`GET /events`) for reads to track.
 #[derive(Clone, Copy)]
 pub struct ApiClient {
     session: Session,
+    pub events: Events,
 }
 
 impl ApiClient {
-    pub fn new(session: Session) -> Self {
-        Self { session }
+    pub fn new(session: Session, events: Events) -> Self {
+        Self { session, events }
     }
 
     fn url(path: &str) -> String {
@@ -113,6 +125,15 @@ impl ApiClient {
         }
     }
 
+    /// A success's body as text; anything else goes through the one decode path.
+    async fn text(&self, request: Result<Request, gloo_net::Error>) -> Result<String, Error> {
+        let (status, text) = fetch(request).await?;
+        if (200..300).contains(&status) {
+            return Ok(text);
+        }
+        Err(self.failure(status, &text))
+    }
+
     async fn send<T: DeserializeOwned>(
         &self,
         request: Result<Request, gloo_net::Error>,
@@ -129,6 +150,13 @@ impl ApiClient {
             return serde_json::from_str(text)
                 .map_err(|e| Error::Network(format!("unexpected answer: {e}")));
         }
+        Err(self.failure(status, text))
+    }
+
+    /// What an answer that is not a success says. Not generic, and kept out of line: one copy
+    /// for every endpoint rather than one per answer type.
+    #[inline(never)]
+    fn failure(&self, status: u16, text: &str) -> Error {
         let body = serde_json::from_str::<ErrorBody>(text).unwrap_or_else(|_| ErrorBody {
             code: match status {
                 401 => ErrorCode::Unauthorized,
@@ -143,6 +171,6 @@ impl ApiClient {
         if status == 401 {
             self.session.expired(&body.message);
         }
-        Err(Error::Api { status, body })
+        Error::Api { status, body }
     }
 }

@@ -7,7 +7,13 @@
 //! async-derived machinery), and every distinct `Action<I, O>` about 2.5 KB; so reads are the
 //! small [`Fetch`] below, and every write is the same `Action<(), Result<(), Error>>`.
 
-use std::future::Future;
+use std::{
+    future::Future,
+    sync::{
+        Arc,
+        atomic::{AtomicU32, Ordering},
+    },
+};
 
 use leptos::{prelude::*, task::spawn_local};
 
@@ -15,8 +21,9 @@ use super::{Loading, Notice, NoticeKind};
 use crate::api::Error;
 
 /// A read from the API, like a `LocalResource`: it fetches once mounted, again when a signal the
-/// fetcher reads (before its first `.await`) changes, and on [`Fetch::refetch`]. It keeps its
-/// last answer while the next one loads, so polling never blanks a page. No answer yet: `None`.
+/// fetcher reads (before its first `.await`) changes, such as an event trigger
+/// (`state::Events`), and on [`Fetch::refetch`]. It keeps its last answer while the next one
+/// loads, so a refetch never blanks a page. No answer yet: `None`.
 pub struct Fetch<T: 'static> {
     answer: RwSignal<Option<Result<T, Error>>>,
     load: Callback<()>,
@@ -36,12 +43,18 @@ impl<T: Send + Sync + 'static> Fetch<T> {
         F: Future<Output = Result<T, Error>> + 'static,
     {
         let answer = RwSignal::new(None);
+        // Reads can overlap (events come in bursts); only the latest one's answer is kept.
+        let latest = Arc::new(AtomicU32::new(0));
         let load = Callback::new(move |()| {
+            let this = latest.fetch_add(1, Ordering::Relaxed) + 1;
+            let latest = latest.clone();
             let next = fetcher();
             spawn_local(async move {
                 let next = next.await;
-                // The page may be gone by the time the answer comes.
-                let _ = answer.try_set(Some(next));
+                if latest.load(Ordering::Relaxed) == this {
+                    // The page may be gone by the time the answer comes.
+                    let _ = answer.try_set(Some(next));
+                }
             });
         });
         load_when_needed(load);
@@ -89,7 +102,7 @@ enum Phase {
 
 /// Shows a spinner labelled `loading` until `data` answers, then its error as a notice, the
 /// `empty` view when `is_empty` says so, or the children. The children are built once per change
-/// of state (not per answer), so they read `data` themselves, reactively: a poll that brings a
+/// of state (not per answer), so they read `data` themselves, reactively: a refetch that brings a
 /// new answer updates what changed without rebuilding the page (focus and forms stay put).
 #[component]
 pub fn Loaded<T: Send + Sync + 'static>(

@@ -20,16 +20,7 @@ pub use shell::{Logo, Shell};
 pub use status_badge::{DeploymentBadge, StatusBadge, app_status_key};
 pub use zip_picker::ZipPicker;
 
-use std::time::Duration;
-
 use leptos::prelude::*;
-
-/// Runs `tick` every `every` while the calling component is mounted (status polling).
-pub fn use_interval(every: Duration, tick: impl Fn() + 'static) {
-    if let Ok(handle) = set_interval_with_handle(tick, every) {
-        on_cleanup(move || handle.clear());
-    }
-}
 
 /// Waits `ms` milliseconds without blocking the page.
 pub async fn sleep(ms: i32) {

@@ -15,7 +15,11 @@ pub fn MountsEditor(
 ) -> impl IntoView {
     let api = expect_context::<ApiClient>();
     // The volumes to choose from; none while they load or when they cannot be read.
-    let list = Fetch::new(move || async move { api.list_volumes().await });
+    let events = api.events;
+    let list = Fetch::new(move || {
+        events.volumes.track();
+        async move { api.list_volumes().await }
+    });
     let volumes = Memo::new(move |_| {
         list.ok()
             .map(|l| l.into_iter().map(|v| v.name).collect::<Vec<_>>())

@@ -31,11 +31,17 @@ pub fn SettingsPage() -> impl IntoView {
 fn HomeRoute() -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let choice = RwSignal::new(String::new());
-    let apps = Fetch::new(move || async move {
-        let settings = api.settings().await?;
-        let apps = api.list_apps().await?;
-        choice.set(settings.default_home_route.unwrap_or_default());
-        Ok(apps)
+    let events = api.events;
+    // Read again when the settings change (not on app events: that would reset a choice being
+    // made; `resync` notifies this one too).
+    let apps = Fetch::new(move || {
+        events.settings.track();
+        async move {
+            let settings = api.settings().await?;
+            let apps = api.list_apps().await?;
+            choice.set(settings.default_home_route.unwrap_or_default());
+            Ok(apps)
+        }
     });
     let save = write(move || {
         let route = choice.get_untracked();

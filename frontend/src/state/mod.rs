@@ -1,3 +1,5 @@
+mod events;
 mod session;
 
+pub use events::Events;
 pub use session::{Auth, Session};

@@ -32,4 +32,9 @@ pub mod query {
     /// A path from a volume's root, empty for the root (`/volumes/{name}/files`, `folders`,
     /// `upload`, `download`, `archive`).
     pub const PATH: &str = "path";
+    /// How many of an app's last lines to read (`GET /apps/{name}/logs`; default 200, at most
+    /// 1000; with `follow`, how many to start with, default 0).
+    pub const TAIL: &str = "tail";
+    /// `true`: an app's new lines as Server-Sent Events (`GET /apps/{name}/logs`).
+    pub const FOLLOW: &str = "follow";
 }

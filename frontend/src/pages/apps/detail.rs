@@ -1,32 +1,34 @@
-use std::time::Duration;
-
-use leptos::{ev::SubmitEvent, prelude::*};
+use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 use shared::v1::{
     App, AppKind, Deployment, DeploymentStatus, ServiceHealth, ServiceState, ServiceStatus, fields,
 };
 use web_sys::File;
 
-use super::{actions::AppActions, deploy_result::DeployResult};
+use super::{actions::AppActions, deploy_result::DeployResult, logs::Logs};
 use crate::{
     api::{ApiClient, Progress},
     components::{
         BuildLog, DeploymentBadge, Empty, Fetch, Loaded, Notice, NoticeKind, StatusBadge,
-        UploadBar, ZipPicker, failure, use_interval, write,
+        UploadBar, ZipPicker, failure, sleep, write,
     },
     format,
     router::use_router,
     routes::{Page, app_href},
 };
 
-const POLL: Duration = Duration::from_secs(3);
+/// How often the CPU and memory figures are read again (ms).
+const STATS_MS: i32 = 5000;
 
 /// One app: its state and settings, its deployments with their logs, and a new version.
 #[component]
 pub fn AppDetail(name: String) -> impl IntoView {
     let api = expect_context::<ApiClient>();
+    let events = api.events;
+    // Both follow the server's events about this app (no polling).
     let app = Fetch::new({
         let name = name.clone();
         move || {
+            events.app.track();
             let name = name.clone();
             async move { api.get_app(&name).await }
         }
@@ -34,6 +36,7 @@ pub fn AppDetail(name: String) -> impl IntoView {
     let deployments = Fetch::new({
         let name = name.clone();
         move || {
+            events.app.track();
             let name = name.clone();
             async move { api.list_deployments(&name).await }
         }
@@ -42,7 +45,26 @@ pub fn AppDetail(name: String) -> impl IntoView {
         app.refetch();
         deployments.refetch();
     };
-    use_interval(POLL, reload);
+    // CPU and memory: sampled by the server (about a second), read again while the page is open.
+    let usage = RwSignal::new(None::<String>);
+    spawn_local({
+        let name = name.clone();
+        async move {
+            loop {
+                let now = api.app_usage(&name).await.ok().map(|(cpu, memory)| {
+                    format!(
+                        "{} % CPU, {} memory",
+                        format::cores(cpu),
+                        format::bytes(memory as u64)
+                    )
+                });
+                if usage.try_set(now).is_some() {
+                    return; // the page is gone
+                }
+                sleep(STATS_MS).await;
+            }
+        }
+    });
     let notice = RwSignal::new(None::<(NoticeKind, String)>);
     let router = use_router();
     let on_change = Callback::new(move |()| reload());
@@ -90,7 +112,7 @@ pub fn AppDetail(name: String) -> impl IntoView {
             {head}
             {move || notice.get().map(|(kind, m)| view! { <Notice kind=kind message=m /> })}
             <div class="detail-grid">
-                <Overview app=current />
+                <Overview app=current usage=usage />
                 <Services app=current />
                 <NewVersion
                     name=version_name.clone()
@@ -98,13 +120,14 @@ pub fn AppDetail(name: String) -> impl IntoView {
                     on_done=on_change
                 />
             </div>
+            <Logs name=version_name.clone() />
             <Deployments deployments=deployments />
         </Loaded>
     }
 }
 
 #[component]
-fn Overview(app: Memo<Option<App>>) -> impl IntoView {
+fn Overview(app: Memo<Option<App>>, usage: RwSignal<Option<String>>) -> impl IntoView {
     let row = |label: &'static str, value: Option<String>| {
         view! {
             <div class="kv">
@@ -153,6 +176,10 @@ fn Overview(app: Memo<Option<App>>) -> impl IntoView {
                         {row("CPU limit", Some(format!("{} cores", format::cores(a.limits.cpus))))}
                         {row("Process limit", Some(a.limits.pids.to_string()))}
                         {row("Created", Some(format::timestamp(a.created_at)))}
+                        <div class="kv" data-usage="">
+                            <dt>"Usage"</dt>
+                            <dd>{move || usage.get().unwrap_or_else(|| "—".into())}</dd>
+                        </div>
                     </dl>
                 </section>
             }

@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use crate::router::A;
 use leptos::prelude::*;
 use shared::v1::App;
@@ -7,25 +5,26 @@ use shared::v1::App;
 use super::actions::AppActions;
 use crate::{
     api::ApiClient,
-    components::{Empty, Fetch, Loaded, Notice, NoticeKind, StatusBadge, use_interval},
+    components::{Empty, Fetch, Loaded, Notice, NoticeKind, StatusBadge},
     format,
     routes::{Page, app_href},
 };
 
-/// How often the list asks for fresh statuses.
-const POLL: Duration = Duration::from_secs(3);
-
-/// Every app with its status, route, deploy date and actions; refreshed every few seconds.
+/// Every app with its status, route, deploy date and actions; read again whenever the server
+/// says an app or a deployment changed.
 #[component]
 pub fn AppList() -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let apps = Fetch::new(move || async move { api.list_apps().await });
-    use_interval(POLL, move || apps.refetch());
+    let events = api.events;
+    let apps = Fetch::new(move || {
+        events.apps.track();
+        async move { api.list_apps().await }
+    });
     let notice = RwSignal::new(None::<(NoticeKind, String)>);
     let on_change = Callback::new(move |()| apps.refetch());
     let on_error = Callback::new(move |m: String| notice.set(Some((NoticeKind::Error, m))));
 
-    // Rows are keyed by what they show, so a poll that changes nothing touches no DOM (and keeps
+    // Rows are keyed by what they show, so a read that changes nothing touches no DOM (and keeps
     // keyboard focus where it is).
     let list = Memo::new(move |_| apps.ok().unwrap_or_default());
 

@@ -2,6 +2,7 @@ mod actions;
 mod deploy_result;
 mod detail;
 mod list;
+mod logs;
 mod new;
 
 pub use detail::AppDetail;

@@ -21,7 +21,9 @@ pub fn VolumeDetail(name: String) -> impl IntoView {
         let (n, f) = (name.get_value(), folder.get());
         async move { api.list_folder(&n, &f).await }
     });
+    let events = api.events;
     let volume = Fetch::new(move || {
+        events.volumes.track();
         let n = name.get_value();
         async move { api.get_volume(&n).await }
     });

@@ -12,7 +12,11 @@ use crate::{
 #[component]
 pub fn VolumeList() -> impl IntoView {
     let api = expect_context::<ApiClient>();
-    let volumes = Fetch::new(move || async move { api.list_volumes().await });
+    let events = api.events;
+    let volumes = Fetch::new(move || {
+        events.volumes.track();
+        async move { api.list_volumes().await }
+    });
 
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
