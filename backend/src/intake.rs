@@ -86,6 +86,8 @@ pub enum IntakeError {
     MissingDockerfile,
     #[error("extracting `{entry}` failed: {message}")]
     Io { entry: String, message: String },
+    #[error("the data disk is full (extracting `{0}`)")]
+    NoSpace(String),
 }
 
 impl IntakeError {
@@ -104,6 +106,7 @@ impl IntakeError {
             Self::DuplicateEntry(_) => "duplicate_entry",
             Self::MissingDockerfile => "missing_dockerfile",
             Self::Io { .. } => "io",
+            Self::NoSpace(_) => "no_space",
         }
     }
 
@@ -118,7 +121,8 @@ impl IntakeError {
             | Self::Bomb(e)
             | Self::DuplicateEntry(e)
             | Self::TooLarge { entry: e, .. }
-            | Self::Io { entry: e, .. } => Some(e),
+            | Self::Io { entry: e, .. }
+            | Self::NoSpace(e) => Some(e),
             Self::InvalidZip(_) | Self::TooManyEntries { .. } | Self::MissingDockerfile => None,
         }
     }
@@ -347,10 +351,46 @@ fn find_app_root(planned: &[Planned]) -> Result<(Option<PathBuf>, AppSource), In
     Err(IntakeError::MissingDockerfile)
 }
 
-fn io_error(entry: &str, e: impl ToString) -> IntakeError {
+fn io_error(entry: &str, e: impl IoProblem) -> IntakeError {
+    if e.is_disk_full() {
+        return IntakeError::NoSpace(entry.to_string());
+    }
     IntakeError::Io {
         entry: entry.to_string(),
-        message: e.to_string(),
+        message: e.describe(),
+    }
+}
+
+/// An I/O failure, or a rule about files, as `io_error` reports it.
+trait IoProblem {
+    fn is_disk_full(&self) -> bool;
+    fn describe(&self) -> String;
+}
+
+impl IoProblem for io::Error {
+    fn is_disk_full(&self) -> bool {
+        self.kind() == io::ErrorKind::StorageFull
+    }
+    fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl IoProblem for zip::result::ZipError {
+    fn is_disk_full(&self) -> bool {
+        matches!(self, zip::result::ZipError::Io(e) if e.kind() == io::ErrorKind::StorageFull)
+    }
+    fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl IoProblem for &str {
+    fn is_disk_full(&self) -> bool {
+        false
+    }
+    fn describe(&self) -> String {
+        self.to_string()
     }
 }
 

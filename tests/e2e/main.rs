@@ -5,6 +5,7 @@ mod auth;
 mod backups;
 mod compose;
 mod deploy;
+mod disk_full;
 mod edge;
 mod events;
 mod first_start;

@@ -19,6 +19,8 @@ pub struct ServerOptions {
     pub extra_env: Vec<(String, String)>,
     /// The instance name; a fresh random one when `None` (a restore needs the backup's).
     pub instance: Option<String>,
+    /// A data folder on a tmpfs of this many MiB (a small disk to fill); needs root.
+    pub tmpfs_mb: Option<u32>,
 }
 
 impl ServerOptions {
@@ -37,6 +39,7 @@ impl Default for ServerOptions {
             with_proxy: true,
             extra_env: Vec::new(),
             instance: None,
+            tmpfs_mb: None,
         }
     }
 }
@@ -106,6 +109,17 @@ impl Server {
             instance,
             options,
         };
+        if let Some(mb) = server.options.tmpfs_mb {
+            let mounted = Command::new("mount")
+                .args(["-t", "tmpfs", "-o", &format!("size={mb}m"), "tmpfs"])
+                .arg(server.data.path())
+                .status()
+                .expect("mount runs");
+            assert!(
+                mounted.success(),
+                "mounting a tmpfs data folder (needs root)"
+            );
+        }
         server.spawn().await;
         server.login().await;
         if server.options.with_proxy {
@@ -509,5 +523,11 @@ impl Drop for Server {
             );
         }
         docker::remove_instance(&self.instance);
+        if self.options.tmpfs_mb.is_some() {
+            let _ = Command::new("umount")
+                .arg("-l")
+                .arg(self.data.path())
+                .status();
+        }
     }
 }

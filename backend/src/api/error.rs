@@ -59,6 +59,14 @@ impl ApiError {
             Self::Domain(D::Archive(e)) if e.rule() == "io" => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
             }
+            Self::Domain(D::Archive(e)) if e.rule() == "no_space" => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                ErrorCode::InsufficientStorage,
+            ),
+            Self::Domain(D::NoSpace(_)) => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                ErrorCode::InsufficientStorage,
+            ),
             Self::Domain(D::Archive(_) | D::Policy(_)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidArchive)
             }

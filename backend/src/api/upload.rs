@@ -53,8 +53,7 @@ pub async fn receive(
                 .prefix("upload-")
                 .suffix(".zip")
                 .tempfile_in(tmp_dir)
-                .map_err(|e| anyhow::anyhow!("creating upload file: {e}"))
-                .map_err(crate::domain::DomainError::from)?;
+                .map_err(|e| crate::domain::DomainError::io("creating the upload file", e))?;
             let (std_file, path) = temp.into_parts();
             let mut file = tokio::fs::File::from_std(std_file);
             let mut part_bytes = 0u64;
@@ -73,13 +72,11 @@ pub async fn receive(
                 }
                 file.write_all(&chunk)
                     .await
-                    .map_err(|e| anyhow::anyhow!("writing upload: {e}"))
-                    .map_err(crate::domain::DomainError::from)?;
+                    .map_err(|e| crate::domain::DomainError::io("writing the upload", e))?;
             }
             file.flush()
                 .await
-                .map_err(|e| anyhow::anyhow!("writing upload: {e}"))
-                .map_err(crate::domain::DomainError::from)?;
+                .map_err(|e| crate::domain::DomainError::io("writing the upload", e))?;
             if name == form::FILE {
                 if part_bytes == 0 {
                     return Err(ApiError::bad_field(form::FILE, "the file is empty"));

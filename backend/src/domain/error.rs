@@ -24,6 +24,9 @@ pub enum DomainError {
     Policy(Vec<String>),
     #[error("{0}")]
     TooLarge(String),
+    /// Milkcrate's data disk is full.
+    #[error("the data disk is full ({0}); free space and try again")]
+    NoSpace(String),
     #[error("wrong password")]
     WrongPassword,
     #[error(transparent)]
@@ -35,6 +38,16 @@ pub enum DomainError {
 }
 
 impl DomainError {
+    /// An I/O failure while `doing`: the disk being full is the client's to know (507), any
+    /// other failure is ours.
+    pub fn io(doing: &str, e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            Self::NoSpace(doing.to_string())
+        } else {
+            Self::Internal(anyhow::anyhow!("{doing}: {e}"))
+        }
+    }
+
     pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
         Self::NotFound {
             entity,

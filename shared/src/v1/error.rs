@@ -27,6 +27,8 @@ pub enum ErrorCode {
     RateLimited,
     /// The Docker daemon cannot be reached.
     RuntimeUnavailable,
+    /// Milkcrate's data disk is full; nothing was kept of the request. Free space and retry.
+    InsufficientStorage,
     /// An unexpected server fault; the server log has the details.
     Internal,
 }
