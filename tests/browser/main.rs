@@ -160,7 +160,7 @@ async fn deploy_watch_stop_start_delete_through_the_dashboard() {
         "no reload"
     );
 
-    // A status change made elsewhere (through the API) shows up by polling alone.
+    // A status change made elsewhere (through the API) shows up through the event stream.
     let stopped = server.post("/api/v1/apps/hello/stop").await;
     assert!(stopped.status().is_success());
     b.wait_text(badge, "Stopped", STEP).await;

@@ -79,7 +79,7 @@ fn network(e: impl std::fmt::Display) -> Error {
 
 /// A field of a JSON text, read by the browser (`undefined` when there is none). For answers of
 /// which the dashboard shows one or two values, where serde's code for the whole type would cost
-/// the module kilobytes; the names used are checked against `shared::v1` by tests.
+/// the module more than a kilobyte; the names used are checked against `shared::v1` by tests.
 pub fn json_field(text: &str, name: &str) -> wasm_bindgen::JsValue {
     js_sys::JSON::parse(text)
         .and_then(|object| js_sys::Reflect::get(&object, &name.into()))

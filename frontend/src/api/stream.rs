@@ -55,6 +55,13 @@ pub fn keep_open(open: Box<dyn Fn(Option<EventStream>) -> Option<EventStream>>) 
     Effect::new(move |now: Option<Option<EventStream>>| open(now.flatten()));
 }
 
+impl EventStream {
+    /// The browser gave up on it (see [`OnEvent`]).
+    pub fn closed(&self) -> bool {
+        self.source.ready_state() == EventSource::CLOSED
+    }
+}
+
 impl Drop for EventStream {
     fn drop(&mut self) {
         self.source.close();

@@ -4,7 +4,7 @@
 //! `.await`), so an event refetches that read and nothing else. No page polls for status.
 //!
 //! A trigger is an `RwSignal<bool>`: `set` notifies even when the value does not change, and
-//! the module already has that signal type's code (a `Trigger` cost it 1 KB more).
+//! the module already has that signal type's code.
 
 use leptos::prelude::*;
 
@@ -37,8 +37,9 @@ pub struct Events {
     pub settings: RwSignal<bool>,
 }
 
-/// The field of an `app`, `app_deleted` or `deployment` event that names the app. Read alone:
-/// serde's code for `shared::v1::Event` (internally tagged) would cost the module kilobytes.
+/// The field of an `app`, `app_deleted` or `deployment` event that names the app. Read alone, by
+/// the browser: serde's code for `shared::v1::Event` (internally tagged, so buffered) or even for
+/// a one-field struct costs the module more.
 const APP: &str = "app";
 
 impl Default for Events {
@@ -59,14 +60,17 @@ impl Events {
     }
 
     /// Keeps the stream open while `session` is logged in; `router` tells which app's page is
-    /// open.
+    /// open. `EventSource` reconnects by itself after a dropped connection, but not after an
+    /// answer that is not a stream (a proxy's 502 while Milkcrate restarts): such a stream is
+    /// opened again at the next page change (the new page reads what it shows anyway).
     pub fn listen(self, session: Session, router: Router) {
         let events = self;
         keep_open(Box::new(move |open| {
             if session.auth.get() != Auth::LoggedIn {
                 return None;
             }
-            open.or_else(|| {
+            router.page(); // tracked: a page change runs this again
+            open.filter(|s| !s.closed()).or_else(|| {
                 EventStream::open(
                     "/events",
                     NAMES,

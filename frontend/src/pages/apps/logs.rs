@@ -24,7 +24,7 @@ fn keep(lines: &mut Vec<LogLine>, line: LogLine) {
 }
 
 /// `needle` is lower case. ASCII case folding only (Unicode's tables cost the module kilobytes),
-/// and a plain scan rather than `str::contains` (its two-way searcher costs 1.7 KB).
+/// and a plain scan rather than `str::contains` (its two-way searcher is 1.7 KB of code).
 fn matches(line: &LogLine, needle: &str) -> bool {
     let (hay, needle) = (plain(line).to_ascii_lowercase(), needle.as_bytes());
     needle.is_empty() || hay.as_bytes().windows(needle.len()).any(|w| w == needle)
