@@ -359,3 +359,56 @@ async fn a_volume_apps_mount_is_not_deleted_unless_forced() {
     let app: shared::v1::App = server.get("/api/v1/apps/user").await.json().await.unwrap();
     assert!(app.mounts.is_empty());
 }
+
+#[tokio::test]
+async fn a_big_folder_is_listed_in_pages() {
+    let server = Server::start(ServerOptions::api_only()).await;
+    assert_eq!(
+        server.create_volume("many").await.status(),
+        StatusCode::CREATED
+    );
+    // The first listing builds the helper image; then 1200 files are made with it, by hand.
+    listing(&server, "many", "").await;
+    docker::docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        &format!("{}.many:/v", server.instance),
+        "milkcrate-volume-helper:1",
+        "/bin/busybox",
+        "sh",
+        "-c",
+        "mkdir /v/big && cd /v/big && for i in $(/bin/busybox seq 1000 2199); do : > f$i; done",
+    ]);
+    let names: Vec<String> = (1000..2200).map(|i| format!("f{i}")).collect();
+
+    let mut seen = Vec::new();
+    let mut offset = Some(0u64);
+    let mut pages = 0;
+    while let Some(at) = offset {
+        let response = server
+            .request(Method::GET, "/api/v1/volumes/many/files")
+            .query(&[
+                ("path", "big"),
+                ("offset", &at.to_string()),
+                ("limit", "500"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let page: VolumeListing = response.json().await.unwrap();
+        assert!(page.entries.len() <= 500);
+        seen.extend(page.entries.into_iter().map(|e| e.name));
+        offset = page.next_offset;
+        pages += 1;
+    }
+    assert_eq!(pages, 3);
+    seen.sort();
+    assert_eq!(seen, names, "every entry once, across the pages");
+    // The default page holds at most 1000, and says where the rest starts.
+    let first = listing(&server, "many", "big").await;
+    assert_eq!((first.entries.len(), first.next_offset), (1000, Some(1000)));
+}

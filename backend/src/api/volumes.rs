@@ -124,7 +124,7 @@ async fn delete_volume(
 
 /// A folder's entries (folders first). Symbolic links are listed, never followed.
 #[utoipa::path(get, path = "/api/v1/volumes/{name}/files", tag = "volumes",
-    params(("name" = String, Path, description = "Volume name"), PathQuery),
+    params(("name" = String, Path, description = "Volume name"), PathQuery, PageQuery),
     responses((status = 200, body = VolumeListing), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn list_files(
@@ -132,13 +132,31 @@ async fn list_files(
     _: Admin,
     Path(name): Path<String>,
     Query(query): Query<PathQuery>,
+    Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<VolumeListing>> {
+    let limit = page
+        .limit
+        .unwrap_or(crate::domain::VOLUME_PAGE)
+        .min(crate::domain::VOLUME_PAGE);
     Ok(axum::Json(
         state
             .platform
-            .list_volume_folder(&name, &query.path)
+            .list_volume_folder(&name, &query.path, page.offset, limit)
             .await?,
     ))
+}
+
+/// A page of a folder's entries.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct PageQuery {
+    /// Entries to skip (the previous page's `next_offset`).
+    #[serde(default)]
+    #[param(minimum = 0)]
+    offset: u64,
+    /// Entries in the page: at most (and by default) 1000.
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u64>,
 }
 
 /// Upload files (many `files` parts) and/or a ZIP (`zip`, extracted) into the folder `path`,

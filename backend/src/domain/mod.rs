@@ -33,7 +33,7 @@ pub use platform::{
     backup::Manifest, proxy::CONFIG_ENDPOINT as PROXY_CONFIG_ENDPOINT,
     settings::load_or_create_secret, traefik::TOKEN_HEADER as PROXY_TOKEN_HEADER,
 };
-pub use volumes::files::Download;
+pub use volumes::files::{Download, PAGE as VOLUME_PAGE};
 
 use crate::{config::Config, runtime::ContainerRuntime};
 

@@ -594,6 +594,17 @@ impl Containers for FakeRuntime {
         })
     }
 
+    async fn exec_lines(
+        &self,
+        id: &str,
+        cmd: Vec<String>,
+        _skip: usize,
+        _take: usize,
+    ) -> Result<(Vec<String>, bool)> {
+        self.exec(id, cmd).await?;
+        Ok((Vec::new(), false))
+    }
+
     async fn answers_http(&self, address: &str, _port: u16) -> Result<bool> {
         self.call(format!("inspect http {address}"))?;
         Ok(self.with(|s| {

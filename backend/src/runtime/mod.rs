@@ -79,6 +79,16 @@ pub trait Containers: Send + Sync {
     async fn stats(&self, id: &str) -> Result<ContainerStats>;
     /// Runs `cmd` (argv, no shell) in it and collects the output.
     async fn exec(&self, id: &str, cmd: Vec<String>) -> Result<ExecOutput>;
+    /// Runs `cmd` and keeps only lines `skip..skip + take` of its standard output, reading no
+    /// further than one line past them; the flag says whether more followed. A listing of any
+    /// size, in bounded memory.
+    async fn exec_lines(
+        &self,
+        id: &str,
+        cmd: Vec<String>,
+        skip: usize,
+        take: usize,
+    ) -> Result<(Vec<String>, bool)>;
     /// Whether something answers an HTTP request at `address:port` (a container's address on
     /// one of its networks, from `inspect_container`).
     async fn answers_http(&self, address: &str, port: u16) -> Result<bool>;

@@ -63,7 +63,11 @@ pub struct VolumeListing {
     pub volume: String,
     /// The folder, from the volume's root (`""` for the root).
     pub path: String,
+    /// This page of the folder's entries (folders first, by name, within the page).
     pub entries: Vec<VolumeEntry>,
+    /// Where the next page starts (`offset`), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<u64>,
 }
 
 /// The reply to an upload into a volume.

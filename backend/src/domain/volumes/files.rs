@@ -53,6 +53,9 @@ fn kind_of(stat_type: &str) -> Found {
     }
 }
 
+/// The most entries one page of a folder holds.
+pub const PAGE: u64 = 1000;
+
 impl Platform {
     /// Checks that no existing step of `path` in `volume` is a symbolic link; returns what the
     /// last step is.
@@ -94,7 +97,15 @@ impl Platform {
         Ok(last)
     }
 
-    pub async fn list_volume_folder(&self, name: &str, path: &str) -> DomainResult<VolumeListing> {
+    /// One page of a folder's entries: `limit` of them after `offset`, in the order the folder
+    /// lists them (sorted within the page), read without holding the rest.
+    pub async fn list_volume_folder(
+        &self,
+        name: &str,
+        path: &str,
+        offset: u64,
+        limit: u64,
+    ) -> DomainResult<VolumeListing> {
         let volume = self.find_volume(name).await?.name;
         let path = checked_path(path)?;
         let session = self.helper_session(&[&volume]).await?;
@@ -104,8 +115,8 @@ impl Platform {
             _ => return Err(bad_path(format!("`{path}` is not a folder"))),
         }
         let dir = join(&format!("/v/{volume}"), &path);
-        let output = session
-            .run(
+        let (lines, more) = session
+            .run_lines(
                 "find",
                 &[
                     &dir,
@@ -121,11 +132,13 @@ impl Platform {
                     "{}",
                     "+",
                 ],
+                usize::try_from(offset).unwrap_or(usize::MAX),
+                usize::try_from(limit).unwrap_or(usize::MAX),
             )
             .await?;
         let prefix = format!("{dir}/");
-        let mut entries: Vec<VolumeEntry> = output
-            .lines()
+        let mut entries: Vec<VolumeEntry> = lines
+            .iter()
             .filter_map(|line| {
                 let mut parts = line.splitn(4, '|');
                 let (kind, size, mtime, full) =
@@ -154,6 +167,7 @@ impl Platform {
         Ok(VolumeListing {
             volume,
             path,
+            next_offset: more.then_some(offset + lines.len() as u64),
             entries,
         })
     }

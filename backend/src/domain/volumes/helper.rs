@@ -53,6 +53,23 @@ impl Session {
         Ok(output.stdout)
     }
 
+    /// Runs busybox `applet` with `args`, keeping lines `skip..skip + take` of its output; the
+    /// flag says whether more followed.
+    pub async fn run_lines(
+        &self,
+        applet: &str,
+        args: &[&str],
+        skip: usize,
+        take: usize,
+    ) -> DomainResult<(Vec<String>, bool)> {
+        let mut cmd = vec![BUSYBOX.to_string(), applet.to_string()];
+        cmd.extend(args.iter().map(|a| a.to_string()));
+        Ok(self
+            .runtime
+            .exec_lines(&self.container, cmd, skip, take)
+            .await?)
+    }
+
     /// Runs busybox `applet` with `args`, whatever its exit code.
     pub async fn run_any(&self, applet: &str, args: &[&str]) -> DomainResult<ExecOutput> {
         let mut cmd = vec![BUSYBOX.to_string(), applet.to_string()];

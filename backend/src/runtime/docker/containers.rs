@@ -89,6 +89,67 @@ fn stats_of(s: &ContainerStatsResponse) -> ContainerStats {
     }
 }
 
+/// Keeps lines `skip..skip + take` of a byte stream, holding at most one partial line (itself
+/// cut at 64 KiB).
+struct LineWindow {
+    skip: usize,
+    take: usize,
+    seen: usize,
+    partial: Vec<u8>,
+    kept: Vec<String>,
+    more: bool,
+}
+
+impl LineWindow {
+    const MAX_LINE: usize = 64 * 1024;
+
+    fn new(skip: usize, take: usize) -> Self {
+        Self {
+            skip,
+            take,
+            seen: 0,
+            partial: Vec::new(),
+            kept: Vec::new(),
+            more: false,
+        }
+    }
+
+    /// Feeds a chunk; true once a line past the window was seen.
+    fn feed(&mut self, chunk: &[u8]) -> bool {
+        for &byte in chunk {
+            if byte == b'\n' {
+                let line = std::mem::take(&mut self.partial);
+                if self.line(line) {
+                    return true;
+                }
+            } else if self.partial.len() < Self::MAX_LINE {
+                self.partial.push(byte);
+            }
+        }
+        false
+    }
+
+    fn line(&mut self, line: Vec<u8>) -> bool {
+        self.seen += 1;
+        if self.seen > self.skip + self.take {
+            self.more = true;
+            return true;
+        }
+        if self.seen > self.skip {
+            self.kept.push(String::from_utf8_lossy(&line).into_owned());
+        }
+        false
+    }
+
+    fn finish(mut self) -> (Vec<String>, bool) {
+        if !self.more && !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.line(line);
+        }
+        (self.kept, self.more)
+    }
+}
+
 /// Lines of a log chunk written with timestamps (`2026-12-01T12:00:00.123456789Z text`).
 fn output_lines(chunk: &[u8], stderr: bool) -> Vec<Result<OutputLine>> {
     String::from_utf8_lossy(chunk)
@@ -353,6 +414,46 @@ impl Containers for Docker {
         })
     }
 
+    async fn exec_lines(
+        &self,
+        container: &str,
+        cmd: Vec<String>,
+        skip: usize,
+        take: usize,
+    ) -> Result<(Vec<String>, bool)> {
+        let what = format!("exec in {container}");
+        let exec = self
+            .client
+            .create_exec(
+                container,
+                ExecConfig {
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(false),
+                    cmd: Some(cmd),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| convert(&what, e))?;
+        let mut window = LineWindow::new(skip, take);
+        if let StartExecResults::Attached { mut output, .. } = self
+            .client
+            .start_exec(&exec.id, None::<StartExecOptions>)
+            .await
+            .map_err(|e| convert(&what, e))?
+        {
+            while let Some(chunk) = output.next().await {
+                if let LogOutput::StdOut { message } = chunk.map_err(|e| convert(&what, e))?
+                    && window.feed(&message)
+                {
+                    // Enough: the rest is never read (the command ends on its own).
+                    return Ok(window.finish());
+                }
+            }
+        }
+        Ok(window.finish())
+    }
+
     async fn answers_http(&self, address: &str, port: u16) -> Result<bool> {
         let knock = async {
             let mut stream = TcpStream::connect((address, port)).await.ok()?;
@@ -424,6 +525,24 @@ mod tests {
             (4096, 8192)
         );
         assert_eq!(stats.pids, 3);
+    }
+
+    #[test]
+    fn a_line_window_keeps_its_page_across_chunks_and_tells_of_more() {
+        let mut window = LineWindow::new(2, 2);
+        assert!(!window.feed(b"a\nb\nc"));
+        assert!(!window.feed(b"c\nd\n"));
+        assert!(window.feed(b"e\nf\n"));
+        assert_eq!(
+            window.finish(),
+            (vec!["cc".to_string(), "d".to_string()], true)
+        );
+        let mut last = LineWindow::new(1, 5);
+        last.feed(b"x\ny\nz");
+        assert_eq!(
+            last.finish(),
+            (vec!["y".to_string(), "z".to_string()], false)
+        );
     }
 
     #[test]
