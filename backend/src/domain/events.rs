@@ -24,7 +24,7 @@ use crate::runtime::{ContainerState, ContainerSummary, RuntimeEvent, StateChange
 /// Events kept for clients that reconnect with `Last-Event-ID`.
 const HISTORY: usize = 1000;
 const BACKOFF_MIN: Duration = Duration::from_millis(250);
-const BACKOFF_MAX: Duration = Duration::from_secs(5);
+const BACKOFF_MAX: Duration = Duration::from_secs(1);
 
 /// An event with its id.
 pub type Numbered = (u64, Arc<Event>);

@@ -216,10 +216,13 @@ pub struct ArchivedImage {
 }
 
 /// One line (or error) of build output.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum BuildEvent {
     Output(String),
+    /// The build itself failed (a step, the Dockerfile).
     Error(String),
+    /// The runtime failed while building (it went away): not the app's fault.
+    Lost(RuntimeError),
 }
 
 /// A change of state of a container Milkcrate owns, as the runtime reports it.

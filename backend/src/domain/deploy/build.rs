@@ -109,6 +109,7 @@ impl Platform {
                             log.write(&text).await
                         }
                         BuildEvent::Output(_) => {}
+                        BuildEvent::Lost(e) => return Err(DeployError::Runtime(e)),
                         BuildEvent::Error(text) => {
                             log.write(&text).await;
                             error = Some(text);

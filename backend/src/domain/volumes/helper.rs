@@ -190,8 +190,12 @@ impl Platform {
                     .await?,
             );
             while let Some(event) = stream.next().await {
-                if let BuildEvent::Error(e) = event {
-                    return Err(anyhow::anyhow!("building the volume helper: {e}").into());
+                match event {
+                    BuildEvent::Error(e) => {
+                        return Err(anyhow::anyhow!("building the volume helper: {e}").into());
+                    }
+                    BuildEvent::Lost(e) => return Err(e.into()),
+                    BuildEvent::Output(_) => {}
                 }
             }
             Ok::<(), DomainError>(())

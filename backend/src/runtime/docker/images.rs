@@ -74,7 +74,10 @@ impl Images for Docker {
                         (None, None, None) => BuildEvent::Output(String::new()),
                     },
                     Err(BollardError::DockerStreamError { error }) => BuildEvent::Error(error),
-                    Err(e) => BuildEvent::Error(convert("build", e).to_string()),
+                    Err(e) => match convert("build", e) {
+                        lost @ RuntimeError::Unavailable(_) => BuildEvent::Lost(lost),
+                        other => BuildEvent::Error(other.to_string()),
+                    },
                 });
             while let Some(event) = stream.next().await {
                 if tx.send(event).await.is_err() {

@@ -58,9 +58,11 @@ fn convert(what: &str, err: BollardError) -> RuntimeError {
         BollardError::DockerResponseServerError { message, .. } => {
             RuntimeError::Failed(format!("{what}: {message}"))
         }
+        // No connection to the daemon at all (a socket that refuses, a daemon that went away).
         BollardError::SocketNotFoundError(_)
         | BollardError::IOError { .. }
         | BollardError::HyperResponseError { .. }
+        | BollardError::HyperLegacyError { .. }
         | BollardError::RequestTimeoutError => RuntimeError::Unavailable(format!("{what}: {err}")),
         other => RuntimeError::Failed(format!("{what}: {other}")),
     }
