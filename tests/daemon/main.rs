@@ -75,13 +75,16 @@ fn start_daemon(cmdline: &[String]) {
         .append(true)
         .open("/var/log/milkcrate-dockerd.log")
         .unwrap();
-    Command::new("setsid")
+    // `-f`: setsid forks, so dockerd is nobody's child here and outlives the test.
+    let started = Command::new("setsid")
+        .arg("-f")
         .args(cmdline)
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
         .stderr(log)
-        .spawn()
+        .status()
         .expect("dockerd starts");
+    assert!(started.success());
     let until = Instant::now() + Duration::from_secs(90);
     while !docker_answers() {
         assert!(Instant::now() < until, "dockerd does not answer again");
