@@ -8,6 +8,7 @@ mod deploy;
 mod disk_full;
 mod edge;
 mod events;
+mod faults;
 mod first_start;
 mod lifecycle;
 mod logs;
