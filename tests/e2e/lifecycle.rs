@@ -426,5 +426,9 @@ async fn a_build_step_over_the_build_memory_limit_fails_the_deployment() {
         .await
         .unwrap();
     let deployment = roomy.wait_deployment(created.deployment.id).await;
-    assert_eq!(deployment.status, DeploymentStatus::Running, "{deployment:?}");
+    assert_eq!(
+        deployment.status,
+        DeploymentStatus::Running,
+        "{deployment:?}"
+    );
 }
