@@ -532,6 +532,14 @@ async fn live_status_and_logs_in_the_dashboard() {
     .await;
     assert_eq!(downloaded, "oops\n");
 
+    // Small screens; a search that matches nothing.
+    b.set_width(360, 780).await;
+    b.type_into("#log-search", "no such line").await;
+    b.wait_gone(".log-line").await;
+    js(&b, "document.querySelector('#logs-title').scrollIntoView()").await;
+    b.screenshot("22-app-logs-mobile").await;
+    b.set_width(1280, 900).await;
+
     // A change made outside Milkcrate reaches the open page through the event stream.
     let container = format!("{}-chatty-{id}", server.instance);
     integration_tests::docker::docker(&["stop", "-t", "1", &container]);
@@ -551,7 +559,8 @@ async fn live_status_and_logs_in_the_dashboard() {
         serde_json::json!(true),
         "no reload"
     );
-    b.screenshot("22-app-exited").await;
+    js(&b, "window.scrollTo(0, 0)").await;
+    b.screenshot("23-app-exited").await;
 
     b.close().await;
 }
