@@ -492,7 +492,21 @@ async fn live_status_and_logs_in_the_dashboard() {
     // Pause: what is shown stops growing (the stream stays open); resume catches up.
     b.click("[data-action=pause]").await;
     let held = last_tick(js(&b, ticks).await);
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Wait until the app has printed a few more ticks (as the API says), then look again.
+    integration_tests::eventually(Duration::from_secs(5), "the app to print on", || async {
+        let lines: Vec<shared::v1::LogLine> = server
+            .get("/api/v1/apps/chatty/logs?tail=5")
+            .await
+            .json()
+            .await
+            .ok()?;
+        let newest = lines
+            .iter()
+            .filter_map(|l| l.text.strip_prefix("tick ")?.parse::<i64>().ok())
+            .max()?;
+        (newest > held + 2).then_some(())
+    })
+    .await;
     assert_eq!(
         last_tick(js(&b, ticks).await),
         held,
