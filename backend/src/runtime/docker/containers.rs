@@ -89,6 +89,47 @@ fn stats_of(s: &ContainerStatsResponse) -> ContainerStats {
     }
 }
 
+/// An exec's attached output.
+type ExecStream = std::pin::Pin<
+    Box<dyn futures_util::Stream<Item = std::result::Result<LogOutput, BollardError>> + Send>,
+>;
+
+impl Docker {
+    /// Starts `cmd` (argv, no shell) in a running container, attached to its stdout (and
+    /// stderr): the exec's id and its output.
+    async fn start_exec(
+        &self,
+        container: &str,
+        cmd: Vec<String>,
+        stderr: bool,
+    ) -> Result<(String, Option<ExecStream>)> {
+        let what = format!("exec in {container}");
+        let exec = self
+            .client
+            .create_exec(
+                container,
+                ExecConfig {
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(stderr),
+                    cmd: Some(cmd),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| convert(&what, e))?;
+        let output = match self
+            .client
+            .start_exec(&exec.id, None::<StartExecOptions>)
+            .await
+            .map_err(|e| convert(&what, e))?
+        {
+            StartExecResults::Attached { output, .. } => Some(output),
+            StartExecResults::Detached => None,
+        };
+        Ok((exec.id, output))
+    }
+}
+
 /// Keeps lines `skip..skip + take` of a byte stream, holding at most one partial line (itself
 /// cut at 64 KiB).
 struct LineWindow {
@@ -313,7 +354,6 @@ impl Containers for Docker {
             .collect())
     }
 
-    /// Runs `cmd` (argv, no shell) in a running container and collects its output.
     async fn output(
         &self,
         id: &str,
@@ -374,26 +414,9 @@ impl Containers for Docker {
 
     async fn exec(&self, container: &str, cmd: Vec<String>) -> Result<ExecOutput> {
         let what = format!("exec in {container}");
-        let exec = self
-            .client
-            .create_exec(
-                container,
-                ExecConfig {
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    cmd: Some(cmd),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| convert(&what, e))?;
+        let (id, output) = self.start_exec(container, cmd, true).await?;
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        if let StartExecResults::Attached { mut output, .. } = self
-            .client
-            .start_exec(&exec.id, None::<StartExecOptions>)
-            .await
-            .map_err(|e| convert(&what, e))?
-        {
+        if let Some(mut output) = output {
             while let Some(chunk) = output.next().await {
                 match chunk.map_err(|e| convert(&what, e))? {
                     LogOutput::StdOut { message } => stdout.extend_from_slice(&message),
@@ -404,7 +427,7 @@ impl Containers for Docker {
         }
         let inspect = self
             .client
-            .inspect_exec(&exec.id)
+            .inspect_exec(&id)
             .await
             .map_err(|e| convert(&what, e))?;
         Ok(ExecOutput {
@@ -422,26 +445,9 @@ impl Containers for Docker {
         take: usize,
     ) -> Result<(Vec<String>, bool)> {
         let what = format!("exec in {container}");
-        let exec = self
-            .client
-            .create_exec(
-                container,
-                ExecConfig {
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(false),
-                    cmd: Some(cmd),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| convert(&what, e))?;
+        let (_, output) = self.start_exec(container, cmd, false).await?;
         let mut window = LineWindow::new(skip, take);
-        if let StartExecResults::Attached { mut output, .. } = self
-            .client
-            .start_exec(&exec.id, None::<StartExecOptions>)
-            .await
-            .map_err(|e| convert(&what, e))?
-        {
+        if let Some(mut output) = output {
             while let Some(chunk) = output.next().await {
                 if let LogOutput::StdOut { message } = chunk.map_err(|e| convert(&what, e))?
                     && window.feed(&message)
