@@ -332,6 +332,123 @@ async fn latency_through_redeploys(
     (during, failed, rest)
 }
 
+/// Records apps straight into the server's database until it holds `total`, each with a running
+/// deployment (their containers do not exist: the list is computed all the same, from the live
+/// view, with no Docker call).
+async fn seed_apps(server: &Server, from: usize, total: usize) {
+    use milkcrate::db::entities::{app, deployment};
+    use sea_orm::{ActiveModelTrait, Set};
+    let db = milkcrate::db::connect(&server.data.path().join("milkcrate.sqlite"))
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    for i in from..total {
+        let name = format!("seed-{i}");
+        let row = app::ActiveModel {
+            name: Set(name.clone()),
+            route: Set(format!("/{name}")),
+            desired_state: Set(app::DesiredState::Running),
+            current_deployment_id: Set(None),
+            memory_bytes: Set(512 * 1024 * 1024),
+            nano_cpus: Set(500_000_000),
+            pids: Set(100),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        let dep = deployment::ActiveModel {
+            app_id: Set(row.id),
+            status: Set(deployment::Status::Running),
+            kind: Set(deployment::Kind::Dockerfile),
+            image: Set(Some(format!("{}/{name}:1", server.instance))),
+            port: Set(Some(8080)),
+            created_at: Set(now),
+            finished_at: Set(Some(now)),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        let mut current: app::ActiveModel = row.into();
+        current.current_deployment_id = Set(Some(dep.id));
+        current.update(&db).await.unwrap();
+    }
+    db.close().await.unwrap();
+}
+
+/// `GET /api/v1/apps`, 200 times one after the other: p50 and p99.
+async fn list_latency(server: &Server) -> (Duration, Duration) {
+    let mut took = Vec::new();
+    for _ in 0..200 {
+        let start = Instant::now();
+        let response = server.get("/api/v1/apps").await;
+        assert!(response.status().is_success());
+        let _ = response.bytes().await.unwrap();
+        took.push(start.elapsed());
+    }
+    (percentile(took.clone(), 0.5), percentile(took, 0.99))
+}
+
+/// From `docker stop` of a running app's container to the event telling it exited.
+async fn event_latency(server: &Server) -> (Duration, Duration) {
+    use futures_util::StreamExt;
+    let name = "evented";
+    through_api(server, name, apps::web_app("evented"), "evented").await;
+    let app: shared::v1::App = server
+        .get(&format!("/api/v1/apps/{name}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let container = format!(
+        "{}-{name}-{}",
+        server.instance,
+        app.current_deployment.unwrap().id
+    );
+    let response = server
+        .http
+        .get(server.url("/api/v1/events"))
+        .bearer_auth(server.token())
+        .send()
+        .await
+        .unwrap();
+    let mut body = response.bytes_stream();
+    let start = Instant::now();
+    let stopper = tokio::task::spawn_blocking(move || {
+        docker(&["stop", &container]);
+        Instant::now()
+    });
+    let mut seen = String::new();
+    let told = loop {
+        let chunk = body.next().await.expect("the stream").unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+        if seen.contains(&format!("\"app\":\"{name}\",\"status\":\"exited\"")) {
+            break Instant::now();
+        }
+    };
+    let returned = stopper.await.unwrap();
+    (told - start, told.saturating_duration_since(returned))
+}
+
+/// 10,000 requests of several kinds, one after the other.
+async fn mixed_requests(server: &Server) {
+    let paths = [
+        "/api/v1/apps",
+        "/api/v1/apps/evented",
+        "/api/v1/settings",
+        "/api/v1/volumes",
+        "/healthz",
+        "/api/v1/nothing-here",
+        "/api/v1/deployments/1",
+    ];
+    for i in 0..10_000 {
+        let response = server.get(paths[i % paths.len()]).await;
+        let _ = response.bytes().await;
+    }
+}
+
 fn percentile(mut values: Vec<Duration>, p: f64) -> Duration {
     values.sort();
     let index = ((values.len() as f64 - 1.0) * p).round() as usize;
@@ -351,6 +468,10 @@ fn rss_kib(pid: u32) -> u64 {
 fn median(mut values: Vec<Duration>) -> Duration {
     values.sort();
     values[values.len() / 2]
+}
+
+fn ms_fine(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn ms(d: Duration) -> String {
@@ -412,6 +533,16 @@ async fn main() {
     }
     let (vol_manual, vol_api) = volume_round_trips(&server).await;
     let (during, failed, rest) = latency_through_redeploys(&server, ROUNDS).await;
+    let (event_from_command, event_after_return) = event_latency(&server).await;
+    let apps_now = ROUNDS * 2 + 2;
+    seed_apps(&server, 0, 100 - apps_now).await;
+    let (list100_p50, list100_p99) = list_latency(&server).await;
+    seed_apps(&server, 100 - apps_now, 500 - apps_now).await;
+    let (list500_p50, list500_p99) = list_latency(&server).await;
+    let rss_500 = rss_kib(server.pid());
+    mixed_requests(&server).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_after_requests = rss_kib(server.pid());
     let requests = during.len();
     let (p50, p99, max) = (
         percentile(during.clone(), 0.5),
@@ -462,6 +593,15 @@ async fn main() {
          | | p50 | p99 | max | failed |\n|---|---|---|---|---|\n\
          | During {ROUNDS} redeploys | {p50} | {p99} | {max} | {failed} |\n\
          | At rest | {rest_p50} | {rest_p99} | {rest_max} | |\n\n\
+         The app list and the event stream (`GET /api/v1/apps` 200 times in a row; apps beyond those deployed are \
+         recorded straight into the database, so their containers do not exist: the list is computed the same way, \
+         from the live view, with no Docker call):\n\n\
+         | What | Value |\n|---|---|\n\
+         | `GET /api/v1/apps` with 100 apps, p50 / p99 | {list100_p50} / {list100_p99} |\n\
+         | `GET /api/v1/apps` with 500 apps, p50 / p99 (goal p99 ≤ 5 ms) | {list500_p50} / {list500_p99} |\n\
+         | `docker stop` of an app → its `exited` event: from the command's start / after it returned | {event_from_command} / {event_after_return} |\n\
+         | RSS with 500 apps | {rss_500} KiB |\n\
+         | RSS after 10,000 more requests (7 kinds), settled 2 s | {rss_after_requests} KiB ({rss_growth:.2}× the one with 500 apps) |\n\n\
          The API path does more than the baseline: it checks and extracts the ZIP, records every step, \
          streams the build log to disk and switches Traefik over; the baseline gets the extracted folder for free. \
          It can still come out ahead: the baseline runs the `docker` CLI three times (build, run, inspect), \
@@ -483,6 +623,13 @@ async fn main() {
         rest_p50 = ms(rest_p50),
         rest_p99 = ms(rest_p99),
         rest_max = ms(rest_max),
+        list100_p50 = ms_fine(list100_p50),
+        list100_p99 = ms_fine(list100_p99),
+        list500_p50 = ms_fine(list500_p50),
+        list500_p99 = ms_fine(list500_p99),
+        event_from_command = ms(event_from_command),
+        event_after_return = ms_fine(event_after_return),
+        rss_growth = rss_after_requests as f64 / rss_500.max(1) as f64,
     );
     println!("\n{report}");
     if let Ok(path) = std::env::var("BENCH_REPORT") {
