@@ -3,42 +3,14 @@
 //! instead of being replaced by a fresh one.
 
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::Duration,
 };
 
-use integration_tests::{docker, eventually};
+use integration_tests::{binary, docker, eventually, free_port};
 use rand::distr::{Alphanumeric, SampleString};
 use reqwest::StatusCode;
-
-fn binary() -> PathBuf {
-    if let Ok(path) = std::env::var("MILKCRATE_BIN") {
-        return path.into();
-    }
-    // target/debug/deps/e2e-xxxx -> target/debug/milkcrate
-    let exe = std::env::current_exe().expect("test executable path");
-    let bin = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .expect("target dir")
-        .join("milkcrate");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p milkcrate` first",
-        bin.display()
-    );
-    bin
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("a free port")
-        .local_addr()
-        .expect("address")
-        .port()
-}
 
 /// `milkcrate serve` on a data folder, with no admin password unless `env` sets one; no managed
 /// proxy. Removes its Docker objects when dropped.

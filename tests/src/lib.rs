@@ -7,7 +7,7 @@ pub mod docker;
 mod server;
 mod test_app;
 
-pub use server::{PASSWORD, Server, ServerOptions};
+pub use server::{PASSWORD, Server, ServerOptions, binary, free_port};
 pub use test_app::{Refusal, TestApp, typed};
 
 use std::time::Duration;

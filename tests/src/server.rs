@@ -58,7 +58,8 @@ pub struct Server {
 
 pub const PASSWORD: &str = "test-password-123";
 
-fn free_port() -> u16 {
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("a free port")
         .local_addr()
@@ -66,7 +67,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn binary() -> PathBuf {
+/// The `milkcrate` binary under test (`MILKCRATE_BIN`, else the one cargo built beside the tests).
+pub fn binary() -> PathBuf {
     if let Ok(path) = std::env::var("MILKCRATE_BIN") {
         return path.into();
     }
