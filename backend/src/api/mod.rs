@@ -14,6 +14,7 @@ mod events;
 mod extract;
 pub mod metrics;
 mod openapi;
+mod releases;
 mod settings;
 mod upload;
 mod volumes;
@@ -44,6 +45,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::routes())
         .merge(apps::routes())
         .merge(deployments::routes())
+        .merge(releases::routes())
         .merge(settings::routes())
         .merge(volumes::routes())
         .merge(backups::routes())

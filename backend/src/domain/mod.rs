@@ -1,8 +1,9 @@
 //! What Milkcrate does, by capability: `apps/` (create, view, lifecycle, delete), `deploy/` (the
-//! queue, plans, the one executor, switchover), `volumes/` (managed volumes, their files, mounts)
-//! and `platform/` (the proxy, reconciliation, backups, settings). No axum here; the container
-//! engine only through `runtime::ContainerRuntime`, SQLite only through sea-orm. The API asks
-//! `Platform`; its fields are private.
+//! queue, plans, the one executor, switchover), `releases/` (variables, secrets, rollback,
+//! editable settings), `volumes/` (managed volumes, their files, mounts) and `platform/` (the
+//! proxy, reconciliation, backups, settings). No axum here; the container engine only through
+//! `runtime::ContainerRuntime`, SQLite only through sea-orm. The API asks `Platform`; its fields
+//! are private.
 
 mod apps;
 mod convert;
@@ -12,6 +13,7 @@ pub mod events;
 mod names;
 mod paths;
 mod platform;
+pub mod releases;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 mod volumes;
@@ -35,7 +37,7 @@ pub use platform::{
 };
 pub use volumes::files::{Download, PAGE as VOLUME_PAGE};
 
-use crate::{config::Config, runtime::ContainerRuntime};
+use crate::{config::Config, runtime::ContainerRuntime, secrets::SecretBox};
 
 /// The platform: every use case hangs off this, shared by the API and background tasks.
 pub struct Platform {
@@ -44,6 +46,8 @@ pub struct Platform {
     config: Config,
     paths: Paths,
     names: Names,
+    /// Seals and opens app secrets.
+    secrets: SecretBox,
     /// One lock per app, so deploy switchovers, start/stop and delete never interleave.
     locks: std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>,
     /// Build slots: the bounded deploy queue.
@@ -67,6 +71,7 @@ impl Platform {
         db: DatabaseConnection,
         runtime: Arc<dyn ContainerRuntime>,
         config: Config,
+        secrets: SecretBox,
     ) -> Arc<Self> {
         let paths = Paths::new(&config.data_dir);
         let names = Names::new(&config.instance);
@@ -77,6 +82,7 @@ impl Platform {
             paths,
             names,
             config,
+            secrets,
             locks: Default::default(),
             builds,
             tasks: TaskTracker::new(),

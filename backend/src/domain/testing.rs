@@ -48,11 +48,22 @@ impl TestPlatform {
             .await
             .expect("a migrated database");
         let runtime = Arc::new(FakeRuntime::new());
-        let platform = Platform::new(db, runtime.clone(), config);
+        let secrets = crate::secrets::SecretBox::from_material("test secrets key");
+        let platform = Platform::new(db, runtime.clone(), config, secrets);
         Self {
             platform,
             runtime,
             data,
         }
+    }
+
+    /// Another platform on the same data folder and runtime, sealing with `key`.
+    pub async fn reopened_with_secrets_key(&self, key: &str) -> Arc<Platform> {
+        let config = self.platform.config().clone();
+        let db = db::connect(&config.db_path())
+            .await
+            .expect("the same database");
+        let secrets = crate::secrets::SecretBox::from_material(key);
+        Platform::new(db, self.runtime.clone(), config, secrets)
     }
 }

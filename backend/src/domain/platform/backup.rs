@@ -326,6 +326,9 @@ impl Platform {
                 &app_names,
             ));
         }
+        if let Some(problem) = self.unopenable_secrets(&rows.apps, &rows.deployments) {
+            problems.push(problem);
+        }
         // Only what the database lists is restored: a volume the manifest adds is refused.
         for v in &manifest.volumes {
             if !rows.volumes.iter().any(|row| row.name == v.name) {
