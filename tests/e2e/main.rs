@@ -14,4 +14,5 @@ mod lifecycle;
 mod logs;
 mod mounts;
 mod openapi;
+mod releases;
 mod volumes;

@@ -145,11 +145,7 @@ impl Platform {
         if app.current_deployment_id.is_none()
             && let Some(service) = plan.services.iter().find(|s| s.name == plan.main)
         {
-            self.route_to(
-                &app.name,
-                &app.route,
-                vec![server_url(&service.spec.name, port)],
-            );
+            self.route_to(app, vec![server_url(&service.spec.name, port)]);
         }
         let mut active: deployment::ActiveModel = dep.into();
         active.container_id = Set(Some(main.clone()));

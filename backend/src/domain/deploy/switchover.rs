@@ -46,14 +46,14 @@ impl Platform {
         self.pin_route(&app.name, true);
         if let Some(server) = &new_server {
             let servers = old_server.iter().chain([server]).cloned().collect();
-            self.route_to(&app.name, &app.route, servers);
+            self.route_to(&app, servers);
             self.confirm_served(&app.name, server, true).await;
         }
         let switched = self.make_current(&app, dep, previous_dep, log).await;
         if switched.is_ok()
             && let Some(server) = &new_server
         {
-            self.route_to(&app.name, &app.route, vec![server.clone()]);
+            self.route_to(&app, vec![server.clone()]);
             if let Some(old) = &old_server {
                 self.confirm_served(&app.name, old, false).await;
                 tokio::time::sleep(std::time::Duration::from_secs(self.config.proxy.drain_secs))
