@@ -38,7 +38,16 @@ impl TestPlatform {
         Self::build(config).await
     }
 
-    async fn build(mut config: Config) -> Self {
+    /// A platform sealing secrets with `key` (the others share one).
+    pub async fn with_secrets_key(key: &str) -> Self {
+        Self::build_sealing(Config::default(), key).await
+    }
+
+    async fn build(config: Config) -> Self {
+        Self::build_sealing(config, "test secrets key").await
+    }
+
+    async fn build_sealing(mut config: Config, key: &str) -> Self {
         let data = tempfile::tempdir().expect("a temporary data folder");
         config.data_dir = data.path().to_path_buf();
         config.instance = "test".into();
@@ -48,7 +57,7 @@ impl TestPlatform {
             .await
             .expect("a migrated database");
         let runtime = Arc::new(FakeRuntime::new());
-        let secrets = crate::secrets::SecretBox::from_material("test secrets key");
+        let secrets = crate::secrets::SecretBox::from_material(key);
         let platform = Platform::new(db, runtime.clone(), config, secrets);
         Self {
             platform,

@@ -60,7 +60,11 @@ pub(in crate::domain) async fn settled(platform: &Platform, id: i64) -> Deployme
 }
 
 /// Creates app `name` at `/name` from `files` and waits for its first deployment to settle.
-async fn create(t: &TestPlatform, name: &str, files: &[(&str, &str)]) -> Deployment {
+pub(in crate::domain) async fn create(
+    t: &TestPlatform,
+    name: &str,
+    files: &[(&str, &str)],
+) -> Deployment {
     let zip = zip_of(&t.platform, files);
     let created = t
         .platform

@@ -6,7 +6,7 @@ use shared::v1::{AppEnv, AppPatch, BuildArg, DeploymentStatus, EnvVar, ReleaseTr
 use crate::{
     domain::{
         DomainError,
-        deploy::tests::{DOCKERFILE, deploy_new, redeploy, running, settled},
+        deploy::tests::{DOCKERFILE, create, deploy_new, redeploy, running, settled},
         testing::TestPlatform,
     },
     runtime::fake::Behaviour,
@@ -365,4 +365,52 @@ async fn a_different_secrets_key_stops_the_start_once_secrets_are_stored() {
     let other = t.reopened_with_secrets_key("another key").await;
     let err = other.check_secrets_key().await.unwrap_err().to_string();
     assert!(err.contains("MILKCRATE_SECRETS_KEY"), "{err}");
+}
+
+#[tokio::test]
+async fn a_stack_interpolates_the_apps_variables_ahead_of_its_env_file_and_gives_them_to_its_main_service()
+ {
+    let t = TestPlatform::new().await;
+    t.runtime.behave(
+        "test/shop:1-api",
+        Behaviour::health(crate::runtime::Health::Healthy),
+    );
+    let compose = "services:\n  web:\n    build: .\n    expose: [\"8080\"]\n    environment:\n      MARKER: \"${GREETING:-unset}\"\n    depends_on: [api]\n  api:\n    build: .\n";
+    let first = create(
+        &t,
+        "shop",
+        &[
+            ("compose.yaml", compose),
+            ("Dockerfile", DOCKERFILE),
+            (".env", "GREETING=from-dotenv\n"),
+        ],
+    )
+    .await;
+    assert_eq!(first.status, DeploymentStatus::Running, "{first:?}");
+    let web = |id: i64| container_env(&t, &format!("test_shop_{id}_web"));
+    assert!(web(first.id).contains(&"MARKER=from-dotenv".to_string()));
+    let built = builds(&t);
+
+    let queued = t
+        .platform
+        .put_app_env(
+            "shop",
+            env(vec![var("GREETING", Some("from-milkcrate"), false)]),
+        )
+        .await
+        .unwrap();
+    let release = settled(&t.platform, queued.id).await;
+    assert_eq!(release.status, DeploymentStatus::Running, "{release:?}");
+    assert_eq!(builds(&t), built, "the stack's images are reused");
+    let seen = web(release.id);
+    assert!(
+        seen.contains(&"MARKER=from-milkcrate".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"GREETING=from-milkcrate".to_string()),
+        "{seen:?}"
+    );
+    let api = container_env(&t, &format!("test_shop_{}_api", release.id));
+    assert!(!api.iter().any(|e| e.starts_with("GREETING=")), "{api:?}");
 }
