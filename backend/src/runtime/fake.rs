@@ -300,7 +300,7 @@ impl Images for FakeRuntime {
         &self,
         _context: &Path,
         tag: &str,
-        _options: &BuildOptions,
+        options: &BuildOptions,
     ) -> Result<BoxStream<'static, BuildEvent>> {
         self.with(|s| s.down |= s.down_at_build);
         self.call(format!("build {tag}"))?;
@@ -318,6 +318,12 @@ impl Images for FakeRuntime {
             failure
         });
         let mut events = vec![BuildEvent::Output(format!("Step 1/1 : building {tag}\n"))];
+        // As Docker's output shows them: build arguments are visible, never secret.
+        let args: std::collections::BTreeMap<_, _> = options.args.iter().collect();
+        events.extend(
+            args.into_iter()
+                .map(|(k, v)| BuildEvent::Output(format!(" ---> ARG {k}={v}\n"))),
+        );
         events.extend(failure.map(BuildEvent::Error));
         Ok(futures_util::stream::iter(events).boxed())
     }

@@ -414,3 +414,31 @@ async fn a_stack_interpolates_the_apps_variables_ahead_of_its_env_file_and_gives
     let api = container_env(&t, &format!("test_shop_{}_api", release.id));
     assert!(!api.iter().any(|e| e.starts_with("GREETING=")), "{api:?}");
 }
+
+#[tokio::test]
+async fn build_arguments_reach_the_next_build_from_an_upload() {
+    let t = TestPlatform::new().await;
+    deploy_new(&t, "blog").await;
+    let queued = t
+        .platform
+        .put_app_env(
+            "blog",
+            AppEnv {
+                vars: Vec::new(),
+                build_args: vec![BuildArg {
+                    key: "VERSION".into(),
+                    value: "2.1".into(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        queued.changes,
+        vec!["build arguments changed (they apply to the next build from an upload)"]
+    );
+    settled(&t.platform, queued.id).await;
+    let rebuilt = redeploy(&t, "blog", &[("Dockerfile", DOCKERFILE)]).await;
+    let log = t.platform.deployment_log(rebuilt.id, 0).await.unwrap().text;
+    assert!(log.contains("ARG VERSION=2.1"), "{log}");
+}
