@@ -5,7 +5,8 @@
 //! Milkcrate's idle RSS.
 //!
 //! Run with `scripts/bench.sh` (release build); it rewrites the "Platform" section of
-//! docs/benchmarks.md.
+//! docs/benchmarks.md. `BENCH_ONLY=list` measures only the app list at 100 and 500 apps and
+//! prints the figures.
 
 use std::{
     process::Command,
@@ -539,8 +540,28 @@ fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// The app list alone (`BENCH_ONLY=list`): p50 / p99 at 100 and 500 apps, all recorded straight
+/// into the database.
+async fn list_only() {
+    let server = Server::start(ServerOptions::default()).await;
+    for (from, total) in [(0, 100), (100, 500)] {
+        seed_apps(&server, from, total).await;
+        let (p50, p99) = list_latency(&server).await;
+        println!(
+            "GET /api/v1/apps with {total} apps, p50 / p99: {} / {}",
+            ms_fine(p50),
+            ms_fine(p99)
+        );
+    }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("load average: {}", load.trim());
+}
+
 #[tokio::main]
 async fn main() {
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("list") {
+        return list_only().await;
+    }
     let server = Server::start(ServerOptions::default()).await;
     let network = format!("{}-net", server.instance);
     // Settle, then the idle footprint before any deploy.

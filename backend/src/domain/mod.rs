@@ -64,6 +64,9 @@ pub struct Platform {
     /// The public landing's app list, briefly reused: anyone may ask for it, and each answer
     /// costs a runtime call.
     public_apps: std::sync::Mutex<Option<(std::time::Instant, Vec<shared::v1::PublicApp>)>>,
+    /// Whether the database changed, and the app list computed before it did.
+    revisions: crate::db::Revisions,
+    app_list: apps::ListCache,
 }
 
 impl Platform {
@@ -76,6 +79,7 @@ impl Platform {
         let paths = Paths::new(&config.data_dir);
         let names = Names::new(&config.instance);
         let builds = Semaphore::new(config.builds.concurrency);
+        let revisions = crate::db::Revisions::new(config.db_path());
         Arc::new(Self {
             db,
             runtime,
@@ -91,6 +95,8 @@ impl Platform {
             routes: Default::default(),
             live: Default::default(),
             public_apps: Default::default(),
+            revisions,
+            app_list: Default::default(),
         })
     }
 

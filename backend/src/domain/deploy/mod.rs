@@ -40,9 +40,10 @@ impl Platform {
         let platform = self.clone();
         let mut log = Logbook::open(self.paths.deployment_log(id))
             .await
-            .telling(Box::new(move |text| {
+            .telling(Box::new(move |text, offset| {
                 platform.tell_transient(shared::v1::Event::Log {
                     deployment: id,
+                    offset,
                     text: text.to_string(),
                     step: shared::v1::Progress::of_line(text),
                 })

@@ -243,7 +243,12 @@ async fn an_app_that_never_answers_times_out_naming_its_port() {
 async fn a_daemon_that_cannot_be_reached_reads_as_such_not_as_the_apps_fault() {
     let t = TestPlatform::new().await;
     t.runtime.down_at_build();
-    let failed = deploy_new(&t, "blog").await;
+    // The daemon goes away once the build starts, which may be before the upload's own answer
+    // (it reads the app's containers): that answer may already be an error.
+    let zip = dockerfile_zip(&t.platform);
+    let _ = t.platform.create_app("blog", "/blog", &zip, &[]).await;
+    let id = t.platform.list_deployments("blog").await.unwrap()[0].id;
+    let failed = settled(&t.platform, id).await;
     assert_eq!(failed.status, DeploymentStatus::Failed);
     let error = failed.error.unwrap();
     assert!(error.contains("cannot be reached"), "{error}");
@@ -643,4 +648,45 @@ async fn logs_and_stats_read_every_service_of_the_current_version() {
         vec![Some("api".to_string()), Some("web".to_string())]
     );
     assert!(stats.services.iter().all(|s| s.memory_bytes > 0));
+}
+
+/// Polls `check` until it holds (deadline 5 s).
+async fn until(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_app_list_is_reused_only_until_a_commit_or_a_runtime_event() {
+    let t = TestPlatform::new().await;
+    let follower = tokio::spawn(t.platform.clone().follow_runtime());
+    deploy_new(&t, "blog").await;
+    until("the live view is followed", async || {
+        t.platform.live.generation().is_some()
+    })
+    .await;
+    let first = t.platform.list_apps().await.unwrap();
+    let again = t.platform.list_apps().await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &again), "nothing changed");
+
+    t.runtime
+        .outside("test-blog-1", Some(ContainerState::Exited));
+    until("the list shows the outside stop", async || {
+        t.platform.list_apps().await.unwrap()[0].status == AppStatus::Exited
+    })
+    .await;
+
+    // A commit by another connection (another process, such as the benchmark's seeding).
+    let other = crate::db::connect(&t.platform.config.db_path())
+        .await
+        .unwrap();
+    other
+        .execute_unprepared("UPDATE app SET route = '/elsewhere' WHERE name = 'blog'")
+        .await
+        .unwrap();
+    assert_eq!(t.platform.list_apps().await.unwrap()[0].route, "/elsewhere");
+    follower.abort();
 }
