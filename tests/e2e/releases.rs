@@ -64,7 +64,9 @@ async fn variables_secrets_rollback_health_paths_and_what_is_kept() {
         .await
         .unwrap();
     let first = running(&server, &created.deployment).await;
-    server.wait_proxy_body("/conf/cgi-bin/env", "greeting=\n", true).await;
+    server
+        .wait_proxy_body("/conf/cgi-bin/env", "greeting=\n", true)
+        .await;
 
     // A variable and a secret: a release on the same image, no build, the app sees both.
     let queued = accepted(
@@ -80,7 +82,10 @@ async fn variables_secrets_rollback_health_paths_and_what_is_kept() {
     )
     .await;
     assert_eq!(queued.trigger, ReleaseTrigger::Config);
-    assert_eq!(queued.changes, ["GREETING added", "API_TOKEN (secret) added"]);
+    assert_eq!(
+        queued.changes,
+        ["GREETING added", "API_TOKEN (secret) added"]
+    );
     let configured = running(&server, &queued).await;
     assert_eq!(configured.image, first.image, "no new image");
     let log = server.deployment_log(configured.id).await;
@@ -92,7 +97,12 @@ async fn variables_secrets_rollback_health_paths_and_what_is_kept() {
 
     // The secret's value is in no API answer, no file of the data folder (the database, the
     // deployment logs, Milkcrate's own log) and no backup.
-    let env: AppEnv = server.get("/api/v1/apps/conf/env").await.json().await.unwrap();
+    let env: AppEnv = server
+        .get("/api/v1/apps/conf/env")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(env.vars[1].key, "API_TOKEN");
     assert_eq!(env.vars[1].value, None);
     for path in [
@@ -117,11 +127,22 @@ async fn variables_secrets_rollback_health_paths_and_what_is_kept() {
     flate2::read::GzDecoder::new(&backup.bytes().await.unwrap()[..])
         .read_to_end(&mut unpacked)
         .unwrap();
-    assert!(unpacked.len() > 10_000, "a real backup: {} bytes", unpacked.len());
-    assert!(!holds(&unpacked, SECRET), "the backup holds the secret in plain text");
+    assert!(
+        unpacked.len() > 10_000,
+        "a real backup: {} bytes",
+        unpacked.len()
+    );
+    assert!(
+        !holds(&unpacked, SECRET),
+        "the backup holds the secret in plain text"
+    );
     for file in files_under(server.data.path()) {
         let bytes = std::fs::read(&file).unwrap_or_default();
-        assert!(!holds(&bytes, SECRET), "{} holds the secret", file.display());
+        assert!(
+            !holds(&bytes, SECRET),
+            "{} holds the secret",
+            file.display()
+        );
     }
     assert!(!server.log().contains(SECRET));
 
@@ -142,7 +163,12 @@ async fn variables_secrets_rollback_health_paths_and_what_is_kept() {
         .wait_proxy_body("/conf/cgi-bin/env", "greeting=\n", true)
         .await;
     assert!(page.contains("token=\n"), "{page}");
-    let env: AppEnv = server.get("/api/v1/apps/conf/env").await.json().await.unwrap();
+    let env: AppEnv = server
+        .get("/api/v1/apps/conf/env")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(env.vars.is_empty(), "{env:?}");
 
     // A health path answering 500 fails its release; the previous one keeps serving.
@@ -158,7 +184,11 @@ async fn variables_secrets_rollback_health_paths_and_what_is_kept() {
     let failed = server.wait_deployment(queued.id).await;
     assert_eq!(failed.status, DeploymentStatus::Failed);
     assert!(
-        failed.error.as_deref().unwrap_or_default().contains("answered 500"),
+        failed
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("answered 500"),
         "{:?}",
         failed.error
     );
