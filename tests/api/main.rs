@@ -5,3 +5,4 @@ mod errors;
 mod hostile_zips;
 mod metrics;
 mod proxy;
+mod tokens;

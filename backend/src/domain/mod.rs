@@ -4,6 +4,7 @@
 //! engine only through `runtime::ContainerRuntime`, SQLite only through sea-orm. The API asks
 //! `Platform`; its fields are private.
 
+pub mod access;
 mod apps;
 mod convert;
 pub mod deploy;
