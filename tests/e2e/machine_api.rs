@@ -123,6 +123,7 @@ async fn tokens_scopes_audit_and_the_cli_on_a_real_server() {
         &["deploy", dir, "--name", "cli-app", "--route", "/cli-app"],
     )
     .await;
+    println!("---- milkcrate deploy ----\n{out}");
     assert!(ok, "{out}\n{}", server.log());
     assert!(out.contains("Step 1/"), "the build log is followed: {out}");
     assert!(out.contains("cli-app is running deployment"), "{out}");
@@ -164,6 +165,7 @@ async fn tokens_scopes_audit_and_the_cli_on_a_real_server() {
         ],
     )
     .await;
+    println!("---- milkcrate deploy (broken) ----\n{out}");
     assert!(!ok, "{out}");
     assert!(out.contains("broken build"), "{out}");
     assert!(out.contains("failed: the image build failed"), "{out}");
