@@ -38,11 +38,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = prepare(platform.clone()).await?;
     let upkeep = tokio::spawn(upkeep(platform.clone()));
     let follower = tokio::spawn(platform.clone().follow_runtime());
+    let pruner = tokio::spawn(prune_audit(platform.clone()));
     tracing::info!("listening on http://{}", config.listen);
     serve_on(listener, state, shutdown_signal()).await?;
     tracing::info!("shutting down; interrupting deployments in flight");
     upkeep.abort();
     follower.abort();
+    pruner.abort();
     platform.shutdown().await;
     tracing::info!("stopped");
     Ok(())
@@ -168,6 +170,16 @@ async fn upkeep(platform: Arc<Platform>) {
         if let Err(e) = platform.reconcile(false).await {
             tracing::warn!("reconciliation failed: {e}");
         }
+    }
+}
+
+/// Keeps the audit trail to `MILKCRATE_AUDIT_DAYS`: at start, then hourly.
+async fn prune_audit(platform: Arc<Platform>) {
+    loop {
+        if let Err(e) = platform.prune_audit(chrono::Utc::now()).await {
+            tracing::warn!("cannot prune the audit trail: {e}");
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
     }
 }
 

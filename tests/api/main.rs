@@ -6,3 +6,4 @@ mod hostile_zips;
 mod metrics;
 mod proxy;
 mod releases;
+mod tokens;

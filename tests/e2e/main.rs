@@ -12,6 +12,7 @@ mod faults;
 mod first_start;
 mod lifecycle;
 mod logs;
+mod machine_api;
 mod mounts;
 mod openapi;
 mod releases;

@@ -42,6 +42,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/events"),
     ("post", "/api/v1/backups"),
     ("post", "/api/v1/backups/restore"),
+    ("get", "/api/v1/tokens"),
+    ("post", "/api/v1/tokens"),
+    ("delete", "/api/v1/tokens/{id}"),
+    ("get", "/api/v1/audit"),
 ];
 
 #[tokio::test]

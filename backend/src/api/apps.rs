@@ -131,7 +131,12 @@ async fn create_app(
         .platform
         .create_app(&field(form::NAME), &field(form::ROUTE), file, &mounts)
         .await?;
-    Ok((StatusCode::ACCEPTED, axum::Json(created)))
+    let target = super::guard::AuditTarget(created.app.name.clone());
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Extension(target),
+        axum::Json(created),
+    ))
 }
 
 /// One app with its live status.

@@ -19,6 +19,8 @@ use utoipa::{
         (name = "events", description = "What changes, as Server-Sent Events"),
         (name = "backups", description = "Backups of the database, volumes and images, and their restore"),
         (name = "public", description = "What anonymous visitors see"),
+        (name = "tokens", description = "API tokens for scripts and CI, managed from the admin session"),
+        (name = "audit", description = "Who did what, from where: logins and changes"),
     )
 )]
 pub struct ApiDoc;
