@@ -298,7 +298,8 @@ struct LogsQuery {
 #[utoipa::path(get, path = "/api/v1/apps/{name}/logs", tag = "apps",
     params(("name" = String, Path, description = "App name"), LogsQuery),
     responses(
-        (status = 200, body = Vec<LogLine>, description = "The lines; with `follow=true`, a `text/event-stream` of `LogLine` events"),
+        (status = 200, description = "The lines; with `follow=true`, a `text/event-stream` of `log` events, each one `LogLine`",
+            content((Vec<LogLine> = "application/json"), (LogLine = "text/event-stream"))),
         (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "No running version, or its containers are gone"),
         (status = 422, body = ErrorBody, description = "No such service"),
