@@ -3,7 +3,9 @@
 
 mod auth;
 mod backups;
+mod clients;
 mod compose;
+mod contract;
 mod deploy;
 mod disk_full;
 mod edge;

@@ -25,6 +25,14 @@ use utoipa::{
 )]
 pub struct ApiDoc;
 
+/// The document as served: the generated one with the server's constraints and shared answers
+/// ([`super::contract`]).
+pub fn document(spec: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(spec).unwrap_or_default();
+    super::contract::apply(&mut doc);
+    doc
+}
+
 struct Security;
 
 impl Modify for Security {
