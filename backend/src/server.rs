@@ -37,11 +37,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = prepare(platform.clone()).await?;
     let upkeep = tokio::spawn(upkeep(platform.clone()));
     let follower = tokio::spawn(platform.clone().follow_runtime());
+    let certificates = tokio::spawn(platform.clone().watch_certificates());
     tracing::info!("listening on http://{}", config.listen);
     serve_on(listener, state, shutdown_signal()).await?;
     tracing::info!("shutting down; interrupting deployments in flight");
     upkeep.abort();
     follower.abort();
+    certificates.abort();
     platform.shutdown().await;
     tracing::info!("stopped");
     Ok(())

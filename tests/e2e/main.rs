@@ -10,6 +10,7 @@ mod edge;
 mod events;
 mod faults;
 mod first_start;
+mod https;
 mod lifecycle;
 mod logs;
 mod mounts;

@@ -46,6 +46,9 @@ struct CreateAppForm {
     /// Optional JSON array of managed volumes to mount, e.g.
     /// `[{"volume": "data", "target": "/data", "read_only": false}]`.
     mounts: Option<String>,
+    /// Optional JSON array of host names to serve the app at the root of, e.g.
+    /// `["blog.example.com"]`.
+    domains: Option<String>,
 }
 
 /// The multipart form of `POST /api/v1/apps/{name}/deployments` (documentation only).
@@ -77,6 +80,23 @@ fn mounts_field(upload: &upload::Upload) -> ApiResult<Option<Vec<Mount>>> {
             })
         })
         .transpose()
+}
+
+/// The optional `domains` field: a JSON array of host names.
+fn domains_field(upload: &upload::Upload) -> ApiResult<Vec<String>> {
+    let Some(text) = upload
+        .fields
+        .get(form::DOMAINS)
+        .filter(|t| !t.trim().is_empty())
+    else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_str(text).map_err(|e| {
+        ApiError::bad_field(
+            form::DOMAINS,
+            format!("must be a JSON array of host names like [\"blog.example.com\"]: {e}"),
+        )
+    })
 }
 
 fn required_file(upload: &upload::Upload) -> ApiResult<&std::path::Path> {
@@ -112,7 +132,7 @@ async fn list_apps(State(state): State<AppState>, _: Admin) -> ApiResult<axum::J
     request_body(content = CreateAppForm, content_type = "multipart/form-data"),
     responses(
         (status = 202, body = CreatedApp, description = "Accepted; the deployment is queued"),
-        (status = 409, body = ErrorBody, description = "The name or route is taken"),
+        (status = 409, body = ErrorBody, description = "The name, route or a host name is taken"),
         (status = 413, body = ErrorBody, description = "The upload is too large"),
         (status = 422, body = ErrorBody, description = "Invalid name, route or archive"),
     ),
@@ -126,9 +146,16 @@ async fn create_app(
     let field = |k: &str| upload.fields.get(k).cloned().unwrap_or_default();
     let file = required_file(&upload)?;
     let mounts = mounts_field(&upload)?.unwrap_or_default();
+    let domains = domains_field(&upload)?;
     let created = state
         .platform
-        .create_app(&field(form::NAME), &field(form::ROUTE), file, &mounts)
+        .create_app(
+            &field(form::NAME),
+            &field(form::ROUTE),
+            file,
+            &mounts,
+            &domains,
+        )
         .await?;
     Ok((StatusCode::ACCEPTED, axum::Json(created)))
 }

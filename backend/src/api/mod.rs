@@ -7,6 +7,7 @@ pub mod client_ip;
 mod cookie;
 mod dashboard;
 mod deployments;
+mod domains;
 mod download;
 mod edge;
 mod error;
@@ -43,6 +44,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(auth::routes())
         .merge(apps::routes())
+        .merge(domains::routes())
         .merge(deployments::routes())
         .merge(settings::routes())
         .merge(volumes::routes())

@@ -32,6 +32,7 @@ pub use paths::Paths;
 pub use platform::{
     backup::Manifest, proxy::CONFIG_ENDPOINT as PROXY_CONFIG_ENDPOINT,
     settings::load_or_create_secret, traefik::TOKEN_HEADER as PROXY_TOKEN_HEADER,
+    traefik_hosts::TO_HTTPS_PATH,
 };
 pub use volumes::files::{Download, PAGE as VOLUME_PAGE};
 

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AppKind, Deployment};
+use super::{AppKind, Deployment, Domain};
 
 /// What an app is doing now, derived from Docker (never from hope) and its deployments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +123,9 @@ pub struct App {
     /// across redeploys.
     #[serde(default)]
     pub mounts: Vec<Mount>,
+    /// Host names it is served at the root of (besides its route), with their certificates.
+    #[serde(default)]
+    pub domains: Vec<Domain>,
     /// The version that serves (or last tried to).
     pub current_deployment: Option<Deployment>,
     /// The newest deployment, when it is newer than the current one (a build in progress or a

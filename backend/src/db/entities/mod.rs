@@ -1,6 +1,7 @@
 //! sea-orm entities. They never leave `db` and `domain`: the API speaks `shared` types.
 
 pub mod app;
+pub mod app_domain;
 pub mod app_mount;
 pub mod deployment;
 pub mod setting;

@@ -29,6 +29,7 @@ impl Platform {
             .await?;
         let containers = self.app_containers().await?;
         let mut mounts = self.mounts_by_app().await?;
+        let mut domains = self.domains_by_app().await?;
         let mut by_app: HashMap<i64, Vec<deployment::Model>> = HashMap::new();
         for d in self.shown_deployments(None).await? {
             by_app.entry(d.app_id).or_default().push(d);
@@ -38,7 +39,11 @@ impl Platform {
             .map(|app| {
                 let deployments = by_app.remove(&app.id).unwrap_or_default();
                 let mounts = mounts.remove(&app.id).unwrap_or_default();
-                view(app, &deployments, &containers, mounts)
+                let hosts = domains.remove(&app.id).unwrap_or_default();
+                App {
+                    domains: self.domain_views(hosts),
+                    ..view(app, &deployments, &containers, mounts)
+                }
             })
             .collect())
     }
@@ -48,7 +53,15 @@ impl Platform {
         let containers = self.app_containers().await?;
         let deployments = self.shown_deployments(Some(app.id)).await?;
         let mounts = self.app_mounts(app.id).await?;
-        Ok(view(app, &deployments, &containers, mounts))
+        let hosts = self
+            .domains_by_app()
+            .await?
+            .remove(&app.id)
+            .unwrap_or_default();
+        Ok(App {
+            domains: self.domain_views(hosts),
+            ..view(app, &deployments, &containers, mounts)
+        })
     }
 
     /// The deployments an app view shows, newest first: each app's latest and its current one
@@ -203,6 +216,7 @@ fn view(
     App {
         limits: convert::limits(&app),
         mounts,
+        domains: Vec::new(),
         port: current
             .as_ref()
             .and_then(|d| d.port)

@@ -64,7 +64,7 @@ async fn create(t: &TestPlatform, name: &str, files: &[(&str, &str)]) -> Deploym
     let zip = zip_of(&t.platform, files);
     let created = t
         .platform
-        .create_app(name, &format!("/{name}"), &zip, &[])
+        .create_app(name, &format!("/{name}"), &zip, &[], &[])
         .await
         .unwrap();
     settled(&t.platform, created.deployment.id).await
@@ -371,7 +371,7 @@ async fn a_version_writing_to_a_volume_replaces_the_old_one_which_comes_back_if_
     let zip = dockerfile_zip(&t.platform);
     let created = t
         .platform
-        .create_app("notes", "/notes", &zip, &mounts)
+        .create_app("notes", "/notes", &zip, &mounts, &[])
         .await
         .unwrap();
     settled(&t.platform, created.deployment.id).await;
@@ -524,7 +524,7 @@ async fn a_shutdown_interrupts_a_deployment_in_flight_and_cleans_it_up() {
     let zip = dockerfile_zip(&t.platform);
     let created = t
         .platform
-        .create_app("slow", "/slow", &zip, &[])
+        .create_app("slow", "/slow", &zip, &[], &[])
         .await
         .unwrap();
     // Wait until it is waiting for the app to answer.
