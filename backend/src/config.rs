@@ -627,6 +627,53 @@ mod tests {
     }
 
     #[test]
+    fn https_is_on_with_an_acme_email_and_its_settings_are_checked() {
+        let c = load(&[]).unwrap();
+        assert!(!c.proxy.https());
+        assert_eq!(c.proxy.https_port, 443);
+        assert_eq!(c.proxy.acme_ca_url, LETS_ENCRYPT);
+        let c = load(&[
+            ("MILKCRATE_ACME_EMAIL", "ops@example.com"),
+            ("MILKCRATE_HTTPS_PORT", "8443"),
+            (
+                "MILKCRATE_ACME_CA_URL",
+                "https://acme-staging-v02.api.letsencrypt.org/directory",
+            ),
+        ])
+        .unwrap();
+        assert!(c.proxy.https());
+        assert_eq!(c.proxy.https_port, 8443);
+        for (key, value, named) in [
+            (
+                "MILKCRATE_ACME_EMAIL",
+                "ops example.com",
+                "MILKCRATE_ACME_EMAIL",
+            ),
+            (
+                "MILKCRATE_ACME_EMAIL",
+                "ops@ex ample.com",
+                "MILKCRATE_ACME_EMAIL",
+            ),
+            (
+                "MILKCRATE_ACME_CA_URL",
+                "http://acme.example.com/dir",
+                "MILKCRATE_ACME_CA_URL",
+            ),
+            (
+                "MILKCRATE_ACME_CA_CERTS",
+                "/nonexistent/ca.pem",
+                "MILKCRATE_ACME_CA_CERTS",
+            ),
+            ("MILKCRATE_HTTPS_PORT", "80", "MILKCRATE_HTTPS_PORT"),
+        ] {
+            let err = load(&[("MILKCRATE_ACME_EMAIL", "ops@example.com"), (key, value)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(named), "{key}={value}: {err}");
+        }
+    }
+
+    #[test]
     fn the_admin_host_must_be_a_host_name_and_the_error_names_the_setting() {
         let c = load(&[("MILKCRATE_ADMIN_HOST", "Admin.Example.com")]).unwrap();
         assert_eq!(c.proxy.admin_host.as_deref(), Some("admin.example.com"));
