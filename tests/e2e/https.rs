@@ -14,6 +14,7 @@ use integration_tests::{
 use shared::v1::{App, Certificate, CreatedApp, DeploymentStatus};
 
 const HOST: &str = "blog.milkcrate.test";
+const ADMIN_HOST: &str = "admin.milkcrate.test";
 
 /// An HTTPS request through the proxy with `curl --resolve`, verifying the chain against
 /// `root`: (status, headers and body), or `None` when the handshake or verification fails.
@@ -101,6 +102,7 @@ async fn a_domain_gets_a_verified_certificate_from_the_acme_server_and_keeps_it_
     let env = [
         ("MILKCRATE_HTTPS_PORT", https_port.to_string()),
         ("MILKCRATE_HTTPS_BIND", "127.0.0.1".to_string()),
+        ("MILKCRATE_ADMIN_HOST", ADMIN_HOST.to_string()),
         ("MILKCRATE_ACME_EMAIL", "admin@milkcrate.test".to_string()),
         ("MILKCRATE_ACME_CA_URL", pebble.directory.clone()),
         (
@@ -206,12 +208,36 @@ async fn a_domain_gets_a_verified_certificate_from_the_acme_server_and_keeps_it_
     let (status, _, body) = plain(&server, "other.milkcrate.test", "/");
     assert!(!body.contains("SECURE"), "{status}: {body}");
 
+    // The admin host gets a certificate too, and plain HTTP on it goes to HTTPS.
+    let health = eventually(
+        Duration::from_secs(60),
+        "the dashboard's host over HTTPS",
+        || {
+            let answer =
+                https(https_port, ADMIN_HOST, &root, "/healthz").filter(|a| a.contains("ok"));
+            async move { answer }
+        },
+    )
+    .await;
+    assert!(health.contains("\"status\""), "{health}");
+    let (status, location, _) = plain(&server, ADMIN_HOST, "/admin/");
+    assert_eq!(status, "308");
+    assert_eq!(
+        location,
+        format!("https://{ADMIN_HOST}:{https_port}/admin/")
+    );
+
     // Restart Milkcrate and Traefik (its container removed: a new one is made): the same
     // certificate is served, and Pebble issued no other.
     let certificate = served_certificate(https_port, HOST);
     assert!(certificate.contains("BEGIN CERTIFICATE"), "{certificate}");
     let orders = pebble.issued();
-    assert_eq!(orders, 1, "{}", pebble.log());
+    assert_eq!(
+        orders,
+        2,
+        "one for the app's host, one for the admin host: {}",
+        pebble.log()
+    );
     server.terminate().await;
     docker::docker(&["rm", "-f", &format!("{instance}-traefik")]);
     server.restart().await;
