@@ -3,7 +3,7 @@
 
 use integration_tests::{Refusal, TestApp, apps, typed};
 use reqwest::{StatusCode, multipart};
-use shared::v1::{App, Certificate, CreatedApp};
+use shared::v1::{App, CertificateState, CreatedApp};
 
 async fn create(app: &TestApp, name: &str, domains: &str) -> reqwest::Response {
     let form = multipart::Form::new()
@@ -50,7 +50,10 @@ async fn host_names_are_checked_unique_and_never_the_dashboards() {
         .expect("created");
     assert_eq!(created.app.domains.len(), 1);
     assert_eq!(created.app.domains[0].host, "blog.example.com");
-    assert_eq!(created.app.domains[0].certificate, Certificate::Pending);
+    assert_eq!(
+        created.app.domains[0].certificate.state,
+        CertificateState::Pending
+    );
 
     let taken = typed::<CreatedApp>(create(&app, "shop", r#"["blog.example.com"]"#).await)
         .await

@@ -8,10 +8,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use integration_tests::{
-    Server, ServerOptions, apps, docker, eventually, free_port, pebble::Pebble,
-};
-use shared::v1::{App, Certificate, CreatedApp, DeploymentStatus};
+use integration_tests::{Server, ServerOptions, apps, docker, eventually, pebble::Pebble};
+use shared::v1::{App, CertificateState, CreatedApp, DeploymentStatus};
 
 const HOST: &str = "blog.milkcrate.test";
 const ADMIN_HOST: &str = "admin.milkcrate.test";
@@ -85,40 +83,12 @@ async fn app(server: &Server, name: &str) -> App {
 
 #[tokio::test]
 async fn a_domain_gets_a_verified_certificate_from_the_acme_server_and_keeps_it_across_restarts() {
-    // The proxy reaches Pebble on the host at the gateway of its network: made first, so
-    // Pebble's certificate can name that address.
-    let instance = format!("t{}", &format!("{:x}", rand::random::<u64>())[..8]);
-    let network = format!("{instance}-net");
-    docker::docker(&[
-        "network",
-        "create",
-        "--label",
-        &format!("milkcrate.instance={instance}"),
-        &network,
-    ]);
-    let gateway = docker::inspect(&network, "{{(index .IPAM.Config 0).Gateway}}");
-    let pebble = Pebble::start(&gateway).await;
-    let https_port = free_port();
-    let env = [
-        ("MILKCRATE_HTTPS_PORT", https_port.to_string()),
-        ("MILKCRATE_HTTPS_BIND", "127.0.0.1".to_string()),
-        ("MILKCRATE_ADMIN_HOST", ADMIN_HOST.to_string()),
-        ("MILKCRATE_ACME_EMAIL", "admin@milkcrate.test".to_string()),
-        ("MILKCRATE_ACME_CA_URL", pebble.directory.clone()),
-        (
-            "MILKCRATE_ACME_CA_CERTS",
-            pebble.tls_certificate().display().to_string(),
-        ),
-    ];
-    let mut server = Server::start(ServerOptions {
-        instance: Some(instance.clone()),
-        extra_env: env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
+    let (pebble, mut server, https_port) = Pebble::with_server(ServerOptions {
+        extra_env: vec![("MILKCRATE_ADMIN_HOST".into(), ADMIN_HOST.into())],
         ..ServerOptions::default()
     })
     .await;
+    let instance = server.instance.clone();
 
     let created: CreatedApp = server
         .create_app("blog", "/blog", apps::web_app("SECURE"))
@@ -174,10 +144,10 @@ async fn a_domain_gets_a_verified_certificate_from_the_acme_server_and_keeps_it_
         Duration::from_secs(30),
         "the certificate state to be issued",
         || async {
-            match &app(&server, "blog").await.domains[0].certificate {
-                Certificate::Issued { not_after } => Some(*not_after),
-                _ => None,
-            }
+            let certificate = app(&server, "blog").await.domains[0].certificate.clone();
+            (certificate.state == CertificateState::Issued)
+                .then_some(certificate.not_after)
+                .flatten()
         },
     )
     .await;

@@ -9,7 +9,7 @@ use std::{
     time::Duration,
 };
 
-use crate::{eventually, free_port};
+use crate::{Server, ServerOptions, docker, eventually, free_port};
 
 pub struct Pebble {
     child: Child,
@@ -75,6 +75,48 @@ impl Pebble {
         })
         .await;
         pebble
+    }
+
+    /// A Pebble and a Milkcrate with HTTPS pointed at it (`options` otherwise as given), and the
+    /// HTTPS port (on 127.0.0.1). The proxy reaches Pebble on the host at the gateway of its
+    /// network, which is made first so Pebble's certificate can name that address.
+    pub async fn with_server(options: ServerOptions) -> (Pebble, Server, u16) {
+        let instance = options
+            .instance
+            .clone()
+            .unwrap_or_else(|| format!("t{:08x}", rand::random::<u32>()));
+        let network = format!("{instance}-net");
+        docker::docker(&[
+            "network",
+            "create",
+            "--label",
+            &format!("milkcrate.instance={instance}"),
+            &network,
+        ]);
+        let gateway = docker::inspect(&network, "{{(index .IPAM.Config 0).Gateway}}");
+        let pebble = Pebble::start(&gateway).await;
+        let https_port = free_port();
+        let mut extra_env: Vec<(String, String)> = [
+            ("MILKCRATE_HTTPS_PORT", https_port.to_string()),
+            ("MILKCRATE_HTTPS_BIND", "127.0.0.1".to_string()),
+            ("MILKCRATE_ACME_EMAIL", "admin@milkcrate.test".to_string()),
+            ("MILKCRATE_ACME_CA_URL", pebble.directory.clone()),
+            (
+                "MILKCRATE_ACME_CA_CERTS",
+                pebble.tls_certificate().display().to_string(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        extra_env.extend(options.extra_env.iter().cloned());
+        let server = Server::start(ServerOptions {
+            instance: Some(instance),
+            extra_env,
+            ..options
+        })
+        .await;
+        (pebble, server, https_port)
     }
 
     /// Pebble's own TLS certificate: what the proxy must trust to reach it.

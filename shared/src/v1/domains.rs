@@ -10,36 +10,56 @@ pub struct Domain {
     pub certificate: Certificate,
 }
 
-/// Where a domain's certificate stands. Renewal is Traefik's job; it shows here the same way.
+/// Where a domain's certificate stands: `{"state": "issued", "not_after": "..."}`,
+/// `{"state": "failed", "reason": "..."}`, `{"state": "pending"}` or `{"state": "off"}`.
+/// Renewal is Traefik's job; it shows here the same way. (A struct, not an internally tagged
+/// enum: serde's buffering for those cost the dashboard about 9 KB of gzip.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum Certificate {
+pub struct Certificate {
+    pub state: CertificateState,
+    /// When it expires (`issued` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "super::time::utc_option")
+    )]
+    pub not_after: Option<DateTime<Utc>>,
+    /// Why the last order failed, as the ACME server or Traefik put it (`failed` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateState {
     /// HTTPS is not set up (no `MILKCRATE_ACME_EMAIL`): the domain is served on plain HTTP.
     Off,
     /// Asked for; not issued yet.
     Pending,
     /// Issued and served.
-    Issued {
-        /// When it expires.
-        #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "super::time::utc"))]
-        not_after: DateTime<Utc>,
-    },
+    Issued,
     /// The last attempt failed; Traefik tries again.
-    Failed {
-        /// Why, as the ACME server or Traefik put it.
-        reason: String,
-    },
+    Failed,
 }
 
 impl Certificate {
+    pub fn new(state: CertificateState) -> Self {
+        Self {
+            state,
+            not_after: None,
+            reason: None,
+        }
+    }
+
     /// A short word for the dashboard.
     pub fn label(&self) -> &'static str {
-        match self {
-            Self::Off => "HTTP only",
-            Self::Pending => "pending",
-            Self::Issued { .. } => "issued",
-            Self::Failed { .. } => "failed",
+        match self.state {
+            CertificateState::Off => "HTTP only",
+            CertificateState::Pending => "pending",
+            CertificateState::Issued => "issued",
+            CertificateState::Failed => "failed",
         }
     }
 }

@@ -13,7 +13,7 @@ use std::{
 
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
-use shared::v1::Certificate;
+use shared::v1::{Certificate, CertificateState};
 
 use crate::{config::ProxyMode, domain::Platform};
 
@@ -40,19 +40,21 @@ impl Platform {
     /// A host's certificate as last read.
     pub(in crate::domain) fn certificate_of(&self, host: &str) -> Certificate {
         if !self.config.proxy.https() {
-            return Certificate::Off;
+            return Certificate::new(CertificateState::Off);
         }
         let known = self.routes.certificates();
         if let Some(not_after) = known.issued.get(host) {
-            return Certificate::Issued {
-                not_after: *not_after,
+            return Certificate {
+                not_after: Some(*not_after),
+                ..Certificate::new(CertificateState::Issued)
             };
         }
         match known.failed.get(host) {
-            Some(reason) => Certificate::Failed {
-                reason: reason.clone(),
+            Some(reason) => Certificate {
+                reason: Some(reason.clone()),
+                ..Certificate::new(CertificateState::Failed)
             },
-            None => Certificate::Pending,
+            None => Certificate::new(CertificateState::Pending),
         }
     }
 
