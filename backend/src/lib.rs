@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod intake;
 pub mod runtime;
+pub mod secrets;
 mod server;
 pub mod state;
 pub mod telemetry;

@@ -2,6 +2,10 @@
 //!
 //! Each function returns the normalized value, or a message fit to show next to the field.
 
+mod release;
+
+pub use release::*;
+
 /// First path segments that belong to the platform; no app may be routed under them.
 pub const RESERVED_ROUTE_PREFIXES: &[&str] = &[
     "admin", "api", "login", "logout", "upload", "static", "traefik", "healthz",

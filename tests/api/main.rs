@@ -6,3 +6,4 @@ mod errors;
 mod hostile_zips;
 mod metrics;
 mod proxy;
+mod releases;

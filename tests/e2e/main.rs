@@ -15,4 +15,5 @@ mod lifecycle;
 mod logs;
 mod mounts;
 mod openapi;
+mod releases;
 mod volumes;

@@ -15,6 +15,7 @@ mod events;
 mod extract;
 pub mod metrics;
 mod openapi;
+mod releases;
 mod settings;
 mod upload;
 mod volumes;
@@ -46,6 +47,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(apps::routes())
         .merge(domains::routes())
         .merge(deployments::routes())
+        .merge(releases::routes())
         .merge(settings::routes())
         .merge(volumes::routes())
         .merge(backups::routes())

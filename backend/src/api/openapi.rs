@@ -13,6 +13,7 @@ use utoipa::{
         (name = "auth", description = "Password-only admin sessions"),
         (name = "apps", description = "Apps and their lifecycle"),
         (name = "deployments", description = "Versions of apps and their build logs"),
+        (name = "releases", description = "Variables, secrets, health path, limits and route of an app, and rollback: each a release without a build"),
         (name = "settings", description = "Platform settings"),
         (name = "volumes", description = "Managed volumes and the files in them"),
         (name = "events", description = "What changes, as Server-Sent Events"),

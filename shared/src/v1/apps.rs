@@ -1,7 +1,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AppKind, Deployment, Domain};
+#[cfg(not(target_arch = "wasm32"))]
+use super::Domain;
+use super::{AppKind, Deployment};
 
 /// What an app is doing now, derived from Docker (never from hope) and its deployments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,14 +121,18 @@ pub struct App {
     pub container: Option<String>,
     /// Limits of its container.
     pub limits: Limits,
+    /// Where readiness (and the proxy's health check) asks for a 2xx/3xx; `None`: any reply.
+    #[serde(default)]
+    pub health_path: Option<String>,
     /// Managed volumes mounted into it; they apply from the next deployment on and are kept
     /// across redeploys.
     #[serde(default)]
     pub mounts: Vec<Mount>,
     /// Host names it is served at the root of (besides its route), with their certificates.
-    /// (The dashboard reads them field by field: serde's code for them cost it 1.5 KB of gzip.)
+    /// Not in the dashboard's build: it reads them field by field (`api::apps::app_domains`);
+    /// the field's serde, clone, drop and comparison code cost its module 2.5 KB of gzip.
+    #[cfg(not(target_arch = "wasm32"))]
     #[serde(default)]
-    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub domains: Vec<Domain>,
     /// The version that serves (or last tried to).
     pub current_deployment: Option<Deployment>,

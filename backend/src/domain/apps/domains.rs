@@ -88,12 +88,30 @@ impl Platform {
     pub async fn set_domains(&self, name: &str, requested: &[String]) -> DomainResult<App> {
         let app = self.find_app(name).await?;
         let hosts = self.check_domains(requested, Some(app.id)).await?;
-        let txn = self.db.begin().await?;
-        Self::replace_domains(&txn, app.id, &hosts).await?;
-        txn.commit().await?;
-        self.refresh_domains().await?;
+        self.store_domains(app.id, &hosts).await?;
         tracing::info!(app = %app.name, "host names of {} set to {hosts:?}", app.name);
         self.get_app(&app.name).await
+    }
+
+    /// Stores checked host names and hands them to the edge.
+    pub(in crate::domain) async fn store_domains(
+        &self,
+        app_id: i64,
+        hosts: &[String],
+    ) -> DomainResult<()> {
+        let txn = self.db.begin().await?;
+        Self::replace_domains(&txn, app_id, hosts).await?;
+        txn.commit().await?;
+        self.refresh_domains().await
+    }
+
+    /// One app's host names, in the order given.
+    pub(in crate::domain) async fn domains_of(&self, app_id: i64) -> DomainResult<Vec<String>> {
+        Ok(self
+            .domains_by_app()
+            .await?
+            .remove(&app_id)
+            .unwrap_or_default())
     }
 
     /// Every app's host names, by app id (one query for a whole list).

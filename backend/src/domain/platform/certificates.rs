@@ -26,7 +26,7 @@ const WHILE_PENDING: Duration = Duration::from_secs(1);
 const WHILE_SETTLED: Duration = Duration::from_secs(30);
 
 /// The certificates the proxy holds and the orders that failed, by host.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Known {
     pub issued: HashMap<String, DateTime<Utc>>,
     pub failed: HashMap<String, String>,
@@ -112,7 +112,11 @@ impl Platform {
         };
         let log = self.runtime.container_logs(proxy, LOG_TAIL).await?;
         let failed = failures(&log);
-        self.routes.set_certificates(Known { issued, failed });
+        let known = Known { issued, failed };
+        if self.routes.certificates() != known {
+            self.routes.set_certificates(known);
+            self.app_list.forget();
+        }
         Ok(())
     }
 }

@@ -13,7 +13,7 @@ use crate::{
 /// The app's `domains` as JSON text, as `ApiClient::app_domains` reads it.
 pub type Rows = RwSignal<Option<String>>;
 
-/// Each host name with its certificate's state and detail (its expiry day, or why it failed).
+/// Each host name with its certificate's state and detail (the day it expires, or why it failed).
 fn parse(rows: Option<String>) -> Vec<(String, String, String)> {
     let get = |v: &wasm_bindgen::JsValue, k: &str| {
         js_sys::Reflect::get(v, &k.into())
@@ -28,7 +28,7 @@ fn parse(rows: Option<String>) -> Vec<(String, String, String)> {
             let c = js_sys::Reflect::get(&d, &"certificate".into()).unwrap_or_default();
             let until = get(&c, "not_after");
             let detail = match until.get(..10) {
-                Some(day) => format!("until {day}"),
+                Some(day) => day.to_string(),
                 None => get(&c, "reason"),
             };
             (get(&d, "host"), get(&c, "state"), detail)
@@ -49,12 +49,8 @@ pub fn Domains(name: String, rows: Rows) -> impl IntoView {
             .collect();
         list.push(text.get_untracked());
         let n = name.get_value();
-        async move {
-            api.set_domains(&n, list).await?;
-            text.set(String::new());
-            rows.set(Some(api.app_domains(&n).await?));
-            Ok(())
-        }
+        // The page reads the list again within seconds (`detail.rs`).
+        async move { api.set_domains(&n, list).await }
     });
     let error = Signal::derive(move || {
         failure(save).map(|e| {
@@ -86,7 +82,7 @@ pub fn Domains(name: String, rows: Rows) -> impl IntoView {
                     error=error
                     placeholder="blog.example.com"
                 />
-                <button type="submit" class="btn btn-secondary" disabled=move || save.pending().get()>
+                <button type="submit" class="btn btn-secondary">
                     "Add domain"
                 </button>
             </form>
