@@ -18,4 +18,6 @@ if ! command -v pebble >/dev/null; then
   apt_install pebble
 fi
 ensure_traefik_image
+# The contract and client tests' generators and fuzzer (Python venv, npm), project-local.
+bash "$(dirname "$0")/tools-env.sh"
 log "test environment ready: $(docker version --format 'Docker {{.Server.Version}}'), $TRAEFIK_IMAGE"

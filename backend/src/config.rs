@@ -57,6 +57,8 @@ pub struct Config {
     pub login_failures_per_minute: u32,
     /// Peers whose `X-Forwarded-For` is believed (IPs or CIDRs). The Traefik network is always trusted.
     pub trusted_proxies: Vec<String>,
+    /// Days the audit trail keeps an entry.
+    pub audit_days: u32,
     pub proxy: ProxyConfig,
     pub limits: LimitsConfig,
     pub uploads: UploadConfig,
@@ -157,6 +159,7 @@ impl Default for Config {
             login_attempts_per_minute: 5,
             login_failures_per_minute: 30,
             trusted_proxies: Vec::new(),
+            audit_days: 90,
             proxy: ProxyConfig::default(),
             limits: LimitsConfig::default(),
             uploads: UploadConfig::default(),
@@ -338,6 +341,7 @@ impl Config {
         }
         parse_into(&get, "MILKCRATE_LISTEN", &mut self.listen)?;
         parse_into(&get, "MILKCRATE_SESSION_HOURS", &mut self.session_hours)?;
+        parse_into(&get, "MILKCRATE_AUDIT_DAYS", &mut self.audit_days)?;
         parse_into(
             &get,
             "MILKCRATE_LOGIN_ATTEMPTS_PER_MINUTE",
@@ -459,6 +463,9 @@ impl Config {
         }
         if self.builds.concurrency == 0 {
             bail!("MILKCRATE_BUILD_CONCURRENCY must be at least 1");
+        }
+        if self.audit_days == 0 {
+            bail!("MILKCRATE_AUDIT_DAYS must be at least 1");
         }
         if self.builds.memory_mb < 6 || self.builds.cpus.is_nan() || self.builds.cpus < 0.01 {
             bail!(
@@ -614,6 +621,7 @@ impl fmt::Debug for Config {
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)
             .field("login_failures_per_minute", &self.login_failures_per_minute)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("audit_days", &self.audit_days)
             .field("proxy", &self.proxy)
             .field("limits", &self.limits)
             .field("uploads", &self.uploads)
@@ -645,6 +653,7 @@ mod tests {
         assert_eq!(c.db_path(), PathBuf::from("./data/milkcrate.sqlite"));
         assert_eq!(c.limits.memory_mb, 512);
         assert_eq!(c.login_attempts_per_minute, 5);
+        assert_eq!(c.audit_days, 90);
         assert_eq!(c.login_failures_per_minute, 30);
         let c = load(&[("MILKCRATE_LOGIN_FAILURES_PER_MINUTE", "12")]).unwrap();
         assert_eq!(c.login_failures_per_minute, 12);

@@ -39,12 +39,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let upkeep = tokio::spawn(upkeep(platform.clone()));
     let follower = tokio::spawn(platform.clone().follow_runtime());
     let certificates = tokio::spawn(platform.clone().watch_certificates());
+    let pruner = tokio::spawn(prune_audit(platform.clone()));
     tracing::info!("listening on http://{}", config.listen);
     serve_on(listener, state, shutdown_signal()).await?;
     tracing::info!("shutting down; interrupting deployments in flight");
     upkeep.abort();
     follower.abort();
     certificates.abort();
+    pruner.abort();
     platform.shutdown().await;
     tracing::info!("stopped");
     Ok(())
@@ -170,6 +172,16 @@ async fn upkeep(platform: Arc<Platform>) {
         if let Err(e) = platform.reconcile(false).await {
             tracing::warn!("reconciliation failed: {e}");
         }
+    }
+}
+
+/// Keeps the audit trail to `MILKCRATE_AUDIT_DAYS`: at start, then hourly.
+async fn prune_audit(platform: Arc<Platform>) {
+    loop {
+        if let Err(e) = platform.prune_audit(chrono::Utc::now()).await {
+            tracing::warn!("cannot prune the audit trail: {e}");
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
     }
 }
 

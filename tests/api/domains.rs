@@ -67,7 +67,7 @@ async fn host_names_are_checked_unique_and_never_the_dashboards() {
     assert_eq!(admin.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(problems(&admin).contains("dashboard"), "{admin:?}");
 
-    let garbled = typed::<CreatedApp>(create(&app, "shop", "shop.example.com").await)
+    let garbled = typed::<CreatedApp>(create(&app, "shop", r#"["shop.example.com"#).await)
         .await
         .unwrap_err();
     assert_eq!(garbled.status, StatusCode::BAD_REQUEST);

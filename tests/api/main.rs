@@ -7,3 +7,4 @@ mod hostile_zips;
 mod metrics;
 mod proxy;
 mod releases;
+mod tokens;

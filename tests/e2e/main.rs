@@ -3,7 +3,9 @@
 
 mod auth;
 mod backups;
+mod clients;
 mod compose;
+mod contract;
 mod deploy;
 mod disk_full;
 mod edge;
@@ -13,6 +15,7 @@ mod first_start;
 mod https;
 mod lifecycle;
 mod logs;
+mod machine_api;
 mod mounts;
 mod openapi;
 mod releases;

@@ -7,6 +7,7 @@ pub mod docker;
 pub mod pebble;
 mod server;
 mod test_app;
+pub mod tools;
 
 pub use server::{PASSWORD, Server, ServerOptions, binary, free_port};
 pub use test_app::{Refusal, TestApp, typed};

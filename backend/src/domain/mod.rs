@@ -5,6 +5,7 @@
 //! `runtime::ContainerRuntime`, SQLite only through sea-orm. The API asks `Platform`; its fields
 //! are private.
 
+pub mod access;
 mod apps;
 mod convert;
 pub mod deploy;
@@ -32,8 +33,10 @@ pub use error::{DomainError, DomainResult, FieldErrors};
 pub use names::Names;
 pub use paths::Paths;
 pub use platform::{
-    backup::Manifest, proxy::CONFIG_ENDPOINT as PROXY_CONFIG_ENDPOINT,
-    settings::load_or_create_secret, traefik::TOKEN_HEADER as PROXY_TOKEN_HEADER,
+    backup::Manifest,
+    proxy::CONFIG_ENDPOINT as PROXY_CONFIG_ENDPOINT,
+    settings::{load_or_create_secret, reset_admin_password},
+    traefik::TOKEN_HEADER as PROXY_TOKEN_HEADER,
     traefik_hosts::TO_HTTPS_PATH,
 };
 pub use volumes::files::{Download, PAGE as VOLUME_PAGE};

@@ -1,6 +1,7 @@
 //! Version 1 of the wire types, served under `/api/v1`.
 
 mod apps;
+mod audit;
 mod auth;
 mod backups;
 mod deployments;
@@ -12,9 +13,11 @@ mod logs;
 mod releases;
 mod settings;
 pub mod time;
+mod tokens;
 mod volumes;
 
 pub use apps::*;
+pub use audit::*;
 pub use auth::*;
 pub use backups::*;
 pub use deployments::*;
@@ -24,4 +27,5 @@ pub use events::*;
 pub use logs::*;
 pub use releases::*;
 pub use settings::*;
+pub use tokens::*;
 pub use volumes::*;
