@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares this machine for Milkcrate's tests: a running Docker daemon, the Traefik image, and a
-# static busybox for the test apps (built FROM scratch: no registry needed). Idempotent.
+# static busybox for the test apps (built FROM scratch: no registry needed), Chromium and Pebble.
+# Idempotent.
 set -euo pipefail
 . "$(dirname "$0")/docker-env.sh"
 
@@ -11,6 +12,10 @@ fi
 # Headless Chromium and its driver for the dashboard's browser tests (never downloaded: Debian's).
 if ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
   apt_install chromium chromium-driver
+fi
+# Pebble, Let's Encrypt's test ACME server, for the HTTPS tests (Debian's; it runs on the host).
+if ! command -v pebble >/dev/null; then
+  apt_install pebble
 fi
 ensure_traefik_image
 # The contract and client tests' generators and fuzzer (Python venv, npm), project-local.

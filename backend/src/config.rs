@@ -84,6 +84,27 @@ pub struct ProxyConfig {
     /// The secret Traefik sends when it polls for its routes (and Milkcrate sends to Traefik's
     /// API); derived from `SECRET_KEY` when unset. An external Traefik needs it set on both sides.
     pub token: Option<String>,
+    /// Where the HTTPS entry point is published (with `acme_email` set).
+    pub https_port: u16,
+    pub https_bind: String,
+    /// The ACME account's contact; setting it turns HTTPS on: app domains (and the admin host)
+    /// get certificates from `acme_ca_url` (HTTP-01).
+    pub acme_email: Option<String>,
+    /// The ACME directory (RFC 8555): Let's Encrypt's production one by default.
+    pub acme_ca_url: String,
+    /// A PEM bundle Traefik trusts for the ACME server (private CAs, tests); the host's bundle
+    /// when unset.
+    pub acme_ca_certs: Option<PathBuf>,
+}
+
+/// Let's Encrypt's production directory.
+pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
+
+impl ProxyConfig {
+    /// Whether apps' domains are served over HTTPS with ACME certificates.
+    pub fn https(&self) -> bool {
+        self.acme_email.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -159,6 +180,11 @@ impl Default for ProxyConfig {
             admin_host: None,
             drain_secs: 1,
             token: None,
+            https_port: 443,
+            https_bind: "0.0.0.0".into(),
+            acme_email: None,
+            acme_ca_url: LETS_ENCRYPT.into(),
+            acme_ca_certs: None,
         }
     }
 }
@@ -300,6 +326,19 @@ impl Config {
             }
             self.proxy.token = Some(v);
         }
+        parse_into(&get, "MILKCRATE_HTTPS_PORT", &mut self.proxy.https_port)?;
+        if let Some(v) = get("MILKCRATE_HTTPS_BIND") {
+            self.proxy.https_bind = v;
+        }
+        if let Some(v) = get("MILKCRATE_ACME_EMAIL") {
+            self.proxy.acme_email = Some(v.trim().to_string());
+        }
+        if let Some(v) = get("MILKCRATE_ACME_CA_URL") {
+            self.proxy.acme_ca_url = v.trim().to_string();
+        }
+        if let Some(v) = get("MILKCRATE_ACME_CA_CERTS") {
+            self.proxy.acme_ca_certs = Some(v.into());
+        }
         parse_into(&get, "MILKCRATE_LISTEN", &mut self.listen)?;
         parse_into(&get, "MILKCRATE_SESSION_HOURS", &mut self.session_hours)?;
         parse_into(&get, "MILKCRATE_AUDIT_DAYS", &mut self.audit_days)?;
@@ -440,8 +479,42 @@ impl Config {
         {
             bail!("app limits must be positive (memory at least 6 MB, as Docker requires)");
         }
+        self.validate_https()?;
         if self.limits.max_stack_services == 0 {
             bail!("MILKCRATE_MAX_STACK_SERVICES must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The ACME settings reach Traefik's command line: plain values only.
+    fn validate_https(&self) -> anyhow::Result<()> {
+        let p = &self.proxy;
+        if let Some(email) = &p.acme_email {
+            let ok = email.len() <= 254
+                && email.split_once('@').is_some_and(|(user, domain)| {
+                    !user.is_empty() && shared::validation::host_name(domain).is_ok()
+                })
+                && email.bytes().all(|b| b.is_ascii_graphic());
+            if !ok {
+                bail!("MILKCRATE_ACME_EMAIL must be an email address, not `{email}`");
+            }
+        }
+        let url = &p.acme_ca_url;
+        if !url.starts_with("https://") || !url.bytes().all(|b| b.is_ascii_graphic()) {
+            bail!(
+                "MILKCRATE_ACME_CA_URL must be an https:// URL of an ACME directory, not `{url}`"
+            );
+        }
+        if let Some(path) = &p.acme_ca_certs
+            && !path.is_file()
+        {
+            bail!(
+                "MILKCRATE_ACME_CA_CERTS names {}, which is not a readable file",
+                path.display()
+            );
+        }
+        if p.acme_email.is_some() && p.https_port == p.http_port && p.https_bind == p.http_bind {
+            bail!("MILKCRATE_HTTPS_PORT must differ from MILKCRATE_HTTP_PORT");
         }
         Ok(())
     }
@@ -584,6 +657,53 @@ mod tests {
         assert_eq!(c.login_failures_per_minute, 30);
         let c = load(&[("MILKCRATE_LOGIN_FAILURES_PER_MINUTE", "12")]).unwrap();
         assert_eq!(c.login_failures_per_minute, 12);
+    }
+
+    #[test]
+    fn https_is_on_with_an_acme_email_and_its_settings_are_checked() {
+        let c = load(&[]).unwrap();
+        assert!(!c.proxy.https());
+        assert_eq!(c.proxy.https_port, 443);
+        assert_eq!(c.proxy.acme_ca_url, LETS_ENCRYPT);
+        let c = load(&[
+            ("MILKCRATE_ACME_EMAIL", "ops@example.com"),
+            ("MILKCRATE_HTTPS_PORT", "8443"),
+            (
+                "MILKCRATE_ACME_CA_URL",
+                "https://acme-staging-v02.api.letsencrypt.org/directory",
+            ),
+        ])
+        .unwrap();
+        assert!(c.proxy.https());
+        assert_eq!(c.proxy.https_port, 8443);
+        for (key, value, named) in [
+            (
+                "MILKCRATE_ACME_EMAIL",
+                "ops example.com",
+                "MILKCRATE_ACME_EMAIL",
+            ),
+            (
+                "MILKCRATE_ACME_EMAIL",
+                "ops@ex ample.com",
+                "MILKCRATE_ACME_EMAIL",
+            ),
+            (
+                "MILKCRATE_ACME_CA_URL",
+                "http://acme.example.com/dir",
+                "MILKCRATE_ACME_CA_URL",
+            ),
+            (
+                "MILKCRATE_ACME_CA_CERTS",
+                "/nonexistent/ca.pem",
+                "MILKCRATE_ACME_CA_CERTS",
+            ),
+            ("MILKCRATE_HTTPS_PORT", "80", "MILKCRATE_HTTPS_PORT"),
+        ] {
+            let err = load(&[("MILKCRATE_ACME_EMAIL", "ops@example.com"), (key, value)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(named), "{key}={value}: {err}");
+        }
     }
 
     #[test]

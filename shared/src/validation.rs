@@ -159,6 +159,47 @@ pub fn host_name(input: &str) -> Result<String, String> {
     Ok(host)
 }
 
+/// Most host names one app may have.
+pub const MAX_DOMAINS: usize = 20;
+
+/// Validates an app's host names: each a fully qualified [`host_name`] (at least one dot: a
+/// certificate authority issues for nothing less), none twice, never `admin_host` (the
+/// dashboard's), at most [`MAX_DOMAINS`]. Returns them normalized, or one message per problem.
+pub fn domains(input: &[String], admin_host: Option<&str>) -> Result<Vec<String>, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut hosts: Vec<String> = Vec::new();
+    if input.len() > MAX_DOMAINS {
+        problems.push(format!("at most {MAX_DOMAINS} host names per app"));
+    }
+    for raw in input {
+        let host = match host_name(raw) {
+            Ok(host) if host.contains('.') => host,
+            Ok(host) => {
+                problems.push(format!(
+                    "`{host}` must be a fully qualified host name such as `blog.example.com`"
+                ));
+                continue;
+            }
+            Err(e) => {
+                problems.push(e);
+                continue;
+            }
+        };
+        if Some(host.as_str()) == admin_host {
+            problems.push(format!("`{host}` is the dashboard's host name"));
+        } else if hosts.contains(&host) {
+            problems.push(format!("`{host}` is listed twice"));
+        } else {
+            hosts.push(host);
+        }
+    }
+    if problems.is_empty() {
+        Ok(hosts)
+    } else {
+        Err(problems)
+    }
+}
+
 /// Longest accepted path inside a volume, counted as sent.
 pub const MAX_VOLUME_PATH_LEN: usize = 1024;
 /// Longest accepted name of one file or folder in a volume, in bytes: the file system's limit
@@ -396,6 +437,34 @@ mod tests {
         assert!(file_name("a/b.txt").is_err());
         assert!(file_name("").is_err());
         assert!(file_name("..").is_err());
+    }
+
+    #[test]
+    fn domains_are_qualified_host_names_once_each_and_never_the_admin_host() {
+        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            domains(&list(&["Blog.Example.com", "www.blog.example.com."]), None),
+            Ok(list(&["blog.example.com", "www.blog.example.com"]))
+        );
+        let problems = domains(
+            &list(&[
+                "admin.example.com",
+                "localhost",
+                "*.example.com",
+                "a.example.com",
+                "A.example.com",
+                "10.0.0.1",
+            ]),
+            Some("admin.example.com"),
+        )
+        .unwrap_err();
+        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert!(problems[0].contains("dashboard"));
+        assert!(problems[1].contains("fully qualified"));
+        assert!(problems[2].contains("`*.example.com`"));
+        assert!(problems[3].contains("listed twice"));
+        assert!(problems[4].contains("IP address"));
+        assert!(domains(&vec!["a.example.com".to_string(); 21], None).is_err());
     }
 
     #[test]

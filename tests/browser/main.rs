@@ -901,3 +901,48 @@ async fn a_hostile_app_cannot_act_as_the_admin() {
 
     b.close().await;
 }
+
+/// Issue #14: a domain added on the app's page gets its certificate from a real ACME server
+/// (Pebble), and the page shows its state change to issued without a reload; a bad name is
+/// refused next to the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_added_in_the_dashboard_gets_its_certificate() {
+    let (_pebble, server, _) = integration_tests::pebble::Pebble::with_server(ServerOptions {
+        extra_env: vec![("MILKCRATE_DASHBOARD_DIR".into(), dashboard_dir())],
+        ..ServerOptions::default()
+    })
+    .await;
+    let b = Browser::start(&server.url("")).await;
+    let created: shared::v1::CreatedApp = server
+        .create_app("shop", "/shop", apps::web_app("shop"))
+        .await
+        .json()
+        .await
+        .expect("created");
+    let deployed = server.wait_deployment(created.deployment.id).await;
+    assert_eq!(deployed.status, shared::v1::DeploymentStatus::Running);
+    log_in(&b).await;
+    b.goto("/admin/apps/shop").await;
+    b.wait_text(".title-row [data-status]", "Running", STEP)
+        .await;
+
+    b.type_into("#domains", "*.shop.test").await;
+    b.click("#domains-title ~ form button[type=submit]").await;
+    let refusal = b.wait_text(".field-error", "*.shop.test", STEP).await;
+    assert!(refusal.contains("host name"), "{refusal}");
+
+    b.type_into("#domains", "shop.milkcrate.test").await;
+    b.click("#domains-title ~ form button[type=submit]").await;
+    b.wait_text("ul.domains li", "shop.milkcrate.test", STEP)
+        .await;
+    let issued = b
+        .wait_text(
+            "ul.domains li[data-certificate=issued]",
+            "shop.milkcrate.test",
+            Duration::from_secs(60),
+        )
+        .await;
+    assert!(issued.contains("issued 20"), "{issued}");
+    b.screenshot("14-domains").await;
+    b.close().await;
+}

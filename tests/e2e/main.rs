@@ -12,6 +12,7 @@ mod edge;
 mod events;
 mod faults;
 mod first_start;
+mod https;
 mod lifecycle;
 mod logs;
 mod machine_api;

@@ -4,6 +4,7 @@
 
 pub mod apps;
 pub mod docker;
+pub mod pebble;
 mod server;
 mod test_app;
 pub mod tools;

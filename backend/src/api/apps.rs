@@ -47,6 +47,9 @@ struct CreateAppForm {
     /// `[{"volume": "data", "target": "/data", "read_only": false}]` (a part of type
     /// `application/json`).
     mounts: Option<Vec<Mount>>,
+    /// Optional host names to serve the app at the root of: a JSON array in one part
+    /// (`["blog.example.com"]`), or one host name per part.
+    domains: Option<Vec<String>>,
 }
 
 /// The multipart form of `POST /api/v1/apps/{name}/deployments` (documentation only).
@@ -91,6 +94,27 @@ fn mounts_field(upload: &upload::Upload) -> ApiResult<Option<Vec<Mount>>> {
     Ok(mounts)
 }
 
+/// The optional `domains` field: a JSON array of host names in one part, or one host name per
+/// part (as OpenAPI generators send an array of strings).
+fn domains_field(upload: &upload::Upload) -> ApiResult<Vec<String>> {
+    let mut hosts = Vec::new();
+    let parts = upload.fields.get(form::DOMAINS).into_iter().flatten();
+    for text in parts.map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if text.starts_with('[') {
+            let list: Vec<String> = serde_json::from_str(text).map_err(|_| {
+                ApiError::bad_field(
+                    form::DOMAINS,
+                    "must be a JSON array of host names like [\"blog.example.com\"], or one host name per part",
+                )
+            })?;
+            hosts.extend(list);
+        } else {
+            hosts.push(text.to_string());
+        }
+    }
+    Ok(hosts)
+}
+
 fn required_file(upload: &upload::Upload) -> ApiResult<&std::path::Path> {
     upload
         .file
@@ -130,7 +154,7 @@ async fn list_apps(State(state): State<AppState>, _: Admin) -> ApiResult<Respons
     request_body(content = CreateAppForm, content_type = "multipart/form-data"),
     responses(
         (status = 202, body = CreatedApp, description = "Accepted; the deployment is queued"),
-        (status = 409, body = ErrorBody, description = "The name or route is taken"),
+        (status = 409, body = ErrorBody, description = "The name, route or a host name is taken"),
         (status = 413, body = ErrorBody, description = "The upload is too large"),
         (status = 422, body = ErrorBody, description = "Invalid name, route or archive"),
         (status = 507, body = ErrorBody, description = "The data disk is full; nothing was kept"),
@@ -144,7 +168,13 @@ async fn create_app(
     let upload = receive(
         &state,
         multipart,
-        &[form::NAME, form::ROUTE, form::FILE, form::MOUNTS],
+        &[
+            form::NAME,
+            form::ROUTE,
+            form::FILE,
+            form::MOUNTS,
+            form::DOMAINS,
+        ],
     )
     .await?;
     let field = |k: &str| {
@@ -153,9 +183,16 @@ async fn create_app(
     };
     let file = required_file(&upload)?;
     let mounts = mounts_field(&upload)?.unwrap_or_default();
+    let domains = domains_field(&upload)?;
     let created = state
         .platform
-        .create_app(&field(form::NAME), &field(form::ROUTE), file, &mounts)
+        .create_app(
+            &field(form::NAME),
+            &field(form::ROUTE),
+            file,
+            &mounts,
+            &domains,
+        )
         .await?;
     let target = super::guard::AuditTarget(created.app.name.clone());
     Ok((

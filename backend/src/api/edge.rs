@@ -2,18 +2,21 @@
 //! by the proxy token), and the public landing the apps' entry point shows. Neither is part of
 //! the documented API. On the apps' entry point, every path no app claims is put under
 //! `/landing` by the proxy, so only these handlers answer there: never the API or the dashboard.
+//! Plain HTTP on a host that has HTTPS is put under `/to-https` and answered with a 308.
 
 use axum::{
     Router,
     extract::{ConnectInfo, Path, State},
-    http::{HeaderMap, HeaderValue, header},
+    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
     response::{Html, IntoResponse, Redirect, Response},
     routing::{any, get},
 };
 
 use super::{ApiError, ApiResult};
 use crate::{
-    domain::{PROXY_CONFIG_ENDPOINT as CONFIG_ENDPOINT, PROXY_TOKEN_HEADER as TOKEN_HEADER},
+    domain::{
+        PROXY_CONFIG_ENDPOINT as CONFIG_ENDPOINT, PROXY_TOKEN_HEADER as TOKEN_HEADER, TO_HTTPS_PATH,
+    },
     state::AppState,
 };
 
@@ -26,6 +29,39 @@ pub fn routes() -> Router<AppState> {
         .route("/landing", get(landing))
         .route("/landing/", get(landing))
         .route("/landing/{*rest}", any(nothing_here))
+        .route(TO_HTTPS_PATH, any(to_https))
+        .route(&format!("{TO_HTTPS_PATH}/{{*rest}}"), any(to_https))
+}
+
+/// Plain HTTP on an app's host name (or the admin host) with HTTPS on: a 308 to the same URL
+/// over HTTPS, whatever the method.
+async fn to_https(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> ApiResult<Response> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let host = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    let path = uri.path().strip_prefix(TO_HTTPS_PATH).unwrap_or_default();
+    let path = if path.is_empty() { "/" } else { path };
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_string(),
+    };
+    let location = state
+        .platform
+        .https_location(host, &path_and_query)
+        .ok_or_else(|| ApiError::NotFound(format!("nothing is served at {}", uri.path())))?;
+    let location = HeaderValue::from_str(&location)
+        .map_err(|_| ApiError::NotFound("nothing is served here".into()))?;
+    Ok((
+        StatusCode::PERMANENT_REDIRECT,
+        [(header::LOCATION, location)],
+    )
+        .into_response())
 }
 
 /// Traefik's dynamic configuration. Without the token it is not there at all; with it, the

@@ -79,6 +79,12 @@ pub const RULES: &[(&str, &str, Need, &str)] = &[
     ("GET", "/api/v1/apps/{name}/env", Scope(Read), ""),
     ("PUT", "/api/v1/apps/{name}/env", Scope(Deploy), "app.env"),
     ("PATCH", "/api/v1/apps/{name}", Scope(Deploy), "app.update"),
+    (
+        "PUT",
+        "/api/v1/apps/{name}/domains",
+        Scope(Deploy),
+        "app.domains",
+    ),
     ("GET", "/api/v1/apps/{name}/logs", Scope(Read), ""),
     ("GET", "/api/v1/apps/{name}/stats", Scope(Read), ""),
     ("GET", "/api/v1/apps/{name}/deployments", Scope(Read), ""),

@@ -10,6 +10,7 @@ mod cookie;
 mod dashboard;
 mod deployments;
 mod docs;
+mod domains;
 mod download;
 mod edge;
 mod error;
@@ -49,6 +50,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(auth::routes())
         .merge(apps::routes())
+        .merge(domains::routes())
         .merge(deployments::routes())
         .merge(releases::routes())
         .merge(settings::routes())

@@ -37,6 +37,7 @@ pub use platform::{
     proxy::CONFIG_ENDPOINT as PROXY_CONFIG_ENDPOINT,
     settings::{load_or_create_secret, reset_admin_password},
     traefik::TOKEN_HEADER as PROXY_TOKEN_HEADER,
+    traefik_hosts::TO_HTTPS_PATH,
 };
 pub use volumes::files::{Download, PAGE as VOLUME_PAGE};
 

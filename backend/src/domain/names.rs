@@ -73,6 +73,11 @@ impl Names {
         format!("{}.{volume}", self.instance)
     }
 
+    /// The managed proxy's ACME store (certificates and their keys), kept across proxies.
+    pub fn certificates_volume(&self) -> String {
+        format!("{}_certificates", self.instance)
+    }
+
     /// The label every object of this instance carries.
     pub fn instance_labels(&self) -> HashMap<String, String> {
         HashMap::from([(labels::INSTANCE.to_string(), self.instance.clone())])

@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+#[cfg(not(target_arch = "wasm32"))]
+use super::Domain;
 use super::{AppKind, Deployment};
 
 /// What an app is doing now, derived from Docker (never from hope) and its deployments.
@@ -126,6 +128,12 @@ pub struct App {
     /// across redeploys.
     #[serde(default)]
     pub mounts: Vec<Mount>,
+    /// Host names it is served at the root of (besides its route), with their certificates.
+    /// Not in the dashboard's build: it reads them field by field (`api::apps::app_domains`);
+    /// the field's serde, clone, drop and comparison code cost its module 2.5 KB of gzip.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[serde(default)]
+    pub domains: Vec<Domain>,
     /// The version that serves (or last tried to).
     pub current_deployment: Option<Deployment>,
     /// The newest deployment, when it is newer than the current one (a build in progress or a

@@ -13,6 +13,8 @@ pub mod form {
     pub const ROUTE: &str = "route";
     /// The new app's managed-volume mounts, a JSON array of `Mount` (`POST /apps`, optional).
     pub const MOUNTS: &str = "mounts";
+    /// The new app's host names, a JSON array of strings (`POST /apps`, optional).
+    pub const DOMAINS: &str = "domains";
     /// Files written as they are into a volume's folder (`POST /volumes/{name}/upload`, any
     /// number of parts, each with its file name).
     pub const FILES: &str = "files";

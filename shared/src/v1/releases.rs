@@ -81,6 +81,9 @@ pub struct AppPatch {
     /// A new route; the app moves at the switchover.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
+    /// The app's host names, all of them (`[]` removes them); routed within a poll of the proxy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domains: Option<Vec<String>>,
 }
 
 /// A field that is present (even as `null`) is `Some`.

@@ -2,6 +2,7 @@
 
 pub mod api_token;
 pub mod app;
+pub mod app_domain;
 pub mod app_mount;
 pub mod audit;
 pub mod deployment;

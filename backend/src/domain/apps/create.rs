@@ -79,6 +79,7 @@ impl Platform {
         route: &str,
         upload: &Path,
         mounts: &[Mount],
+        domains: &[String],
     ) -> DomainResult<CreatedApp> {
         let mut fields = FieldErrors::new();
         let name = shared::validation::app_name(name)
@@ -92,6 +93,7 @@ impl Platform {
         };
         self.ensure_free(&name, &route).await?;
         let mounts = self.check_mounts(mounts).await?;
+        let domains = self.check_domains(domains, None).await?;
         let (staging, kind) = self.stage_upload(upload, None).await?;
 
         let limits = self.config.limits;
@@ -115,11 +117,13 @@ impl Platform {
         .await
         .map_err(|e| unique_violation(e, &name, &route))?;
         Self::replace_mounts(&txn, app.id, &mounts).await?;
+        Self::replace_domains(&txn, app.id, &domains).await?;
         let snapshot = Snapshot::of_app(&app, mounts);
         let deployment = build_release(kind, snapshot, vec!["first release".into()])
             .insert(&txn, app.id)
             .await?;
         txn.commit().await?;
+        self.refresh_domains().await?;
 
         self.place_source(staging, &name, deployment.id).await?;
         self.enqueue(deployment.id);

@@ -3,6 +3,7 @@
 
 mod create;
 mod delete;
+mod domains;
 mod lifecycle;
 pub mod logs;
 pub mod metrics;

@@ -26,6 +26,13 @@ type ListKey = (crate::db::Revision, u64);
 #[derive(Default)]
 pub(in crate::domain) struct ListCache(std::sync::Mutex<Option<(ListKey, Arc<[App]>)>>);
 
+impl ListCache {
+    /// Forgets the list, for a change neither key sees (a certificate's state).
+    pub(in crate::domain) fn forget(&self) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
 impl Platform {
     /// Every app with its live status: no runtime call while the live view is current (one
     /// otherwise), and of each app's history only the two deployments shown. Reused while no
@@ -57,6 +64,7 @@ impl Platform {
             .await?;
         let containers = self.app_containers().await?;
         let mut mounts = self.mounts_by_app().await?;
+        let mut domains = self.domains_by_app().await?;
         let mut by_app: HashMap<i64, Vec<deployment::Model>> = HashMap::new();
         for d in self.shown_deployments(None).await? {
             by_app.entry(d.app_id).or_default().push(d);
@@ -66,7 +74,11 @@ impl Platform {
             .map(|app| {
                 let deployments = by_app.remove(&app.id).unwrap_or_default();
                 let mounts = mounts.remove(&app.id).unwrap_or_default();
-                view(app, &deployments, &containers, mounts)
+                let hosts = domains.remove(&app.id).unwrap_or_default();
+                App {
+                    domains: self.domain_views(hosts),
+                    ..view(app, &deployments, &containers, mounts)
+                }
             })
             .collect())
     }
@@ -76,7 +88,15 @@ impl Platform {
         let containers = self.app_containers().await?;
         let deployments = self.shown_deployments(Some(app.id)).await?;
         let mounts = self.app_mounts(app.id).await?;
-        Ok(view(app, &deployments, &containers, mounts))
+        let hosts = self
+            .domains_by_app()
+            .await?
+            .remove(&app.id)
+            .unwrap_or_default();
+        Ok(App {
+            domains: self.domain_views(hosts),
+            ..view(app, &deployments, &containers, mounts)
+        })
     }
 
     /// The deployments an app view shows, newest first: each app's latest and its current one
@@ -235,6 +255,7 @@ fn view(
         limits: convert::limits(&app),
         health_path: app.health_path.clone(),
         mounts,
+        domains: Vec::new(),
         port: current
             .as_ref()
             .and_then(|d| d.port)

@@ -68,7 +68,7 @@ pub(in crate::domain) async fn create(
     let zip = zip_of(&t.platform, files);
     let created = t
         .platform
-        .create_app(name, &format!("/{name}"), &zip, &[])
+        .create_app(name, &format!("/{name}"), &zip, &[], &[])
         .await
         .unwrap();
     settled(&t.platform, created.deployment.id).await
@@ -246,7 +246,7 @@ async fn a_daemon_that_cannot_be_reached_reads_as_such_not_as_the_apps_fault() {
     // The daemon goes away once the build starts, which may be before the upload's own answer
     // (it reads the app's containers): that answer may already be an error.
     let zip = dockerfile_zip(&t.platform);
-    let _ = t.platform.create_app("blog", "/blog", &zip, &[]).await;
+    let _ = t.platform.create_app("blog", "/blog", &zip, &[], &[]).await;
     let id = t.platform.list_deployments("blog").await.unwrap()[0].id;
     let failed = settled(&t.platform, id).await;
     assert_eq!(failed.status, DeploymentStatus::Failed);
@@ -384,7 +384,7 @@ async fn a_version_writing_to_a_volume_replaces_the_old_one_which_comes_back_if_
     let zip = dockerfile_zip(&t.platform);
     let created = t
         .platform
-        .create_app("notes", "/notes", &zip, &mounts)
+        .create_app("notes", "/notes", &zip, &mounts, &[])
         .await
         .unwrap();
     settled(&t.platform, created.deployment.id).await;
@@ -537,7 +537,7 @@ async fn a_shutdown_interrupts_a_deployment_in_flight_and_cleans_it_up() {
     let zip = dockerfile_zip(&t.platform);
     let created = t
         .platform
-        .create_app("slow", "/slow", &zip, &[])
+        .create_app("slow", "/slow", &zip, &[], &[])
         .await
         .unwrap();
     // Wait until it is waiting for the app to answer.

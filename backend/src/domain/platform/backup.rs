@@ -534,7 +534,7 @@ mod tests {
         }
         let created = source
             .platform
-            .create_app("blog", "/blog", &zip, &[])
+            .create_app("blog", "/blog", &zip, &[], &[])
             .await
             .unwrap();
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);

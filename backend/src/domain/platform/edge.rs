@@ -20,7 +20,11 @@ use tokio::{
     net::TcpStream,
 };
 
-use super::traefik::{self, API_PORT, AppRoute, TOKEN_HEADER};
+use super::{
+    certificates::Known,
+    traefik::{self, API_PORT, AppRoute, TOKEN_HEADER},
+    traefik_hosts::Https,
+};
 use crate::{
     config::ProxyMode,
     db::entities::{app, deployment},
@@ -41,11 +45,15 @@ pub struct Routes {
     /// Milkcrate as Traefik reaches it, once the proxy network is known.
     upstream: RwLock<Option<String>>,
     token: std::sync::OnceLock<String>,
+    /// The certificates the proxy holds, as last read.
+    certificates: RwLock<Known>,
 }
 
 #[derive(Default)]
 struct Table {
     apps: BTreeMap<String, AppRoute>,
+    /// Each app's host names (from the database, apart from the switchover's entries).
+    domains: BTreeMap<String, Vec<String>>,
     /// Apps whose entry a switchover steers: derivation leaves them alone.
     pinned: HashSet<String>,
 }
@@ -53,6 +61,28 @@ struct Table {
 impl Routes {
     fn with<T>(&self, f: impl FnOnce(&mut Table) -> T) -> T {
         f(&mut self.table.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub(super) fn certificates(&self) -> Known {
+        self.certificates
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(super) fn set_certificates(&self, known: Known) {
+        *self.certificates.write().unwrap_or_else(|p| p.into_inner()) = known;
+    }
+
+    /// The host names routed now (of apps that have a server).
+    pub(super) fn served_hosts(&self) -> Vec<String> {
+        self.with(|t| {
+            t.domains
+                .iter()
+                .filter(|(app, _)| t.apps.get(*app).is_some_and(|r| !r.servers.is_empty()))
+                .flat_map(|(_, hosts)| hosts.iter().cloned())
+                .collect()
+        })
     }
 }
 
@@ -116,7 +146,15 @@ impl Platform {
 
     /// Traefik's dynamic configuration, as its HTTP provider asks for it.
     pub fn proxy_config(&self) -> serde_json::Value {
-        let apps: Vec<AppRoute> = self.routes.with(|t| t.apps.values().cloned().collect());
+        let apps: Vec<AppRoute> = self.routes.with(|t| {
+            t.apps
+                .values()
+                .map(|r| AppRoute {
+                    domains: t.domains.get(&r.app).cloned().unwrap_or_default(),
+                    ..r.clone()
+                })
+                .collect()
+        });
         let upstream = self
             .routes
             .upstream
@@ -124,11 +162,14 @@ impl Platform {
             .unwrap_or_else(|p| p.into_inner())
             .clone()
             .unwrap_or_else(|| format!("http://127.0.0.1:{}", self.config.listen.port()));
+        let https = self.config.proxy.https();
         let dashboard = match &self.config.proxy.admin_host {
+            Some(host) if https => format!("https://{host}/admin/"),
             Some(host) => format!("http://{host}/admin/"),
             None => format!("http://${{host}}:{}/admin/", self.config.listen.port()),
         };
         let token = self.proxy_token();
+        let secure = self.secure_hosts();
         traefik::dynamic_config(
             &apps,
             &traefik::Edge {
@@ -136,8 +177,28 @@ impl Platform {
                 dashboard: &dashboard,
                 admin_host: self.config.proxy.admin_host.as_deref(),
                 token: &token,
+                https: https.then_some(Https { secure: &secure }),
             },
         )
+    }
+
+    /// Where plain HTTP on `host` is sent: its HTTPS URL, for an app's host name or the admin
+    /// host while HTTPS is on; `None` for any other host (no open redirect).
+    pub fn https_location(&self, host: &str, path_and_query: &str) -> Option<String> {
+        let proxy = &self.config.proxy;
+        let host = host.to_ascii_lowercase();
+        let ours = proxy.admin_host.as_deref() == Some(host.as_str())
+            || self
+                .routes
+                .with(|t| t.domains.values().any(|hosts| hosts.contains(&host)));
+        if !proxy.https() || !ours {
+            return None;
+        }
+        let port = match proxy.https_port {
+            443 => String::new(),
+            port => format!(":{port}"),
+        };
+        Some(format!("https://{host}{port}{path_and_query}"))
     }
 
     /// The network an app's routed container joins: its own edge network, which the proxy joins
@@ -231,6 +292,7 @@ impl Platform {
                     app: app.name.clone(),
                     route: app.route.clone(),
                     servers,
+                    domains: Vec::new(),
                     health_path: app.health_path.clone(),
                 },
             )
@@ -303,6 +365,7 @@ impl Platform {
                     app: a.name.clone(),
                     route: a.route,
                     servers,
+                    domains: Vec::new(),
                     health_path: a.health_path,
                 };
                 (a.name, route)
@@ -318,6 +381,13 @@ impl Platform {
             t.apps = derived;
             t.apps.extend(pinned);
         });
+        self.refresh_domains().await
+    }
+
+    /// Reads every app's host names into the table.
+    pub(in crate::domain) async fn refresh_domains(&self) -> DomainResult<()> {
+        let domains = self.domains_by_app_name().await?;
+        self.routes.with(|t| t.domains = domains);
         Ok(())
     }
 

@@ -2,9 +2,12 @@
 //! and settings.
 
 pub mod backup;
+pub mod certificates;
 pub mod edge;
+mod https;
 pub mod proxy;
 mod reconcile;
 mod restore_checks;
 pub mod settings;
 pub mod traefik;
+pub mod traefik_hosts;

@@ -41,9 +41,15 @@ impl Platform {
         if proxy.mode == ProxyMode::External {
             return Ok(());
         }
-        let cmd = self.traefik_args(&upstream);
+        let mut cmd = self.traefik_args(&upstream);
+        let https = self.https_setup().await?;
+        let mut fingerprint = String::new();
+        if let Some(h) = &https {
+            cmd.extend(h.args.iter().cloned());
+            fingerprint = format!("\n{}\n{:?}", h.fingerprint, h.publish);
+        }
         let digest = digest(&format!(
-            "{}\n{cmd:?}\n{}\n{}",
+            "{}\n{cmd:?}\n{}\n{}{fingerprint}",
             proxy.image, proxy.http_port, proxy.http_bind
         ));
 
@@ -87,7 +93,7 @@ impl Platform {
         let mut container_labels: HashMap<String, String> = self.names.instance_labels();
         container_labels.insert(labels::ROLE.into(), "proxy".into());
         container_labels.insert(CONFIG_DIGEST.into(), digest);
-        let spec = ContainerSpec {
+        let mut spec = ContainerSpec {
             name: proxy.container_name.clone(),
             image: proxy.image.clone(),
             labels: container_labels,
@@ -97,7 +103,15 @@ impl Platform {
             publish: vec![(80, proxy.http_bind.clone(), proxy.http_port)],
             ..Default::default()
         };
+        if let Some(h) = &https {
+            spec.publish.push(h.publish.clone());
+            spec.volumes.push(h.volume.clone());
+            spec.env.extend(h.env.iter().cloned());
+        }
         let id = self.runtime.create_container(&spec).await?;
+        if let Some(h) = https.filter(|h| !h.files.is_empty()) {
+            self.runtime.upload_tar(&id, h.files).await?;
+        }
         self.runtime.start_container(&id).await?;
         self.remember_proxy_address(&id).await?;
         self.join_edge_networks().await?;
@@ -154,8 +168,12 @@ impl Platform {
 /// A digest that stays the same across Rust releases (unlike `DefaultHasher`), so an upgrade of
 /// Milkcrate does not replace the proxy for nothing.
 fn digest(text: &str) -> String {
+    digest_bytes(text.as_bytes())
+}
+
+pub(super) fn digest_bytes(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes())
+    Sha256::digest(bytes)
         .iter()
         .take(8)
         .map(|b| format!("{b:02x}"))

@@ -10,6 +10,7 @@
 
 use serde_json::{Value, json};
 
+use super::traefik_hosts::{self, HostRoute, Https, PRIORITY_DOMAIN};
 use crate::runtime::labels::{self, PRIORITY_FALLBACK, PRIORITY_PLATFORM, router_name};
 
 /// Paths of the original platform that now live on the dashboard's origin.
@@ -22,8 +23,9 @@ pub const TOKEN_HEADER: &str = "X-Milkcrate-Proxy-Token";
 /// The entry point of Traefik's own API: inside the proxy's networks only, never published.
 pub const API_ENTRYPOINT: &str = "internal";
 pub const API_PORT: u16 = 8082;
-/// Routers on the admin host outrank every app.
+/// Routers on the admin host outrank every app and every app's host names.
 const PRIORITY_ADMIN_HOST: u32 = 1_000_000;
+const _: () = assert!(PRIORITY_DOMAIN < PRIORITY_ADMIN_HOST);
 
 /// One app as the edge routes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +34,8 @@ pub struct AppRoute {
     pub route: String,
     /// `http://<container>:<port>` of each container serving it; empty: the route is not served.
     pub servers: Vec<String>,
+    /// Host names it is served at the root of.
+    pub domains: Vec<String>,
     /// Traefik's health check asks this path and leaves out a server that stops answering 2xx/3xx.
     pub health_path: Option<String>,
 }
@@ -48,6 +52,8 @@ pub struct Edge<'a> {
     pub admin_host: Option<&'a str>,
     /// Required on requests to Traefik's API.
     pub token: &'a str,
+    /// The HTTPS entry point and its certificates, when set up.
+    pub https: Option<Https<'a>>,
 }
 
 /// The whole dynamic configuration.
@@ -92,7 +98,20 @@ pub fn dynamic_config(apps: &[AppRoute], edge: &Edge<'_>) -> Value {
         "milkcrate-landing".into(),
         json!({ "addPrefix": { "prefix": LANDING_PATH } }),
     );
-    if let Some(host) = edge.admin_host {
+    if let (Some(host), Some(_)) = (edge.admin_host, &edge.https) {
+        traefik_hosts::add(
+            &mut routers,
+            &mut middlewares,
+            HostRoute {
+                name: "milkcrate-admin",
+                hosts: &[host.to_string()],
+                priority: PRIORITY_ADMIN_HOST,
+                middlewares: Vec::new(),
+                service: "milkcrate",
+            },
+            edge.https.as_ref(),
+        );
+    } else if let Some(host) = edge.admin_host {
         routers.insert(
             "milkcrate-admin-host".into(),
             json!({
@@ -156,6 +175,18 @@ pub fn dynamic_config(apps: &[AppRoute], edge: &Edge<'_>) -> Value {
             .iter()
             .map(|url| json!({ "url": url }))
             .collect();
+        traefik_hosts::add(
+            &mut routers,
+            &mut middlewares,
+            HostRoute {
+                name: &r,
+                hosts: &app.domains,
+                priority: PRIORITY_DOMAIN,
+                middlewares: vec![format!("{r}-retry"), "milkcrate-app-headers".into()],
+                service: &r,
+            },
+            edge.https.as_ref(),
+        );
         let mut balancer = json!({ "servers": servers, "passHostHeader": true });
         if let Some(path) = &app.health_path {
             balancer["healthCheck"] = json!({ "path": path, "interval": "10s", "timeout": "3s" });
@@ -175,6 +206,7 @@ mod tests {
             dashboard: "http://${host}:5001/admin/",
             admin_host: None,
             token: "t0k",
+            https: None,
         }
     }
 
@@ -183,6 +215,7 @@ mod tests {
             app: "blog".into(),
             route: "/blog".into(),
             servers: servers.iter().map(|s| s.to_string()).collect(),
+            domains: vec!["blog.example.com".into()],
             health_path: None,
         }
     }
@@ -227,6 +260,21 @@ mod tests {
     fn an_app_with_no_server_has_no_router() {
         let config = dynamic_config(&[blog(&[])], &edge());
         assert!(config["http"]["routers"].get("app-blog").is_none());
+        assert!(config["http"]["routers"].get("app-blog-host-0").is_none());
+    }
+
+    #[test]
+    fn an_apps_domain_is_served_at_its_root_above_every_route() {
+        let config = dynamic_config(&[blog(&["http://x:1"])], &edge());
+        let host = &config["http"]["routers"]["app-blog-host-0"];
+        assert_eq!(host["rule"], "Host(`blog.example.com`)");
+        assert_eq!(host["service"], "app-blog");
+        // No prefix stripped, no slash redirect: the app is at the root of its host.
+        assert_eq!(
+            host["middlewares"],
+            json!(["app-blog-retry", "milkcrate-app-headers"])
+        );
+        assert!(host["priority"].as_u64().unwrap() > 100 + 200);
     }
 
     #[test]

@@ -81,7 +81,7 @@ impl Platform {
             .into_iter()
             .map(|a| (a.key, a.value))
             .collect();
-        self.config_release(&app, next, None).await
+        self.config_release(&app, next, None, Vec::new()).await
     }
 
     /// A release of `next` (the app's configuration, changed) on the image that runs now; `route`
@@ -91,6 +91,7 @@ impl Platform {
         app: &app::Model,
         next: Snapshot,
         route: Option<String>,
+        also_changed: Vec<String>,
     ) -> DomainResult<Deployment> {
         let _guard = self.lock_app(&app.name).await;
         let base = self.base_release(app).await?;
@@ -111,6 +112,7 @@ impl Platform {
         if let Some(route) = &route {
             lines.push(format!("route: {} → {route}", app.route));
         }
+        lines.extend(also_changed);
         if lines.is_empty() {
             lines.push("no change: the same configuration, released again".into());
         }

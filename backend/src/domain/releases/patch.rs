@@ -1,4 +1,5 @@
-//! `PATCH /apps/{name}`: the health path, limits and route, applied as a new release.
+//! `PATCH /apps/{name}`: the health path, limits, route and domains, applied as a new release
+//! (domains are the app's, like its route: set at once, listed among the release's changes).
 
 use std::sync::Arc;
 
@@ -46,16 +47,42 @@ impl Platform {
                 None
             }
         };
+        let domains = match &patch.domains {
+            None => None,
+            Some(asked) => match self.check_domains(asked, Some(app.id)).await {
+                Ok(hosts) => Some(hosts),
+                Err(DomainError::Invalid(found)) => {
+                    problems.extend(found);
+                    None
+                }
+                Err(e) => return Err(e),
+            },
+        };
         if !problems.is_empty() {
             return Err(DomainError::Invalid(problems));
         }
         if patch == AppPatch::default() {
             return Err(DomainError::field(
                 "body",
-                "give at least one of `health_path`, `limits` and `route`",
+                "give at least one of `health_path`, `limits`, `route` and `domains`",
             ));
         }
-        self.config_release(&app, next, route).await
+        let mut also_changed = Vec::new();
+        if let Some(hosts) = domains {
+            let before = self.domains_of(app.id).await?;
+            if before != hosts {
+                self.store_domains(app.id, &hosts).await?;
+                let list = |h: &[String]| {
+                    if h.is_empty() {
+                        "none".into()
+                    } else {
+                        h.join(", ")
+                    }
+                };
+                also_changed.push(format!("domains: {} → {}", list(&before), list(&hosts)));
+            }
+        }
+        self.config_release(&app, next, route, also_changed).await
     }
 
     /// The most an app may have: the platform's limits (which new apps get).

@@ -442,3 +442,58 @@ async fn build_arguments_reach_the_next_build_from_an_upload() {
     let log = t.platform.deployment_log(rebuilt.id, 0).await.unwrap().text;
     assert!(log.contains("ARG VERSION=2.1"), "{log}");
 }
+
+#[tokio::test]
+async fn domains_are_patched_with_the_rest_checked_first_and_listed_among_the_changes() {
+    let t = TestPlatform::new().await;
+    deploy_new(&t, "blog").await;
+    deploy_new(&t, "shop").await;
+    let patch = |domains: &[&str]| AppPatch {
+        domains: Some(domains.iter().map(|d| d.to_string()).collect()),
+        ..AppPatch::default()
+    };
+
+    // An invalid name is reported with any other invalid field, and nothing changes.
+    let refused = t
+        .platform
+        .patch_app(
+            "blog",
+            AppPatch {
+                route: Some("/api".into()),
+                ..patch(&["*.example.com"])
+            },
+        )
+        .await
+        .unwrap_err();
+    let DomainError::Invalid(fields) = refused else {
+        panic!("{refused:?}")
+    };
+    assert!(
+        fields.contains_key("domains") && fields.contains_key("route"),
+        "{fields:?}"
+    );
+
+    let queued = t
+        .platform
+        .patch_app("blog", patch(&["Blog.Example.com"]))
+        .await
+        .unwrap();
+    assert_eq!(queued.changes, vec!["domains: none → blog.example.com"]);
+    assert_eq!(
+        settled(&t.platform, queued.id).await.status,
+        DeploymentStatus::Running
+    );
+    let app = t.platform.get_app("blog").await.unwrap();
+    assert_eq!(app.domains[0].host, "blog.example.com");
+
+    // Another app's name is a conflict naming it.
+    let taken = t
+        .platform
+        .patch_app("shop", patch(&["blog.example.com"]))
+        .await
+        .unwrap_err();
+    let DomainError::Taken(fields) = taken else {
+        panic!("{taken:?}")
+    };
+    assert!(fields["domains"][0].contains("`blog`"), "{fields:?}");
+}

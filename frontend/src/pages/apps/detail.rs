@@ -4,7 +4,12 @@ use shared::v1::{
 };
 use web_sys::File;
 
-use super::{actions::AppActions, deploy_result::DeployResult, logs::Logs};
+use super::{
+    actions::AppActions,
+    deploy_result::DeployResult,
+    domains::{Domains, Rows},
+    logs::Logs,
+};
 use crate::{
     api::{ApiClient, Progress},
     components::{
@@ -45,12 +50,18 @@ pub fn AppDetail(name: String) -> impl IntoView {
         app.refetch();
         deployments.refetch();
     };
-    // CPU and memory: sampled by the server (about a second), read again while the page is open.
+    // CPU and memory: sampled by the server (about a second), read again while the page is open;
+    // the host names with them.
     let usage = RwSignal::new(None::<String>);
+    let domains: Rows = RwSignal::new(None);
     spawn_local({
         let name = name.clone();
         async move {
             loop {
+                // A certificate's state changes without an event: read with the figures.
+                if let Ok(r) = api.app_domains(&name).await {
+                    let _ = domains.try_set(Some(r));
+                }
                 let now = api.app_usage(&name).await.ok().map(|(cpu, memory)| {
                     format!(
                         "{} % CPU, {} memory",
@@ -114,6 +125,7 @@ pub fn AppDetail(name: String) -> impl IntoView {
             <div class="detail-grid">
                 <Overview app=current usage=usage />
                 <Services app=current />
+                <Domains name=version_name.clone() rows=domains />
                 <NewVersion
                     name=version_name.clone()
                     route=Signal::derive(move || current.get().map(|a| a.route).unwrap_or_default())

@@ -1,6 +1,7 @@
 mod actions;
 mod deploy_result;
 mod detail;
+mod domains;
 mod list;
 mod logs;
 mod new;

@@ -1,0 +1,73 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A host name an app is served at the root of, with its certificate's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Domain {
+    /// The host name, lowercase (`blog.example.com`).
+    pub host: String,
+    pub certificate: Certificate,
+}
+
+/// Where a domain's certificate stands: `{"state": "issued", "not_after": "..."}`,
+/// `{"state": "failed", "reason": "..."}`, `{"state": "pending"}` or `{"state": "off"}`.
+/// Renewal is Traefik's job; it shows here the same way. (A struct, not an internally tagged
+/// enum: serde's buffering for those cost the dashboard about 9 KB of gzip.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Certificate {
+    pub state: CertificateState,
+    /// When it expires (`issued` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "super::time::utc_option")
+    )]
+    pub not_after: Option<DateTime<Utc>>,
+    /// Why the last order failed, as the ACME server or Traefik put it (`failed` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateState {
+    /// HTTPS is not set up (no `MILKCRATE_ACME_EMAIL`): the domain is served on plain HTTP.
+    Off,
+    /// Asked for; not issued yet.
+    Pending,
+    /// Issued and served.
+    Issued,
+    /// The last attempt failed; Traefik tries again.
+    Failed,
+}
+
+impl Certificate {
+    pub fn new(state: CertificateState) -> Self {
+        Self {
+            state,
+            not_after: None,
+            reason: None,
+        }
+    }
+
+    /// A short word for the dashboard.
+    pub fn label(&self) -> &'static str {
+        match self.state {
+            CertificateState::Off => "HTTP only",
+            CertificateState::Pending => "pending",
+            CertificateState::Issued => "issued",
+            CertificateState::Failed => "failed",
+        }
+    }
+}
+
+/// The body of `PUT /api/v1/apps/{name}/domains`: the app's host names, all of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DomainsUpdate {
+    /// Fully qualified host names, e.g. `["blog.example.com"]`; empty removes them all.
+    pub domains: Vec<String>,
+}

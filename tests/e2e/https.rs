@@ -1,0 +1,222 @@
+//! Domains and HTTPS against a real ACME server: Pebble issues, the managed Traefik serves the
+//! chain, `curl` verifies it against Pebble's root; plain HTTP redirects, another host does not
+//! reach the app, and a restart of Milkcrate and Traefik serves the same certificate without a
+//! new order.
+
+use std::{
+    process::Command,
+    time::{Duration, Instant},
+};
+
+use integration_tests::{Server, ServerOptions, apps, docker, eventually, pebble::Pebble};
+use shared::v1::{App, CertificateState, CreatedApp, DeploymentStatus};
+
+const HOST: &str = "blog.milkcrate.test";
+const ADMIN_HOST: &str = "admin.milkcrate.test";
+
+/// An HTTPS request through the proxy with `curl --resolve`, verifying the chain against
+/// `root`: (status, headers and body), or `None` when the handshake or verification fails.
+fn https(port: u16, host: &str, root: &std::path::Path, path: &str) -> Option<String> {
+    let output = Command::new("curl")
+        .args(["-s", "-i", "--max-time", "5", "--resolve"])
+        .arg(format!("{host}:{port}:127.0.0.1"))
+        .arg("--cacert")
+        .arg(root)
+        .arg(format!("https://{host}:{port}{path}"))
+        .output()
+        .expect("curl runs");
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The leaf certificate the proxy serves for `host` (PEM), verified or not.
+fn served_certificate(port: u16, host: &str) -> String {
+    let output = Command::new("curl")
+        .args([
+            "-s",
+            "-k",
+            "--max-time",
+            "5",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{certs}",
+        ])
+        .arg("--resolve")
+        .arg(format!("{host}:{port}:127.0.0.1"))
+        .arg(format!("https://{host}:{port}/"))
+        .output()
+        .expect("curl runs");
+    let certs = String::from_utf8_lossy(&output.stdout);
+    let end = "-----END CERTIFICATE-----";
+    certs
+        .find(end)
+        .map(|i| certs[..i + end.len()].trim().to_string())
+        .unwrap_or_default()
+}
+
+/// A plain HTTP request to the apps' entry point for `host`: (status, location, body).
+fn plain(server: &Server, host: &str, path: &str) -> (String, String, String) {
+    let output = Command::new("curl")
+        .args(["-s", "--max-time", "5", "-H"])
+        .arg(format!("Host: {host}"))
+        .args(["-w", "\n%{http_code} %{redirect_url}"])
+        .arg(server.proxy_url(path))
+        .output()
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let (body, tail) = text.rsplit_once('\n').unwrap_or(("", &text));
+    let (status, location) = tail.split_once(' ').unwrap_or((tail, ""));
+    (status.into(), location.into(), body.into())
+}
+
+async fn app(server: &Server, name: &str) -> App {
+    server
+        .get(&format!("/api/v1/apps/{name}"))
+        .await
+        .json()
+        .await
+        .expect("app")
+}
+
+#[tokio::test]
+async fn a_domain_gets_a_verified_certificate_from_the_acme_server_and_keeps_it_across_restarts() {
+    let (pebble, mut server, https_port) = Pebble::with_server(ServerOptions {
+        extra_env: vec![("MILKCRATE_ADMIN_HOST".into(), ADMIN_HOST.into())],
+        ..ServerOptions::default()
+    })
+    .await;
+    let instance = server.instance.clone();
+
+    let created: CreatedApp = server
+        .create_app("blog", "/blog", apps::web_app("SECURE"))
+        .await
+        .json()
+        .await
+        .expect("created");
+    let deployment = server.wait_deployment(created.deployment.id).await;
+    assert_eq!(
+        deployment.status,
+        DeploymentStatus::Running,
+        "{deployment:?}"
+    );
+    server.wait_proxy_body("/blog/", "SECURE", true).await;
+
+    // Adding the domain: timed to the first answer whose chain verifies against Pebble's root.
+    let added = Instant::now();
+    let response = server
+        .request(reqwest::Method::PUT, "/api/v1/apps/blog/domains")
+        .json(&serde_json::json!({ "domains": [HOST] }))
+        .send()
+        .await
+        .expect("set domains");
+    assert_eq!(response.status(), 200);
+    let view: App = response.json().await.expect("app");
+    assert_eq!(view.domains.len(), 1);
+    assert_eq!(view.domains[0].host, HOST);
+    let root = pebble.root();
+    let answer = eventually(
+        Duration::from_secs(60),
+        "a verified HTTPS answer from the app",
+        || {
+            let answer = https(https_port, HOST, &root, "/").filter(|a| a.contains("SECURE"));
+            async move { answer }
+        },
+    )
+    .await;
+    let first_answer = added.elapsed();
+    println!(
+        "figure: domain added → first verified HTTPS answer in {} ms",
+        first_answer.as_millis()
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/2 200"),
+        "{answer}"
+    );
+    // Served at the root of its host: no prefix, deep paths as they are.
+    let deep = https(https_port, HOST, &root, "/sub/path/").expect("deep path");
+    assert!(deep.contains("deep SECURE"), "{deep}");
+
+    // The API tells the certificate is issued, and from then on HSTS is sent.
+    let issued = eventually(
+        Duration::from_secs(30),
+        "the certificate state to be issued",
+        || async {
+            let certificate = app(&server, "blog").await.domains[0].certificate.clone();
+            (certificate.state == CertificateState::Issued)
+                .then_some(certificate.not_after)
+                .flatten()
+        },
+    )
+    .await;
+    assert!(
+        issued > chrono::Utc::now() + chrono::Duration::days(7),
+        "{issued}"
+    );
+    eventually(Duration::from_secs(10), "HSTS on the app's host", || {
+        let answer = https(https_port, HOST, &root, "/").unwrap_or_default();
+        async move {
+            answer
+                .to_ascii_lowercase()
+                .contains("strict-transport-security: max-age=31536000")
+                .then_some(())
+        }
+    })
+    .await;
+
+    // Plain HTTP on that host redirects to HTTPS, path kept; the route still works.
+    let (status, location, _) = plain(&server, HOST, "/posts/1?x=y");
+    assert_eq!(status, "308");
+    assert_eq!(location, format!("https://{HOST}:{https_port}/posts/1?x=y"));
+    let (status, _, body) = plain(&server, "127.0.0.1", "/blog/");
+    assert_eq!((status.as_str(), body.contains("SECURE")), ("200", true));
+
+    // Another host name reaches neither the app nor a certificate for it.
+    assert!(https(https_port, "other.milkcrate.test", &root, "/").is_none());
+    let (status, _, body) = plain(&server, "other.milkcrate.test", "/");
+    assert!(!body.contains("SECURE"), "{status}: {body}");
+
+    // The admin host gets a certificate too, and plain HTTP on it goes to HTTPS.
+    let health = eventually(
+        Duration::from_secs(60),
+        "the dashboard's host over HTTPS",
+        || {
+            let answer =
+                https(https_port, ADMIN_HOST, &root, "/healthz").filter(|a| a.contains("ok"));
+            async move { answer }
+        },
+    )
+    .await;
+    assert!(health.contains("\"status\""), "{health}");
+    let (status, location, _) = plain(&server, ADMIN_HOST, "/admin/");
+    assert_eq!(status, "308");
+    assert_eq!(
+        location,
+        format!("https://{ADMIN_HOST}:{https_port}/admin/")
+    );
+
+    // Restart Milkcrate and Traefik (its container removed: a new one is made): the same
+    // certificate is served, and Pebble issued no other.
+    let certificate = served_certificate(https_port, HOST);
+    assert!(certificate.contains("BEGIN CERTIFICATE"), "{certificate}");
+    let orders = pebble.issued();
+    assert_eq!(
+        orders,
+        2,
+        "one for the app's host, one for the admin host: {}",
+        pebble.log()
+    );
+    server.terminate().await;
+    docker::docker(&["rm", "-f", &format!("{instance}-traefik")]);
+    server.restart().await;
+    let again = eventually(Duration::from_secs(60), "HTTPS after the restart", || {
+        let answer = https(https_port, HOST, &root, "/").filter(|a| a.contains("SECURE"));
+        async move { answer }
+    })
+    .await;
+    assert!(again.contains("SECURE"));
+    assert_eq!(served_certificate(https_port, HOST), certificate);
+    assert_eq!(pebble.issued(), orders, "a new order after the restart");
+}
