@@ -5,6 +5,7 @@
 mod apps;
 mod auth;
 mod deployments;
+mod releases;
 mod settings;
 mod stream;
 mod upload;

@@ -4,6 +4,9 @@ mod detail;
 mod list;
 mod logs;
 mod new;
+mod releases;
+mod settings;
+mod variables;
 
 pub use detail::AppDetail;
 pub use list::AppList;
