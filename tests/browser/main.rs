@@ -689,6 +689,25 @@ async fn variables_secrets_and_rollback_in_the_dashboard() {
     );
     b.screenshot("25-app-settings-saved").await;
 
+    // A limit: only what changed is sent, and it makes one more release.
+    b.type_into("#pids", "64").await;
+    b.click("[data-action=save-config]").await;
+    b.wait_text("li[data-trigger=config]", "PIDs: 100 → 64", STEP)
+        .await;
+    let releases: Vec<shared::v1::Deployment> = server
+        .get("/api/v1/apps/conf/deployments")
+        .await
+        .json()
+        .await
+        .expect("deployments");
+    assert_eq!(releases[0].changes, ["PIDs: 100 → 64"]);
+    b.wait_text(
+        &format!("li[data-deployment='{}']", releases[0].id),
+        "current",
+        DEPLOY,
+    )
+    .await;
+
     // Roll back to the first release (asks first): it becomes current, configuration and all.
     b.click(&format!(
         "li[data-deployment='{first}'] [data-action=rollback]"
@@ -723,6 +742,11 @@ async fn variables_secrets_and_rollback_in_the_dashboard() {
         .await
         .expect("env");
     assert!(env.vars.is_empty(), "{env:?}");
+    integration_tests::eventually(STEP, "the form to show the first limits", || async {
+        let pids = b.find("#pids").await.prop("value").await.ok()??;
+        (pids == "100").then_some(())
+    })
+    .await;
     b.screenshot("26-app-rolled-back").await;
 
     b.close().await;

@@ -12,7 +12,7 @@ use shared::v1::{App, Deployment, ErrorBody, ErrorCode, Limits};
 use super::variables::Variables;
 use crate::{
     api::{ApiClient, Error},
-    components::{Fetch, Notice, NoticeKind, TextField, failure, write},
+    components::{Fetch, Notice, NoticeKind, failure, write},
     format,
 };
 
@@ -70,34 +70,30 @@ fn invalid(field: &str, message: &str) -> Error {
 }
 
 /// Health path, limits and route: only what differs from the app is sent (`PATCH /apps/{name}`).
+/// A plain form, read when submitted: its inputs are drawn from the app on each of its changes,
+/// which Leptos applies as a diff, so a value changes on screen only when the app's does (a
+/// save, a rollback) and what is being typed stays.
 #[component]
 fn Config(name: String, app: Memo<Option<App>>, on_release: Callback<Deployment>) -> impl IntoView {
     let api = expect_context::<ApiClient>();
     let name = StoredValue::new(name);
-    let health = RwSignal::new(String::new());
-    let memory = RwSignal::new(String::new());
-    let cpus = RwSignal::new(String::new());
-    let pids = RwSignal::new(String::new());
-    let route = RwSignal::new(String::new());
+    let form = NodeRef::<leptos::html::Form>::new();
     let unchanged = RwSignal::new(false);
-    // Filled from the app, again when its configuration changes (a save, a rollback), not on
-    // every event, so that what is being typed stays.
-    let saved = Memo::new(move |_| app.get().map(|a| (a.health_path, a.limits, a.route)));
-    Effect::new(move |_| {
-        if let Some((h, l, r)) = saved.get() {
-            health.set(h.unwrap_or_default());
-            memory.set((l.memory_bytes / MIB).to_string());
-            cpus.set(format::cores(l.cpus));
-            pids.set(l.pids.to_string());
-            route.set(r);
-        }
-    });
     let save = write(move || {
+        let data = form
+            .get_untracked()
+            .and_then(|f| web_sys::FormData::new_with_form(&f).ok());
+        let read = |field: &str| {
+            data.as_ref()
+                .and_then(|d| d.get(field).as_string())
+                .unwrap_or_default()
+        };
         let patch = patch(
-            saved.get_untracked(),
-            &health.get_untracked(),
-            [memory, cpus, pids].map(|s| s.get_untracked()),
-            &route.get_untracked(),
+            app.get_untracked()
+                .map(|a| (a.health_path, a.limits, a.route)),
+            &read(HEALTH),
+            [MEMORY, CPUS, PIDS].map(read),
+            &read(ROUTE),
         );
         let n = name.get_value();
         async move {
@@ -110,7 +106,17 @@ fn Config(name: String, app: Memo<Option<App>>, on_release: Callback<Deployment>
         }
     });
     let saving = save.pending();
-    let error = move |field: &'static str| Signal::derive(move || failure(save)?.field(field));
+    let field =
+        move |id: &'static str, label: &'static str, value: String, problem: &'static str| {
+            let error = move || failure(save)?.field(problem);
+            view! {
+                <div class="field" class:field-invalid=move || error().is_some()>
+                    <label for=id>{label}</label>
+                    <input id=id name=id type="text" autocomplete="off" prop:value=value />
+                    {move || error().map(|e| view! { <p class="field-error">{e}</p> })}
+                </div>
+            }
+        };
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         save.dispatch(());
@@ -118,27 +124,28 @@ fn Config(name: String, app: Memo<Option<App>>, on_release: Callback<Deployment>
     view! {
         <section class="card" aria-labelledby="config-title">
             <h2 id="config-title">"Health check, limits and route"</h2>
-            <form on:submit=submit novalidate=true>
+            <form node_ref=form on:submit=submit novalidate=true>
                 {move || {
                     failure(save)
                         .filter(|e| !e.is_only_about(&FIELDS))
                         .map(|e| view! { <Notice kind=NoticeKind::Error message=e.message() /> })
                 }}
                 {move || unchanged.get().then(|| view! { <Notice kind=NoticeKind::Info message="Nothing changed." /> })}
-                <TextField
-                    id="health-path"
-                    label="Health path"
-                    value=health
-                    placeholder="/healthz"
-                    hint="Ready when it answers 2xx or 3xx there. Empty: any HTTP reply."
-                    error=error("health_path")
-                />
-                <div class="form-grid">
-                    <TextField id="memory" label="Memory (MiB)" kind="number" value=memory error=error("limits.memory_bytes") />
-                    <TextField id="cpus" label="CPUs" kind="number" value=cpus error=error("limits.cpus") />
-                    <TextField id="pids" label="Processes" kind="number" value=pids error=error("limits.pids") />
-                </div>
-                <TextField id="app-route" label="Route" value=route error=error("route") />
+                {move || {
+                    app.get()
+                        .map(|a| {
+                            view! {
+                                {field(HEALTH, "Health path", a.health_path.unwrap_or_default(), FIELDS[0])}
+                                <p class="hint">"Ready when it answers 2xx or 3xx there. Empty: any HTTP reply."</p>
+                                <div class="form-grid">
+                                    {field(MEMORY, "Memory (MiB)", (a.limits.memory_bytes / MIB).to_string(), FIELDS[1])}
+                                    {field(CPUS, "CPUs", format::cores(a.limits.cpus), FIELDS[2])}
+                                    {field(PIDS, "Processes", a.limits.pids.to_string(), FIELDS[3])}
+                                </div>
+                                {field(ROUTE, "Route", a.route, FIELDS[4])}
+                            }
+                        })
+                }}
                 <div class="form-actions">
                     <button type="submit" class="btn btn-primary" data-action="save-config" disabled=move || saving.get()>
                         {move || if saving.get() { "Saving…" } else { "Save and release" }}
@@ -148,6 +155,13 @@ fn Config(name: String, app: Memo<Option<App>>, on_release: Callback<Deployment>
         </section>
     }
 }
+
+/// The form's inputs (ids and names).
+const HEALTH: &str = "health-path";
+const MEMORY: &str = "memory";
+const CPUS: &str = "cpus";
+const PIDS: &str = "pids";
+const ROUTE: &str = "app-route";
 
 /// The `PATCH` body (a `shared::v1::AppPatch`) of what differs from `saved` (the app's health
 /// path, limits and route): `None` when nothing does, or the field that is not a number. Written
