@@ -609,11 +609,8 @@ async fn variables_secrets_and_rollback_in_the_dashboard() {
     b.click("[data-tab=Settings]").await;
     let vars = "[data-field=vars]";
     b.click(&format!("{vars} [data-action=add]")).await;
-    b.type_into(
-        &format!("{vars} [data-env='0'] [aria-label=Name]"),
-        "GREETING",
-    )
-    .await;
+    let name0 = format!("{vars} [data-env='0'] [aria-label=Name]");
+    b.type_into(&name0, "1GREETING").await;
     b.type_into(
         &format!("{vars} [data-env='0'] [aria-label=Value]"),
         "hello",
@@ -627,12 +624,22 @@ async fn variables_secrets_and_rollback_in_the_dashboard() {
     .await;
     b.click(&format!("{vars} [data-env='1'] input[type=checkbox]"))
         .await;
-    b.type_into(
-        &format!("{vars} [data-env='1'] input[type=password]"),
-        SECRET,
+    let secret = format!("{vars} [data-env='1'] input[type=password]");
+    b.type_into(&secret, SECRET).await;
+    b.screenshot("24-app-settings").await;
+
+    // A bad name is refused next to the list; the secret was sent, so it is not kept.
+    b.click("[data-action=save-env]").await;
+    b.wait_text(
+        &format!("{vars} .field-error"),
+        "`1GREETING` is not a valid name",
+        STEP,
     )
     .await;
-    b.screenshot("24-app-settings").await;
+    let typed = b.find(&secret).await.prop("value").await.expect("value");
+    assert_eq!(typed.as_deref(), Some(""), "the secret was cleared");
+    b.type_into(&name0, "GREETING").await;
+    b.type_into(&secret, SECRET).await;
     b.click("[data-action=save-env]").await;
 
     // The new release is followed to running in the history, and it runs the same image: no
