@@ -136,11 +136,17 @@ pub const RULES: &[(&str, &str, Need, &str)] = &[
     ("DELETE", "/api/v1/tokens/{id}", Session, "token.revoke"),
 ];
 
-/// The rule of `method` on the route template `path`: unknown routes need `admin`.
+/// The rule of `method` on the route template `path`: unknown routes need `admin`. `HEAD` is a
+/// `GET` without its body (axum answers it with the `GET` handler).
 pub fn rule(method: &Method, path: &str) -> (Need, &'static str) {
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
     RULES
         .iter()
-        .find(|(m, p, _, _)| *p == path && *m == method.as_str())
+        .find(|(m, p, _, _)| *p == path && *m == method)
         .map_or((Scope(Admin), "unclassified"), |(_, _, need, action)| {
             (*need, action)
         })
@@ -444,6 +450,7 @@ mod tests {
         assert_eq!(get("/api/v1/tokens"), Session);
         assert_eq!(get("/api/v1/apps/{name}/logs"), Scope(Read));
         assert_eq!(rule(&Method::POST, "/api/v1/apps").0, Scope(Deploy));
+        assert_eq!(rule(&Method::HEAD, "/api/v1/apps").0, Scope(Read));
         assert_eq!(rule(&Method::PATCH, "/api/v1/anything").0, Scope(Admin));
     }
 
