@@ -139,6 +139,10 @@ async fn tokens_scopes_audit_and_the_cli_on_a_real_server() {
         ok && out.contains("cli-app") && out.contains("running"),
         "{out}"
     );
+    let (ok, out) = cli(&server, &read.token, home.path(), &["logs", "cli-app"]).await;
+    assert!(ok, "{out}");
+    let (ok, out) = cli(&server, &read.token, home.path(), &["logs", "no-such-app"]).await;
+    assert!(!ok && out.contains("not found"), "{out}");
 
     // ... but cannot mint tokens.
     let escalate = server

@@ -57,6 +57,12 @@ pub async fn deploy(
     .mime_str("application/zip")?;
     let deployment = match exists {
         Some(app) => {
+            if let Some(route) = route.filter(|r| r.trim_end_matches('/') != app.route) {
+                eprintln!(
+                    "note: {name} exists at {}; --route {route} is ignored",
+                    app.route
+                );
+            }
             eprintln!("deploying a new version of {} ({})", app.name, app.route);
             let form = multipart::Form::new().part(form::FILE, part);
             client
