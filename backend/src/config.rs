@@ -36,6 +36,10 @@ pub struct Config {
     pub env: Environment,
     pub admin_password: Option<String>,
     pub secret_key: Option<String>,
+    /// Seals app secrets at rest; derived from the session secret when unset.
+    pub secrets_key: Option<String>,
+    /// Releases whose images are kept for rollback (the running one included).
+    pub keep_releases: usize,
     pub data_dir: PathBuf,
     /// The built dashboard (Trunk's output), served at `/admin`.
     pub dashboard_dir: PathBuf,
@@ -121,6 +125,8 @@ impl Default for Config {
             env: Environment::Development,
             admin_password: None,
             secret_key: None,
+            secrets_key: None,
+            keep_releases: 5,
             data_dir: PathBuf::from("./data"),
             dashboard_dir: PathBuf::from("./dist"),
             listen: SocketAddr::from(([0, 0, 0, 0], 5001)),
@@ -235,6 +241,10 @@ impl Config {
         if let Some(v) = get("SECRET_KEY") {
             self.secret_key = Some(v);
         }
+        if let Some(v) = get("MILKCRATE_SECRETS_KEY") {
+            self.secrets_key = Some(v);
+        }
+        parse_into(&get, "MILKCRATE_KEEP_RELEASES", &mut self.keep_releases)?;
         if let Some(v) = get("MILKCRATE_DATA_DIR") {
             self.data_dir = v.into();
         }
@@ -400,6 +410,18 @@ impl Config {
                 self.instance
             );
         }
+        if self
+            .secrets_key
+            .as_deref()
+            .is_some_and(|k| WEAK_SECRETS.contains(&k) || k.len() < MIN_SECRET_LEN)
+        {
+            bail!(
+                "MILKCRATE_SECRETS_KEY is weak; set it to {MIN_SECRET_LEN}+ random characters, e.g. `openssl rand -hex 32`"
+            );
+        }
+        if self.keep_releases == 0 {
+            bail!("MILKCRATE_KEEP_RELEASES must be at least 1 (the running release)");
+        }
         if self.builds.concurrency == 0 {
             bail!("MILKCRATE_BUILD_CONCURRENCY must be at least 1");
         }
@@ -513,6 +535,8 @@ impl fmt::Debug for Config {
             .field("env", &self.env)
             .field("admin_password", &redact(&self.admin_password))
             .field("secret_key", &redact(&self.secret_key))
+            .field("secrets_key", &redact(&self.secrets_key))
+            .field("keep_releases", &self.keep_releases)
             .field("data_dir", &self.data_dir)
             .field("dashboard_dir", &self.dashboard_dir)
             .field("listen", &self.listen)

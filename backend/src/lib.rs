@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod intake;
 pub mod runtime;
+pub mod secrets;
 mod server;
 pub mod state;
 pub mod telemetry;

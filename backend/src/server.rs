@@ -12,6 +12,7 @@ use crate::{
     db,
     domain::{Paths, Platform, load_or_create_secret},
     runtime::Docker,
+    secrets::SecretBox,
     state::{AppState, Inner},
 };
 
@@ -144,7 +145,18 @@ pub async fn open_platform(config: &Config) -> anyhow::Result<Arc<Platform>> {
     let docker = Docker::connect().await.context(
         "Milkcrate needs a Docker daemon; is dockerd running and is its socket readable?",
     )?;
-    Ok(Platform::new(db, Arc::new(docker), config.clone()))
+    let platform = Platform::new(db, Arc::new(docker), config.clone(), secrets_box(config)?);
+    platform.check_secrets_key().await?;
+    Ok(platform)
+}
+
+/// The key app secrets are sealed with: `MILKCRATE_SECRETS_KEY`, else the session secret.
+fn secrets_box(config: &Config) -> anyhow::Result<SecretBox> {
+    let material = match &config.secrets_key {
+        Some(key) => key.clone(),
+        None => load_or_create_secret(config, &Paths::new(&config.data_dir).secret_key())?,
+    };
+    Ok(SecretBox::from_material(&material))
 }
 
 /// Keeps the proxy in place and the database in step with Docker.

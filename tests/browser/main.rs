@@ -2,6 +2,7 @@
 //! The dashboard is loaded from Milkcrate's own listener; apps are opened through Traefik, on
 //! another origin, as in production. Screenshots of every main page go to target/screenshots/.
 
+mod api_docs;
 mod driver;
 
 use std::{path::Path, time::Duration};

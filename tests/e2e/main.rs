@@ -3,7 +3,9 @@
 
 mod auth;
 mod backups;
+mod clients;
 mod compose;
+mod contract;
 mod deploy;
 mod disk_full;
 mod edge;
@@ -15,4 +17,5 @@ mod logs;
 mod machine_api;
 mod mounts;
 mod openapi;
+mod releases;
 mod volumes;

@@ -47,6 +47,29 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
+/// A number from the query, refused (400, naming `field`) outside `range`: the bounds the OpenAPI
+/// document states, enforced rather than clamped, so a client learns it asked for too much.
+pub fn in_range<T, U>(
+    field: &str,
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<U, ApiError>
+where
+    T: PartialOrd + std::fmt::Display + Copy,
+    U: TryFrom<T>,
+{
+    range
+        .contains(&value)
+        .then(|| U::try_from(value).ok())
+        .flatten()
+        .ok_or_else(|| {
+            ApiError::bad_field(
+                field,
+                format!("must be {} to {}", range.start(), range.end()),
+            )
+        })
+}
+
 /// `axum::extract::Multipart`, rejecting with our JSON error body.
 pub struct Multipart(pub axum::extract::Multipart);
 

@@ -75,6 +75,10 @@ pub const RULES: &[(&str, &str, Need, &str)] = &[
         Scope(Deploy),
         "app.rollback",
     ),
+    // Secrets come back as `null`: reading the variables is a read.
+    ("GET", "/api/v1/apps/{name}/env", Scope(Read), ""),
+    ("PUT", "/api/v1/apps/{name}/env", Scope(Deploy), "app.env"),
+    ("PATCH", "/api/v1/apps/{name}", Scope(Deploy), "app.update"),
     ("GET", "/api/v1/apps/{name}/logs", Scope(Read), ""),
     ("GET", "/api/v1/apps/{name}/stats", Scope(Read), ""),
     ("GET", "/api/v1/apps/{name}/deployments", Scope(Read), ""),

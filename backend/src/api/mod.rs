@@ -5,9 +5,11 @@ mod audit;
 mod auth;
 mod backups;
 pub mod client_ip;
+mod contract;
 mod cookie;
 mod dashboard;
 mod deployments;
+mod docs;
 mod download;
 mod edge;
 mod error;
@@ -16,6 +18,7 @@ mod extract;
 pub mod guard;
 pub mod metrics;
 mod openapi;
+mod releases;
 mod settings;
 mod tokens;
 mod upload;
@@ -47,6 +50,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::routes())
         .merge(apps::routes())
         .merge(deployments::routes())
+        .merge(releases::routes())
         .merge(settings::routes())
         .merge(volumes::routes())
         .merge(backups::routes())
@@ -59,7 +63,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 pub fn router(state: AppState) -> Router {
     let (api, spec) = api_router();
     let landing = dashboard::LandingPage::load(&state.platform.config().dashboard_dir);
-    let spec = std::sync::Arc::new(spec);
+    let spec = std::sync::Arc::new(openapi::document(spec));
     let max_upload = usize::try_from(state.platform.max_upload_bytes()).unwrap_or(usize::MAX);
     // Every API route, and /metrics, passes the guard: authentication, scopes, the audit trail.
     let guarded = api
@@ -74,6 +78,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/openapi.json",
             get(move || async move { axum::Json(spec.as_ref().clone()) }),
         )
+        .merge(docs::routes(&state.platform.config().dashboard_dir))
         .route("/healthz", get(healthz))
         .merge(edge::routes())
         .route(

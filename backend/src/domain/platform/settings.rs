@@ -112,16 +112,16 @@ impl Platform {
     /// The default home route must be an existing app's route (the original accepted any string,
     /// including an off-site `//evil.example`).
     pub async fn update_settings(&self, new: Settings) -> DomainResult<Settings> {
-        let route = match new
+        let home = new
             .default_home_route
             .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-        {
+            .map(shared::validation::home_route)
+            .transpose()
+            .map_err(|e| DomainError::field("default_home_route", e))?
+            .flatten();
+        let route = match home {
             None => None,
-            Some(raw) => {
-                let route = shared::validation::route(raw)
-                    .map_err(|e| DomainError::field("default_home_route", e))?;
+            Some(route) => {
                 let exists = app::Entity::find()
                     .filter(app::Column::Route.eq(&route))
                     .one(&self.db)
