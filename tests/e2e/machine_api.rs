@@ -177,6 +177,25 @@ async fn tokens_scopes_audit_and_the_cli_on_a_real_server() {
         .wait_proxy_body("/cli-app/", "shipped by the cli", true)
         .await;
 
+    // Rollback: to the release that ran, followed to the end; to the one that failed, refused.
+    let (ok, out) = cli(
+        &server,
+        &ci.token,
+        home.path(),
+        &["rollback", "cli-app", "1"],
+    )
+    .await;
+    assert!(ok, "{out}");
+    assert!(out.contains("cli-app is running deployment 3"), "{out}");
+    let (ok, out) = cli(
+        &server,
+        &ci.token,
+        home.path(),
+        &["rollback", "cli-app", "2"],
+    )
+    .await;
+    assert!(!ok && out.contains("never ran"), "{out}");
+
     // Revoked: 401 at once.
     let revoked = server.delete(&format!("/api/v1/tokens/{}", ci.id)).await;
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
@@ -200,6 +219,10 @@ async fn tokens_scopes_audit_and_the_cli_on_a_real_server() {
     assert!(seen("anonymous", "auth.login", "", 401), "{trail:#?}");
     assert!(seen("token:ci", "app.create", "cli-app", 202), "{trail:#?}");
     assert!(seen("token:ci", "app.deploy", "cli-app", 202), "{trail:#?}");
+    assert!(
+        seen("token:ci", "app.rollback", "cli-app", 202),
+        "{trail:#?}"
+    );
     assert!(seen("token:monitor", "app.create", "", 403), "{trail:#?}");
     assert!(
         seen("admin session", "token.revoke", "ci", 204),
