@@ -6,7 +6,7 @@
 //!
 //! Run with `scripts/bench.sh` (release build); it rewrites the "Platform" section of
 //! docs/benchmarks.md. `BENCH_ONLY=list` measures only the app list at 100 and 500 apps and
-//! prints the figures.
+//! prints the figures; `BENCH_ONLY=releases` only the configuration releases and rebuilds.
 
 use std::{
     process::Command,
@@ -321,6 +321,20 @@ async fn release_latency(server: &Server) -> (Vec<Duration>, Vec<Duration>) {
             } else {
                 rebuild.push(start.elapsed());
             }
+            // Untimed: the previous release drained and stopped, so the next one starts from
+            // an app at rest (as an admin's next change would).
+            until(&format!("release {} alone", queued.id), || async {
+                let running = docker(&[
+                    "ps",
+                    "-q",
+                    "--filter",
+                    &format!("label=milkcrate.instance={}", server.instance),
+                    "--filter",
+                    "label=milkcrate.app=bench-release",
+                ]);
+                running.lines().count() == 1
+            })
+            .await;
         }
         println!(
             "release round {round}: configuration {}, rebuild {}",
@@ -561,6 +575,16 @@ async fn list_only() {
 async fn main() {
     if std::env::var("BENCH_ONLY").as_deref() == Ok("list") {
         return list_only().await;
+    }
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("releases") {
+        let server = Server::start(ServerOptions::default()).await;
+        let (config, rebuild) = release_latency(&server).await;
+        println!(
+            "configuration-only release median {}, rebuild median {}",
+            ms(median(config)),
+            ms(median(rebuild))
+        );
+        return;
     }
     let server = Server::start(ServerOptions::default()).await;
     let network = format!("{}-net", server.instance);

@@ -93,7 +93,8 @@ impl Platform {
         route: Option<String>,
         also_changed: Vec<String>,
     ) -> DomainResult<Deployment> {
-        let _guard = self.lock_app(&app.name).await;
+        // No app lock: the row is updated column by column (a switchover's `current` stays), and
+        // a release made meanwhile is simply older; the newest goes live.
         let base = self.base_release(app).await?;
         let build = super::kept::build_of(&base);
         self.ensure_build_kept(app, &base).await?;
@@ -145,7 +146,6 @@ impl Platform {
         .insert(&txn, app.id)
         .await?;
         txn.commit().await?;
-        drop(_guard);
         let mut app = app.clone();
         if let Some(route) = route {
             app.route = route;

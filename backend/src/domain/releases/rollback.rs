@@ -23,7 +23,6 @@ impl Platform {
     /// A new release from release `id`'s image and configuration.
     pub async fn rollback(self: &Arc<Self>, name: &str, id: i64) -> DomainResult<Deployment> {
         let app = self.find_app(name).await?;
-        let _guard = self.lock_app(&app.name).await;
         let target = deployment::Entity::find_by_id(id)
             .filter(deployment::Column::AppId.eq(app.id))
             .one(&self.db)
@@ -71,7 +70,6 @@ impl Platform {
         .insert(&txn, app.id)
         .await?;
         txn.commit().await?;
-        drop(_guard);
         Ok(self.release_queued(&app, release).await)
     }
 
