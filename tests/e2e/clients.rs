@@ -55,7 +55,7 @@ async fn a_generated_python_client_logs_in_deploys_an_app_and_reads_its_logs() {
         "same name refused: conflict",
         "app from-python running",
         "log line: [stdout] ready python",
-        "tail over the maximum refused: {'tail': ['must be 0 to 1000']}",
+        "tail over the maximum refused: {'tail': ['must be a whole number from 0 to 1000']}",
     ] {
         assert!(output.contains(step), "no `{step}` in:\n{output}");
     }

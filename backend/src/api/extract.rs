@@ -47,25 +47,31 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// A number from the query, refused (400, naming `field`) outside `range`: the bounds the OpenAPI
+/// A whole number from the query (read as text, so that any malformed value is refused the same
+/// way), refused with `400` naming `field` unless it lies in `range`: the bounds the OpenAPI
 /// document states, enforced rather than clamped, so a client learns it asked for too much.
-pub fn in_range<T, U>(
+pub fn number_in<U: TryFrom<i64>>(
     field: &str,
-    value: T,
-    range: std::ops::RangeInclusive<T>,
-) -> Result<U, ApiError>
-where
-    T: PartialOrd + std::fmt::Display + Copy,
-    U: TryFrom<T>,
-{
-    range
-        .contains(&value)
-        .then(|| U::try_from(value).ok())
-        .flatten()
+    text: Option<&str>,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<Option<U>, ApiError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .and_then(|n| U::try_from(n).ok())
+        .map(Some)
         .ok_or_else(|| {
             ApiError::bad_field(
                 field,
-                format!("must be {} to {}", range.start(), range.end()),
+                format!(
+                    "must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
             )
         })
 }
