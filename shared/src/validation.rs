@@ -2,6 +2,9 @@
 //!
 //! Each function returns the normalized value, or a message fit to show next to the field.
 
+mod release;
+
+pub use release::*;
 pub mod patterns;
 
 /// First path segments that belong to the platform; no app may be routed under them.
@@ -208,6 +211,26 @@ pub fn file_name(input: &str) -> Result<String, String> {
 
 /// Container paths a volume may not cover: the kernel's and the runtime's own.
 const SYSTEM_MOUNT_PATHS: &[&str] = &["/proc", "/sys", "/dev"];
+/// Longest accepted API token name.
+pub const MAX_TOKEN_NAME_LEN: usize = 64;
+
+/// Validates an API token's name and returns it trimmed: 1 to 64 letters, digits, `.`, `_` and
+/// `-`. It names the token in the audit trail (`token:<name>`), so nothing that could pass for
+/// another actor or break a log line.
+pub fn token_name(input: &str) -> Result<String, String> {
+    let name = input.trim();
+    if name.is_empty() || name.len() > MAX_TOKEN_NAME_LEN {
+        return Err(format!("must be 1 to {MAX_TOKEN_NAME_LEN} characters long"));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err("may contain only letters, digits, `.`, `_` and `-`".into());
+    }
+    Ok(name.to_string())
+}
+
 /// Most managed volumes one app mounts.
 pub const MAX_MOUNTS: usize = 32;
 /// Longest accepted mount target.
@@ -435,6 +458,7 @@ mod tests {
             ("volume_path", volume_path),
             ("file_name", file_name),
             ("mount_target", mount_target),
+            ("token_name", token_name),
         ];
 
         /// `prefix` with each letter's case from `upper`.

@@ -6,3 +6,5 @@ mod errors;
 mod hostile_zips;
 mod metrics;
 mod proxy;
+mod releases;
+mod tokens;

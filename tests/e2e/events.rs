@@ -92,15 +92,20 @@ async fn outside_stop_start_and_kill_reach_a_subscriber_within_a_second() {
     // The build was followed on the stream: its lines, with the builder's steps, then the
     // deployment's statuses, then the app running.
     let mut steps = Vec::new();
+    let mut lines = Vec::new();
     let mut statuses = Vec::new();
     tokio::time::timeout(Duration::from_secs(10), async {
         while let Some((_, event)) = events.recv().await {
             match event {
                 Event::Log {
                     deployment: id,
-                    step: Some(step),
-                    ..
-                } if id == deployment.id => steps.push(step),
+                    offset,
+                    text,
+                    step,
+                } if id == deployment.id => {
+                    steps.extend(step);
+                    lines.push((offset, text));
+                }
                 Event::Deployment { id, status, .. } if id == deployment.id => {
                     statuses.push(status)
                 }
@@ -119,6 +124,17 @@ async fn outside_stop_start_and_kill_reach_a_subscriber_within_a_second() {
             && steps.iter().all(|s| s.total == steps[0].total),
         "{steps:?}"
     );
+    // Each line says where it starts in the log, so a client can join what it read and what
+    // it is told without a gap or a repeat.
+    let log = server.deployment_log(deployment.id).await;
+    assert!(!lines.is_empty());
+    for (offset, text) in &lines {
+        assert!(
+            log.get(*offset as usize..)
+                .is_some_and(|rest| rest.starts_with(text.as_str())),
+            "{text:?} is not at {offset} of {log:?}"
+        );
+    }
     assert_eq!(
         statuses,
         [

@@ -377,8 +377,12 @@ async fn a_container_removed_by_hand_is_named_and_comes_back_at_the_next_start()
     let container = format!("{}-gone-{}", server.instance, deployed.id);
     docker::docker(&["rm", "-f", &container]);
 
-    let app: App = server.get("/api/v1/apps/gone").await.json().await.unwrap();
-    assert_eq!(app.status, AppStatus::Missing);
+    // Docker tells the kill, then the removal: it reads `exited` in between.
+    eventually(Duration::from_secs(1), "the app reads missing", || async {
+        let app: App = server.get("/api/v1/apps/gone").await.json().await.unwrap();
+        (app.status == AppStatus::Missing).then_some(())
+    })
+    .await;
     let response = server.post("/api/v1/apps/gone/start").await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     let body: serde_json::Value = response.json().await.unwrap();

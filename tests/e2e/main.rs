@@ -14,6 +14,8 @@ mod faults;
 mod first_start;
 mod lifecycle;
 mod logs;
+mod machine_api;
 mod mounts;
 mod openapi;
+mod releases;
 mod volumes;

@@ -3,7 +3,7 @@
 use axum::{
     extract::{DefaultBodyLimit, State},
     http::StatusCode,
-    response::IntoResponse,
+    response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 use shared::v1::fields::{form, query};
@@ -117,8 +117,9 @@ async fn receive(
 #[utoipa::path(get, path = "/api/v1/apps", tag = "apps",
     responses((status = 200, body = [App]), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn list_apps(State(state): State<AppState>, _: Admin) -> ApiResult<axum::Json<Vec<App>>> {
-    Ok(axum::Json(state.platform.list_apps().await?))
+async fn list_apps(State(state): State<AppState>, _: Admin) -> ApiResult<Response> {
+    let apps = state.platform.list_apps().await?;
+    Ok(axum::Json(&apps[..]).into_response())
 }
 
 /// Create an app from a ZIP and start its first deployment.
@@ -156,7 +157,12 @@ async fn create_app(
         .platform
         .create_app(&field(form::NAME), &field(form::ROUTE), file, &mounts)
         .await?;
-    Ok((StatusCode::ACCEPTED, axum::Json(created)))
+    let target = super::guard::AuditTarget(created.app.name.clone());
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Extension(target),
+        axum::Json(created),
+    ))
 }
 
 /// One app with its live status.

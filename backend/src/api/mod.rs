@@ -1,6 +1,7 @@
 //! The HTTP surface: the whole URL space is readable in [`router`].
 
 mod apps;
+mod audit;
 mod auth;
 mod backups;
 pub mod client_ip;
@@ -14,9 +15,12 @@ mod edge;
 mod error;
 mod events;
 mod extract;
+pub mod guard;
 pub mod metrics;
 mod openapi;
+mod releases;
 mod settings;
+mod tokens;
 mod upload;
 mod volumes;
 
@@ -46,10 +50,13 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::routes())
         .merge(apps::routes())
         .merge(deployments::routes())
+        .merge(releases::routes())
         .merge(settings::routes())
         .merge(volumes::routes())
         .merge(backups::routes())
         .merge(events::routes())
+        .merge(tokens::routes())
+        .merge(audit::routes())
         .split_for_parts()
 }
 
@@ -58,8 +65,15 @@ pub fn router(state: AppState) -> Router {
     let landing = dashboard::LandingPage::load(&state.platform.config().dashboard_dir);
     let spec = std::sync::Arc::new(openapi::document(spec));
     let max_upload = usize::try_from(state.platform.max_upload_bytes()).unwrap_or(usize::MAX);
+    // Every API route, and /metrics, passes the guard: authentication, scopes, the audit trail.
+    let guarded = api
+        .merge(metrics::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::guard,
+        ));
     Router::new()
-        .merge(api)
+        .merge(guarded)
         .route(
             "/api/v1/openapi.json",
             get(move || async move { axum::Json(spec.as_ref().clone()) }),
@@ -67,7 +81,6 @@ pub fn router(state: AppState) -> Router {
         .merge(docs::routes(&state.platform.config().dashboard_dir))
         .route("/healthz", get(healthz))
         .merge(edge::routes())
-        .merge(metrics::routes())
         .route(
             "/",
             get({

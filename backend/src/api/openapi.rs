@@ -13,11 +13,14 @@ use utoipa::{
         (name = "auth", description = "Password-only admin sessions"),
         (name = "apps", description = "Apps and their lifecycle"),
         (name = "deployments", description = "Versions of apps and their build logs"),
+        (name = "releases", description = "Variables, secrets, health path, limits and route of an app, and rollback: each a release without a build"),
         (name = "settings", description = "Platform settings"),
         (name = "volumes", description = "Managed volumes and the files in them"),
         (name = "events", description = "What changes, as Server-Sent Events"),
         (name = "backups", description = "Backups of the database, volumes and images, and their restore"),
         (name = "public", description = "What anonymous visitors see"),
+        (name = "tokens", description = "API tokens for scripts and CI, managed from the admin session"),
+        (name = "audit", description = "Who did what, from where: logins and changes"),
     )
 )]
 pub struct ApiDoc;

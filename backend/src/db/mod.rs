@@ -1,11 +1,13 @@
 //! SQLite connection and schema. SQLite specifics live here and nowhere else.
 
 pub mod entities;
+mod revision;
 
 use std::{path::Path, time::Duration};
 
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
+pub use revision::{Revision, Revisions};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},

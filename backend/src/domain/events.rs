@@ -35,6 +35,8 @@ pub struct Live {
     containers: RwLock<Option<HashMap<String, ContainerSummary>>>,
     /// The runtime's events are being followed: only then is the view current.
     following: std::sync::atomic::AtomicBool,
+    /// Counts changes of the view, so a read computed from it knows when it is out of date.
+    generation: AtomicU64,
     /// The last status told per app, so only changes are told.
     told: Mutex<HashMap<String, AppStatus>>,
     bus: broadcast::Sender<Numbered>,
@@ -48,6 +50,7 @@ impl Default for Live {
         Self {
             containers: RwLock::new(None),
             following: Default::default(),
+            generation: AtomicU64::new(0),
             told: Mutex::default(),
             bus,
             history: Mutex::default(),
@@ -74,9 +77,26 @@ impl Live {
             .clone()
     }
 
+    /// Which version of the view [`Self::snapshot`] gives (ask first); `None` while it is not
+    /// current.
+    pub fn generation(&self) -> Option<u64> {
+        let generation = self.generation.load(Ordering::Acquire);
+        self.following.load(Ordering::Acquire).then_some(generation)
+    }
+
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn set_following(&self, following: bool) {
+        self.following.store(following, Ordering::Release);
+        self.changed();
+    }
+
     fn replace(&self, list: Vec<ContainerSummary>) {
         *self.containers.write().unwrap_or_else(|p| p.into_inner()) =
             Some(list.into_iter().map(|c| (c.id.clone(), c)).collect());
+        self.changed();
     }
 
     /// Applies a change; returns the app it concerns.
@@ -84,6 +104,7 @@ impl Live {
         let app = event.labels.get(labels::APP).cloned();
         let mut guard = self.containers.write().unwrap_or_else(|p| p.into_inner());
         let containers = guard.as_mut()?;
+        self.changed();
         let entry = containers
             .entry(event.container.clone())
             .or_insert_with(|| ContainerSummary {
@@ -180,7 +201,7 @@ impl Platform {
                 Ok(mut stream) => match self.resync_live().await {
                     Ok(()) => {
                         backoff = BACKOFF_MIN;
-                        self.live.following.store(true, Ordering::Release);
+                        self.live.set_following(true);
                         while let Some(item) = stream.next().await {
                             match item {
                                 Ok(event) => {
@@ -195,7 +216,7 @@ impl Platform {
                             }
                         }
                         // Until the next listing, reads ask the runtime.
-                        self.live.following.store(false, Ordering::Release);
+                        self.live.set_following(false);
                     }
                     Err(e) => tracing::warn!("cannot list containers: {e}"),
                 },
@@ -213,10 +234,10 @@ impl Platform {
             .list_containers(&[(labels::INSTANCE, self.names.instance())])
             .await?;
         self.live.replace(list);
-        for app in self.list_apps().await? {
+        for app in self.list_apps().await?.iter() {
             if self.live.is_news(&app.name, app.status) {
                 self.live.publish(Event::App {
-                    app: app.name,
+                    app: app.name.clone(),
                     status: app.status,
                 });
             }
@@ -309,13 +330,15 @@ mod tests {
         assert!(live.snapshot().is_none());
         live.replace(Vec::new());
         assert!(live.snapshot().is_none(), "not followed: not current");
-        live.following.store(true, Ordering::Release);
+        live.set_following(true);
+        let before = live.generation();
         live.apply(event(StateChange::Created));
         live.apply(event(StateChange::Started));
         assert_eq!(
             live.snapshot().unwrap()["c1"].state,
             ContainerState::Running
         );
+        assert_ne!(live.generation(), before, "a change is a new generation");
         live.apply(event(StateChange::Exited(Some(137))));
         let c = &live.snapshot().unwrap()["c1"];
         assert_eq!((c.state, c.exit_code), (ContainerState::Exited, Some(137)));

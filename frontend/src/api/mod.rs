@@ -2,6 +2,7 @@
 //! `shared::v1`, and one decode path ([`ApiClient::decode`]) for every answer. A 401 ends the
 //! session, which sends the user to the login page.
 
+mod access;
 mod apps;
 mod auth;
 mod deployments;
@@ -16,6 +17,7 @@ use shared::v1::{ErrorBody, ErrorCode};
 
 use crate::state::{Events, Session};
 
+pub use access::{AUDIT_FIELDS, TOKEN_FIELDS, rows};
 pub use apps::AppAction;
 pub use stream::{EventStream, keep_open};
 pub use upload::Progress;

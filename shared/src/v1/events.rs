@@ -23,6 +23,10 @@ pub enum Event {
     /// `GET /deployments/{id}/log` for what came before); `step` is the build's progress.
     Log {
         deployment: i64,
+        /// Where the line starts in the log, in bytes (the log endpoint's `offset`): a client
+        /// that read the log up to `next_offset` appends the lines from there on, and reads the
+        /// log again from its own offset when a line starts further on (some were missed).
+        offset: u64,
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         step: Option<Progress>,

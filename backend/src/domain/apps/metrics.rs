@@ -34,7 +34,7 @@ fn word<T: serde::Serialize>(value: T) -> String {
 impl Platform {
     pub async fn figures(&self) -> DomainResult<PlatformFigures> {
         let mut figures = PlatformFigures::default();
-        for app in self.list_apps().await? {
+        for app in self.list_apps().await?.iter() {
             *figures.apps.entry(word(app.status)).or_default() += 1;
         }
         let rows: Vec<(Status, i64, Option<f64>)> = deployment::Entity::find()

@@ -9,6 +9,8 @@ pub mod metrics;
 mod status;
 mod view;
 
+pub(in crate::domain) use view::ListCache;
+
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::{DomainError, DomainResult, FieldErrors, Platform};

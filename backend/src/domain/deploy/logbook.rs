@@ -5,14 +5,17 @@ use std::path::PathBuf;
 
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
-/// Where each written line is told as well (the event stream).
-pub type Teller = Box<dyn Fn(&str) + Send + Sync>;
+/// Where each written line is told as well (the event stream), with the offset in the file
+/// where it starts.
+pub type Teller = Box<dyn Fn(&str, u64) + Send + Sync>;
 
 /// Appends lines to one deployment's log. Write errors are logged, never fatal to the deploy.
 pub struct Logbook {
     path: PathBuf,
     file: Option<tokio::fs::File>,
     teller: Option<Teller>,
+    /// The file's length: where the next line starts.
+    end: u64,
 }
 
 impl Logbook {
@@ -25,10 +28,15 @@ impl Logbook {
         if let Err(e) = &file {
             tracing::warn!(path = %path.display(), "cannot open deployment log: {e}");
         }
+        let end = match &file {
+            Ok(f) => f.metadata().await.map_or(0, |m| m.len()),
+            Err(_) => 0,
+        };
         Self {
             path,
             file: file.ok(),
             teller: None,
+            end,
         }
     }
 
@@ -41,7 +49,7 @@ impl Logbook {
     /// Writes `text`, adding a newline unless it ends with one.
     pub async fn write(&mut self, text: &str) {
         if let Some(tell) = &self.teller {
-            tell(text.trim_end_matches('\n'));
+            tell(text.trim_end_matches('\n'), self.end);
         }
         let Some(file) = self.file.as_mut() else {
             return;
@@ -50,8 +58,11 @@ impl Logbook {
         if !data.ends_with('\n') {
             data.push('\n');
         }
-        if let Err(e) = file.write_all(data.as_bytes()).await {
-            tracing::warn!(path = %self.path.display(), "cannot write deployment log: {e}");
+        match file.write_all(data.as_bytes()).await {
+            Ok(()) => self.end += data.len() as u64,
+            Err(e) => {
+                tracing::warn!(path = %self.path.display(), "cannot write deployment log: {e}")
+            }
         }
     }
 
@@ -112,5 +123,28 @@ mod tests {
         let (second, next, end) = read_from(&path, next).await.unwrap();
         assert_eq!(second, "étail");
         assert!(end && next == text.len() as u64);
+    }
+
+    #[tokio::test]
+    async fn each_told_line_says_where_it_starts_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("2.log");
+        tokio::fs::write(&path, "before\n").await.unwrap();
+        let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut log = Logbook::open(path.clone()).await.telling(Box::new({
+            let told = told.clone();
+            move |text, offset| told.lock().unwrap().push((text.to_string(), offset))
+        }));
+        log.write("Step 1/2 : FROM scratch\n").await;
+        log.step("été").await;
+        log.write("last").await;
+        let file = tokio::fs::read_to_string(&path).await.unwrap();
+        for (text, offset) in told.lock().unwrap().iter() {
+            assert!(
+                file[*offset as usize..].starts_with(text.as_str()),
+                "{text} at {offset}"
+            );
+        }
+        assert_eq!(told.lock().unwrap().len(), 3);
     }
 }
