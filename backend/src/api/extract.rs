@@ -9,15 +9,47 @@ use serde::de::DeserializeOwned;
 use super::{ApiError, guard::Caller};
 use crate::auth::Claims;
 
-/// `axum::Json`, rejecting with our JSON error body.
+/// `axum::Json`, rejecting with our JSON error body. Every body of this API is a JSON object
+/// (serde would read a struct from an array, by position: refused), and a number is an integer
+/// when its value is, as JSON Schema has it (`2.0` is the integer 2; serde would refuse it).
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
-        Ok(Self(value))
+        let axum::Json(mut value) =
+            axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        if !value.is_object() {
+            return Err(ApiError::BadRequest {
+                field: None,
+                message: "the body must be a JSON object".into(),
+            });
+        }
+        integral_numbers_as_integers(&mut value);
+        serde_path_to_error::deserialize(value)
+            .map(Self)
+            .map_err(|e| ApiError::BadRequest {
+                field: Some(e.path().to_string()).filter(|p| p != "."),
+                message: format!("the body does not fit: {e}"),
+            })
+    }
+}
+
+/// `2.0` becomes `2`, at any depth; other numbers stay as they are.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Within ±2^53 every integer is exact as a float, so the conversion loses nothing.
+            if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
     }
 }
 

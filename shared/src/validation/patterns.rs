@@ -5,7 +5,7 @@
 //! The dialect is the common part of ECMA-262 (what JSON Schema names), Python's `re` and Rust's
 //! `fancy-regex`: classes, groups, bounded repeats and one negative lookahead.
 
-use super::{MAX_FILE_NAME_BYTES, MAX_NAME_LEN, RESERVED_ROUTE_PREFIXES};
+use super::{MAX_FILE_NAME_BYTES, MAX_NAME_LEN, MAX_TOKEN_NAME_LEN, RESERVED_ROUTE_PREFIXES};
 
 /// What [`super::trim_spaces`] removes, any number of times.
 const SPACES: &str = "[ \\t\\n\\f\\r]*";
@@ -30,6 +30,12 @@ pub fn name() -> String {
         "^{SPACES}[A-Za-z0-9][A-Za-z0-9-]{{0,{}}}[A-Za-z0-9]{SPACES}$",
         MAX_NAME_LEN - 2
     )
+}
+
+/// An API token's name as [`super::token_name`] takes it: trimmed, 1 to `MAX_TOKEN_NAME_LEN`
+/// letters, digits, `.`, `_` and `-`.
+pub fn token_name() -> String {
+    format!("^{SPACES}[A-Za-z0-9._-]{{1,{MAX_TOKEN_NAME_LEN}}}{SPACES}$")
 }
 
 /// A route as [`super::route`] takes it (its length, at most `MAX_ROUTE_LEN` as sent, is the
@@ -173,6 +179,11 @@ mod tests {
                 |s| app_name(s).is_ok_and(|n| n == s),
                 &input,
             )?;
+        }
+
+        #[test]
+        fn token_name_pattern_is_the_token_name_check(input in input()) {
+            agrees(&super::token_name(), None, |s| token_name(s).is_ok(), &input)?;
         }
 
         #[test]
