@@ -51,11 +51,11 @@ async fn a_generated_python_client_logs_in_deploys_an_app_and_reads_its_logs() {
     assert!(deployed, "the Python client's run failed:\n{output}");
     for step in [
         "wrong password refused: unauthorized",
-        "logged in",
+        "logged in with a deploy token (mc_...); it may not mint tokens: forbidden",
         "same name refused: conflict",
         "app from-python running",
         "log line: [stdout] ready python",
-        "tail over the maximum refused: {'tail': ['must be 0 to 1000']}",
+        "tail over the maximum refused: {'tail': ['must be a whole number from 0 to 1000']}",
     ] {
         assert!(output.contains(step), "no `{step}` in:\n{output}");
     }

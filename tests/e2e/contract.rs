@@ -88,17 +88,25 @@ async fn schemathesis_finds_no_difference_between_the_document_and_the_server() 
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     assert!(generated >= 800, "too few cases: {summary}\n{output}");
-    let count = |label: &str| -> u64 {
-        output
-            .lines()
-            .find_map(|l| l.trim().strip_prefix(label))
-            .and_then(|rest| rest.trim().split('/').next()?.parse().ok())
-            .unwrap_or(0)
-    };
-    let (selected, tested) = (count("Selected:"), count("Tested:"));
+    let doc: serde_json::Value = server
+        .http
+        .get(server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let operations: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    let tested = format!("Tested: {}", operations - 1);
     assert!(
-        selected >= 40 && tested == selected,
-        "not every operation was tested ({tested} of {selected}):\n{output}"
+        output.contains(&tested),
+        "not every operation but the event stream was tested ({tested}):\n{output}"
     );
     // And the running app was among what it drove: real stops and restarts through Docker.
     let log = server.log();

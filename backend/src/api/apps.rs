@@ -13,7 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     ApiError, ApiResult,
-    extract::{Admin, Multipart, Path, Query, in_range},
+    extract::{Admin, Multipart, Path, Query, number_in},
     upload,
 };
 use crate::state::AppState;
@@ -325,9 +325,11 @@ async fn create_deployment(
 struct LogsQuery {
     /// The last lines to return (default 200, at most 1000); with `follow`, how many to start with
     /// (default 0).
-    tail: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    tail: Option<String>,
     /// Only lines written at or after this Unix time (seconds).
-    since: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    since: Option<String>,
     /// One service of a stack; all of them when absent.
     service: Option<String>,
     /// `true`: a `text/event-stream` of new lines (each event's data a `LogLine`) until the
@@ -356,13 +358,12 @@ async fn app_logs(
 ) -> ApiResult<axum::response::Response> {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use futures_util::StreamExt;
-    let tail = query
-        .tail
-        .map(|tail| in_range(query::TAIL, tail, 0..=crate::domain::MAX_LOG_TAIL as i64))
-        .transpose()?;
+    let max_tail = crate::domain::MAX_LOG_TAIL as i64;
+    let tail = number_in(query::TAIL, query.tail.as_deref(), 0..=max_tail)?;
+    let since = number_in(query::SINCE, query.since.as_deref(), i64::MIN..=i64::MAX)?;
     let request = crate::domain::LogRequest {
         tail,
-        since: query.since,
+        since,
         service: query.service,
     };
     if !query.follow {

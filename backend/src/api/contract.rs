@@ -73,6 +73,16 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("CreateAppForm", "route", route.clone()),
         ("UploadForm", "files", json!({ "minItems": 1 })),
         (
+            "CreateToken",
+            "name",
+            json!({ "pattern": patterns::token_name() }),
+        ),
+        (
+            "CreateToken",
+            "expires_in_days",
+            json!({ "minimum": 1, "maximum": rules::MAX_TOKEN_EXPIRY_DAYS }),
+        ),
+        (
             "CreateAppForm",
             "mounts",
             json!({ "maxItems": rules::MAX_MOUNTS }),
@@ -91,16 +101,6 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
             "Mount",
             "target",
             json!({ "maxLength": rules::MAX_MOUNT_TARGET_LEN }),
-        ),
-        (
-            "CreateToken",
-            "name",
-            json!({ "pattern": patterns::token_name() }),
-        ),
-        (
-            "CreateToken",
-            "expires_in_days",
-            json!({ "minimum": 1, "maximum": rules::MAX_TOKEN_DAYS }),
         ),
         ("EnvVar", "key", json!({ "pattern": patterns::env_key() })),
         ("BuildArg", "key", json!({ "pattern": patterns::env_key() })),
@@ -254,13 +254,15 @@ fn add_shared_answers(method: &str, operation: &mut Value) {
         );
     }
     if is_secured {
-        add("401", "Not logged in, or the session expired");
-        if method != "get" {
-            add(
-                "403",
-                "Authenticated by the session cookie without the matching `X-CSRF-Token` header",
-            );
-        }
+        add("401", "Not logged in, or the session or token expired");
+        add(
+            "403",
+            if method == "get" {
+                "An API token whose scope does not allow this"
+            } else {
+                "An API token whose scope does not allow this, or the session cookie without the matching `X-CSRF-Token` header"
+            },
+        );
     }
     if can_fail {
         add("500", "An unexpected fault; the server log has the details");

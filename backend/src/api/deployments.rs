@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     ApiResult,
-    extract::{Admin, Path, Query, in_range},
+    extract::{Admin, Path, Query, number_in},
 };
 use crate::state::AppState;
 
@@ -34,8 +34,8 @@ async fn get_deployment(
 #[derive(Deserialize, IntoParams)]
 struct LogQuery {
     /// Byte offset to read from: the `next_offset` of the previous read.
-    #[serde(default)]
-    offset: i64,
+    #[param(value_type = Option<i64>)]
+    offset: Option<String>,
 }
 
 /// The build and start output, readable while the deployment runs and kept afterwards.
@@ -49,6 +49,6 @@ async fn get_deployment_log(
     Path(id): Path<i64>,
     Query(query): Query<LogQuery>,
 ) -> ApiResult<axum::Json<DeploymentLog>> {
-    let offset = in_range(query::OFFSET, query.offset, 0..=i64::MAX)?;
+    let offset = number_in(query::OFFSET, query.offset.as_deref(), 0..=i64::MAX)?.unwrap_or(0);
     Ok(axum::Json(state.platform.deployment_log(id, offset).await?))
 }

@@ -9,48 +9,47 @@ use serde::de::DeserializeOwned;
 use super::{ApiError, guard::Caller};
 use crate::auth::Claims;
 
-/// `axum::Json`, rejecting with our JSON error body. Every JSON body of the API is an object
-/// (serde would also read a struct from an array); a number with a zero fraction (`3.0`) counts as
-/// the integer it is, as JSON Schema says.
+/// `axum::Json`, rejecting with our JSON error body. Every body of this API is a JSON object
+/// (serde would read a struct from an array, by position: refused), and a number is an integer
+/// when its value is, as JSON Schema has it (`2.0` is the integer 2; serde would refuse it).
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        let axum::Json(mut value) =
+            axum::Json::<serde_json::Value>::from_request(req, state).await?;
         if !value.is_object() {
             return Err(ApiError::BadRequest {
                 field: None,
                 message: "the body must be a JSON object".into(),
             });
         }
-        T::deserialize(whole_numbers(value))
+        integral_numbers_as_integers(&mut value);
+        serde_path_to_error::deserialize(value)
             .map(Self)
             .map_err(|e| ApiError::BadRequest {
-                field: None,
-                message: format!("Failed to deserialize the JSON body into the target type: {e}"),
+                field: Some(e.path().to_string()).filter(|p| p != "."),
+                message: format!("the body does not fit: {e}"),
             })
     }
 }
 
-/// `value` with every float that is a whole number in the `i64` range as that integer.
-fn whole_numbers(value: serde_json::Value) -> serde_json::Value {
+/// `2.0` becomes `2`, at any depth; other numbers stay as they are.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
     use serde_json::Value;
     match value {
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if !n.is_i64() && !n.is_u64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
-                Value::from(f as i64)
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Within ±2^53 every integer is exact as a float, so the conversion loses nothing.
+            if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                *value = Value::from(f as i64);
             }
-            _ => Value::Number(n),
-        },
-        Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers).collect()),
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (k, whole_numbers(v)))
-                .collect(),
-        ),
-        other => other,
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
     }
 }
 
@@ -80,25 +79,31 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// A number from the query, refused (400, naming `field`) outside `range`: the bounds the OpenAPI
+/// A whole number from the query (read as text, so that any malformed value is refused the same
+/// way), refused with `400` naming `field` unless it lies in `range`: the bounds the OpenAPI
 /// document states, enforced rather than clamped, so a client learns it asked for too much.
-pub fn in_range<T, U>(
+pub fn number_in<U: TryFrom<i64>>(
     field: &str,
-    value: T,
-    range: std::ops::RangeInclusive<T>,
-) -> Result<U, ApiError>
-where
-    T: PartialOrd + std::fmt::Display + Copy,
-    U: TryFrom<T>,
-{
-    range
-        .contains(&value)
-        .then(|| U::try_from(value).ok())
-        .flatten()
+    text: Option<&str>,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<Option<U>, ApiError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .and_then(|n| U::try_from(n).ok())
+        .map(Some)
         .ok_or_else(|| {
             ApiError::bad_field(
                 field,
-                format!("must be {} to {}", range.start(), range.end()),
+                format!(
+                    "must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
             )
         })
 }

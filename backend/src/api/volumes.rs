@@ -14,7 +14,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     ApiError, ApiResult,
     download::send,
-    extract::{Admin, Json, Multipart, Path, Query, in_range},
+    extract::{Admin, Json, Multipart, Path, Query, number_in},
     upload,
 };
 use crate::state::AppState;
@@ -143,11 +143,10 @@ async fn list_files(
     Query(query): Query<PathQuery>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<VolumeListing>> {
-    let offset = in_range(query::OFFSET, page.offset, 0..=i64::MAX)?;
-    let limit = match page.limit {
-        Some(limit) => in_range(query::LIMIT, limit, 1..=crate::domain::VOLUME_PAGE as i64)?,
-        None => crate::domain::VOLUME_PAGE,
-    };
+    let page_max = crate::domain::VOLUME_PAGE as i64;
+    let offset = number_in(query::OFFSET, page.offset.as_deref(), 0..=i64::MAX)?.unwrap_or(0);
+    let limit = number_in(query::LIMIT, page.limit.as_deref(), 1..=page_max)?
+        .unwrap_or(crate::domain::VOLUME_PAGE);
     Ok(axum::Json(
         state
             .platform
@@ -161,10 +160,11 @@ async fn list_files(
 #[into_params(parameter_in = Query)]
 struct PageQuery {
     /// Entries to skip (the previous page's `next_offset`).
-    #[serde(default)]
-    offset: i64,
+    #[param(value_type = Option<i64>)]
+    offset: Option<String>,
     /// Entries in the page: at most (and by default) 1000.
-    limit: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    limit: Option<String>,
 }
 
 /// Upload files (many `files` parts) and/or a ZIP (`zip`, extracted) into the folder `path`,

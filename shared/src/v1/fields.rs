@@ -40,6 +40,8 @@ pub mod query {
     /// How many of an app's last lines to read (`GET /apps/{name}/logs`; default 200, at most
     /// 1000; with `follow`, how many to start with, default 0).
     pub const TAIL: &str = "tail";
+    /// Only an app's lines written at or after this Unix time, in seconds (`GET /apps/{name}/logs`).
+    pub const SINCE: &str = "since";
     /// `true`: an app's new lines as Server-Sent Events (`GET /apps/{name}/logs`).
     pub const FOLLOW: &str = "follow";
 }

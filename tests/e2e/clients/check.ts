@@ -24,8 +24,8 @@ export const unauthorized: Unauthorized = { code: "unauthorized", message: "log 
 type BadOffset = Json<paths["/api/v1/deployments/{id}/log"]["get"]["responses"]["400"]>;
 export const badOffset: BadOffset = {
   code: "validation_failed",
-  message: "must be 0 to 9223372036854775807",
-  fields: { offset: ["must be 0 to 9223372036854775807"] },
+  message: "must be a whole number from 0 to 9223372036854775807",
+  fields: { offset: ["must be a whole number from 0 to 9223372036854775807"] },
 };
 // @ts-expect-error: not one of the server's error codes
 export const unknownCode: Schemas["ErrorCode"] = "teapot";

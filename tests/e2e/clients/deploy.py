@@ -12,14 +12,18 @@ from milkcrate_client import AuthenticatedClient, Client
 from milkcrate_client.api.apps import app_logs, create_app, get_app
 from milkcrate_client.api.auth import login
 from milkcrate_client.api.deployments import get_deployment, get_deployment_log
+from milkcrate_client.api.tokens import create_token
 from milkcrate_client.models import (
     AppStatus,
     CreateAppForm,
     CreatedApp,
+    CreateToken,
     DeploymentStatus,
     ErrorBody,
     LoginRequest,
     LoginResponse,
+    NewToken,
+    TokenScope,
 )
 from milkcrate_client.types import File
 
@@ -43,15 +47,22 @@ def eventually(what, seconds, probe):
         time.sleep(0.2)
 
 
-# Log in with the password. Once scoped API tokens exist (POST /api/v1/tokens, `mc_...`), a
-# script skips this step and passes its token to AuthenticatedClient the same way.
+# The admin session mints a `deploy` token once (what a person does in the dashboard); the
+# script then works with the token alone, as a CI job would.
 anonymous = Client(base_url=url)
 wrong = login.sync(client=anonymous, body=LoginRequest(password="not-the-password"))
 check(wrong, ErrorBody)
 print(f"wrong password refused: {wrong.code.value}: {wrong.message}")
 session = check(login.sync(client=anonymous, body=LoginRequest(password=password)), LoginResponse)
-api = AuthenticatedClient(base_url=url, token=session.token, timeout=30.0)
-print("logged in")
+admin = AuthenticatedClient(base_url=url, token=session.token, timeout=30.0)
+minted = check(
+    create_token.sync(client=admin, body=CreateToken(name="python-client", scope=TokenScope.DEPLOY)),
+    NewToken,
+)
+api = AuthenticatedClient(base_url=url, token=minted.token, timeout=30.0)
+refused = create_token.sync(client=api, body=CreateToken(name="another", scope=TokenScope.READ))
+check(refused, ErrorBody)
+print(f"logged in with a deploy token ({minted.token[:3]}...); it may not mint tokens: {refused.code.value}")
 
 with open(zip_path, "rb") as archive:
     form = CreateAppForm(
