@@ -46,7 +46,8 @@ pub struct Live {
 
 impl Default for Live {
     fn default() -> Self {
-        let (bus, _) = broadcast::channel(256);
+        // Room for a round of stats samples of a host of apps without a reader lagging.
+        let (bus, _) = broadcast::channel(1024);
         Self {
             containers: RwLock::new(None),
             following: Default::default(),

@@ -25,6 +25,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 pub use apps::{
     logs::{LogRequest, MAX_TAIL as MAX_LOG_TAIL},
     metrics::PlatformFigures,
+    watch::{StatsTarget, StatsWatch},
 };
 pub use error::{DomainError, DomainResult, FieldErrors};
 pub use names::Names;
@@ -63,6 +64,8 @@ pub struct Platform {
     /// Whether the database changed, and the app list computed before it did.
     revisions: crate::db::Revisions,
     app_list: apps::ListCache,
+    /// The stats samplers running, for clients of the event stream that watch.
+    watches: apps::watch::Watches,
 }
 
 impl Platform {
@@ -91,6 +94,7 @@ impl Platform {
             public_apps: Default::default(),
             revisions,
             app_list: Default::default(),
+            watches: Default::default(),
         })
     }
 

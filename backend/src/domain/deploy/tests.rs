@@ -682,3 +682,42 @@ async fn the_app_list_is_reused_only_until_a_commit_or_a_runtime_event() {
     assert_eq!(t.platform.list_apps().await.unwrap()[0].route, "/elsewhere");
     follower.abort();
 }
+
+#[tokio::test]
+async fn stats_are_sampled_while_watched_and_only_then() {
+    use crate::domain::StatsTarget;
+    let t = TestPlatform::new().await;
+    deploy_new(&t, "blog").await;
+    assert!(matches!(
+        t.platform
+            .watch_stats(StatsTarget::App("nope".into()))
+            .await,
+        Err(DomainError::NotFound { .. })
+    ));
+    let mut events = t.platform.subscribe(None).live;
+    let target = StatsTarget::App("blog".into());
+    let first = t.platform.watch_stats(target.clone()).await.unwrap();
+    let all = t.platform.watch_stats(StatsTarget::All).await.unwrap();
+    let second = t.platform.watch_stats(target.clone()).await.unwrap();
+    assert_eq!(
+        t.platform.stats_watchers(&target),
+        2,
+        "one sampler, two watches"
+    );
+    let stats = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let shared::v1::Event::Stats(stats) = &*events.recv().await.unwrap().1 {
+                return stats.clone();
+            }
+        }
+    })
+    .await
+    .expect("a stats event");
+    assert_eq!(stats.app, "blog");
+    assert!(stats.services[0].memory_bytes > 0);
+    drop((first, all));
+    assert_eq!(t.platform.stats_watchers(&target), 1);
+    drop(second);
+    assert_eq!(t.platform.stats_watchers(&target), 0);
+    assert_eq!(t.platform.stats_watchers(&StatsTarget::All), 0);
+}
