@@ -16,7 +16,7 @@ use shared::v1::{ErrorBody, ErrorCode};
 
 use crate::state::{Events, Session};
 
-pub use apps::AppAction;
+pub use apps::{AppAction, usage_of};
 pub use stream::{EventStream, keep_open};
 pub use upload::Progress;
 
@@ -123,15 +123,6 @@ impl ApiClient {
             Some(token) => builder.header("X-CSRF-Token", &token),
             None => builder,
         }
-    }
-
-    /// A success's body as text; anything else goes through the one decode path.
-    async fn text(&self, request: Result<Request, gloo_net::Error>) -> Result<String, Error> {
-        let (status, text) = fetch(request).await?;
-        if (200..300).contains(&status) {
-            return Ok(text);
-        }
-        Err(self.failure(status, &text))
     }
 
     async fn send<T: DeserializeOwned>(

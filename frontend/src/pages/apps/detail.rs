@@ -1,23 +1,20 @@
-use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos::{ev::SubmitEvent, prelude::*};
 use shared::v1::{
     App, AppKind, Deployment, DeploymentStatus, ServiceHealth, ServiceState, ServiceStatus, fields,
 };
 use web_sys::File;
 
-use super::{actions::AppActions, deploy_result::DeployResult, logs::Logs};
+use super::{actions::AppActions, deploy_result::DeployResult, logs::Logs, usage};
 use crate::{
     api::{ApiClient, Progress},
     components::{
         BuildLog, DeploymentBadge, Empty, Fetch, Loaded, Notice, NoticeKind, StatusBadge,
-        UploadBar, ZipPicker, failure, sleep, write,
+        UploadBar, ZipPicker, failure, write,
     },
     format,
     router::use_router,
     routes::{Page, app_href},
 };
-
-/// How often the CPU and memory figures are read again (ms).
-const STATS_MS: i32 = 5000;
 
 /// One app: its state and settings, its deployments with their logs, and a new version.
 #[component]
@@ -45,25 +42,15 @@ pub fn AppDetail(name: String) -> impl IntoView {
         app.refetch();
         deployments.refetch();
     };
-    // CPU and memory: sampled by the server (about a second), read again while the page is open.
-    let usage = RwSignal::new(None::<String>);
-    spawn_local({
-        let name = name.clone();
-        async move {
-            loop {
-                let now = api.app_usage(&name).await.ok().map(|(cpu, memory)| {
-                    format!(
-                        "{} % CPU, {} memory",
-                        format::cores(cpu),
-                        format::bytes(memory as u64)
-                    )
-                });
-                if usage.try_set(now).is_some() {
-                    return; // the page is gone
-                }
-                sleep(STATS_MS).await;
+    // CPU and memory, sampled by the server while this page is open.
+    let usage = RwSignal::new(Vec::<(f64, f64)>::new());
+    usage::watch(&name, move |_, cpu, memory| {
+        usage.update(|u| {
+            u.push((cpu, memory));
+            if u.len() > usage::KEEP {
+                u.remove(0);
             }
-        }
+        })
     });
     let notice = RwSignal::new(None::<(NoticeKind, String)>);
     let router = use_router();
@@ -127,7 +114,7 @@ pub fn AppDetail(name: String) -> impl IntoView {
 }
 
 #[component]
-fn Overview(app: Memo<Option<App>>, usage: RwSignal<Option<String>>) -> impl IntoView {
+fn Overview(app: Memo<Option<App>>, usage: RwSignal<Vec<(f64, f64)>>) -> impl IntoView {
     let row = |label: &'static str, value: Option<String>| {
         view! {
             <div class="kv">
@@ -178,7 +165,20 @@ fn Overview(app: Memo<Option<App>>, usage: RwSignal<Option<String>>) -> impl Int
                         {row("Created", Some(format::timestamp(a.created_at)))}
                         <div class="kv" data-usage="">
                             <dt>"Usage"</dt>
-                            <dd>{move || usage.get().unwrap_or_else(|| "—".into())}</dd>
+                            <dd>
+                                {move || {
+                                    usage.with(|u| u.last().copied().map(usage::describe))
+                                        .unwrap_or_else(|| "—".into())
+                                }}
+                                <span class="sparks">
+                                    {move || {
+                                        usage::spark(usage.with(|u| u.iter().map(|s| s.0).collect()), "CPU")
+                                    }}
+                                    {move || {
+                                        usage::spark(usage.with(|u| u.iter().map(|s| s.1).collect()), "Memory")
+                                    }}
+                                </span>
+                            </dd>
                         </div>
                     </dl>
                 </section>

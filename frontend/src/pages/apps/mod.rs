@@ -4,6 +4,7 @@ mod detail;
 mod list;
 mod logs;
 mod new;
+mod usage;
 
 pub use detail::AppDetail;
 pub use list::AppList;
