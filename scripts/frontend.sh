@@ -33,3 +33,4 @@ fi
 log "building the dashboard (trunk build --release)"
 # A target dir of its own: the wasm build never waits on the backend's cargo lock.
 CARGO_TARGET_DIR="${FRONTEND_TARGET_DIR:-$PWD/target/wasm}" trunk build --release "$@"
+bash scripts/api-docs.sh

@@ -13,4 +13,6 @@ if ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; 
   apt_install chromium chromium-driver
 fi
 ensure_traefik_image
+# The contract and client tests' generators and fuzzer (Python venv, npm), project-local.
+bash "$(dirname "$0")/tools-env.sh"
 log "test environment ready: $(docker version --format 'Docker {{.Server.Version}}'), $TRAEFIK_IMAGE"

@@ -36,6 +36,10 @@ pub struct Config {
     pub env: Environment,
     pub admin_password: Option<String>,
     pub secret_key: Option<String>,
+    /// Seals app secrets at rest; derived from the session secret when unset.
+    pub secrets_key: Option<String>,
+    /// Releases whose images are kept for rollback (the running one included).
+    pub keep_releases: usize,
     pub data_dir: PathBuf,
     /// The built dashboard (Trunk's output), served at `/admin`.
     pub dashboard_dir: PathBuf,
@@ -53,6 +57,8 @@ pub struct Config {
     pub login_failures_per_minute: u32,
     /// Peers whose `X-Forwarded-For` is believed (IPs or CIDRs). The Traefik network is always trusted.
     pub trusted_proxies: Vec<String>,
+    /// Days the audit trail keeps an entry.
+    pub audit_days: u32,
     pub proxy: ProxyConfig,
     pub limits: LimitsConfig,
     pub uploads: UploadConfig,
@@ -119,6 +125,8 @@ impl Default for Config {
             env: Environment::Development,
             admin_password: None,
             secret_key: None,
+            secrets_key: None,
+            keep_releases: 5,
             data_dir: PathBuf::from("./data"),
             dashboard_dir: PathBuf::from("./dist"),
             listen: SocketAddr::from(([0, 0, 0, 0], 5001)),
@@ -130,6 +138,7 @@ impl Default for Config {
             login_attempts_per_minute: 5,
             login_failures_per_minute: 30,
             trusted_proxies: Vec::new(),
+            audit_days: 90,
             proxy: ProxyConfig::default(),
             limits: LimitsConfig::default(),
             uploads: UploadConfig::default(),
@@ -232,6 +241,10 @@ impl Config {
         if let Some(v) = get("SECRET_KEY") {
             self.secret_key = Some(v);
         }
+        if let Some(v) = get("MILKCRATE_SECRETS_KEY") {
+            self.secrets_key = Some(v);
+        }
+        parse_into(&get, "MILKCRATE_KEEP_RELEASES", &mut self.keep_releases)?;
         if let Some(v) = get("MILKCRATE_DATA_DIR") {
             self.data_dir = v.into();
         }
@@ -289,6 +302,7 @@ impl Config {
         }
         parse_into(&get, "MILKCRATE_LISTEN", &mut self.listen)?;
         parse_into(&get, "MILKCRATE_SESSION_HOURS", &mut self.session_hours)?;
+        parse_into(&get, "MILKCRATE_AUDIT_DAYS", &mut self.audit_days)?;
         parse_into(
             &get,
             "MILKCRATE_LOGIN_ATTEMPTS_PER_MINUTE",
@@ -396,8 +410,23 @@ impl Config {
                 self.instance
             );
         }
+        if self
+            .secrets_key
+            .as_deref()
+            .is_some_and(|k| WEAK_SECRETS.contains(&k) || k.len() < MIN_SECRET_LEN)
+        {
+            bail!(
+                "MILKCRATE_SECRETS_KEY is weak; set it to {MIN_SECRET_LEN}+ random characters, e.g. `openssl rand -hex 32`"
+            );
+        }
+        if self.keep_releases == 0 {
+            bail!("MILKCRATE_KEEP_RELEASES must be at least 1 (the running release)");
+        }
         if self.builds.concurrency == 0 {
             bail!("MILKCRATE_BUILD_CONCURRENCY must be at least 1");
+        }
+        if self.audit_days == 0 {
+            bail!("MILKCRATE_AUDIT_DAYS must be at least 1");
         }
         if self.builds.memory_mb < 6 || self.builds.cpus.is_nan() || self.builds.cpus < 0.01 {
             bail!(
@@ -506,6 +535,8 @@ impl fmt::Debug for Config {
             .field("env", &self.env)
             .field("admin_password", &redact(&self.admin_password))
             .field("secret_key", &redact(&self.secret_key))
+            .field("secrets_key", &redact(&self.secrets_key))
+            .field("keep_releases", &self.keep_releases)
             .field("data_dir", &self.data_dir)
             .field("dashboard_dir", &self.dashboard_dir)
             .field("listen", &self.listen)
@@ -517,6 +548,7 @@ impl fmt::Debug for Config {
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)
             .field("login_failures_per_minute", &self.login_failures_per_minute)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("audit_days", &self.audit_days)
             .field("proxy", &self.proxy)
             .field("limits", &self.limits)
             .field("uploads", &self.uploads)
@@ -548,6 +580,7 @@ mod tests {
         assert_eq!(c.db_path(), PathBuf::from("./data/milkcrate.sqlite"));
         assert_eq!(c.limits.memory_mb, 512);
         assert_eq!(c.login_attempts_per_minute, 5);
+        assert_eq!(c.audit_days, 90);
         assert_eq!(c.login_failures_per_minute, 30);
         let c = load(&[("MILKCRATE_LOGIN_FAILURES_PER_MINUTE", "12")]).unwrap();
         assert_eq!(c.login_failures_per_minute, 12);

@@ -5,12 +5,14 @@
 
 pub mod api;
 pub mod auth;
+pub mod cli;
 pub mod compose;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod intake;
 pub mod runtime;
+pub mod secrets;
 mod server;
 pub mod state;
 pub mod telemetry;

@@ -1,7 +1,11 @@
 //! The `milkcrate` command.
 
 use clap::{Parser, Subcommand};
-use milkcrate::{config::Config, telemetry};
+use milkcrate::{
+    cli::{self, ClientCommand},
+    config::Config,
+    telemetry,
+};
 
 #[derive(Parser)]
 #[command(
@@ -34,11 +38,20 @@ enum Command {
         #[arg(long, short)]
         input: std::path::PathBuf,
     },
+    /// Set a new admin password in the database of MILKCRATE_DATA_DIR, on the server's host:
+    /// the way back in when it is lost. Reads it from standard input. Sessions end; tokens stay.
+    Password,
+    #[command(flatten)]
+    Client(ClientCommand),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // The client speaks to a server somewhere else: no server configuration, no log lines.
+    if let Some(Command::Client(command)) = cli.command {
+        return cli::run(command).await;
+    }
     telemetry::init();
     let config = Config::load(|key| std::env::var(key).ok())?;
     match cli.command.unwrap_or(Command::Serve) {
@@ -61,6 +74,8 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Password => cli::set_password(&config).await,
+        Command::Client(_) => unreachable!("handled above"),
         Command::Restore { input } => {
             let platform = milkcrate::open_platform(&config).await?;
             let manifest = platform

@@ -12,6 +12,7 @@ use crate::{
     db,
     domain::{Paths, Platform, load_or_create_secret},
     runtime::Docker,
+    secrets::SecretBox,
     state::{AppState, Inner},
 };
 
@@ -37,11 +38,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = prepare(platform.clone()).await?;
     let upkeep = tokio::spawn(upkeep(platform.clone()));
     let follower = tokio::spawn(platform.clone().follow_runtime());
+    let pruner = tokio::spawn(prune_audit(platform.clone()));
     tracing::info!("listening on http://{}", config.listen);
     serve_on(listener, state, shutdown_signal()).await?;
     tracing::info!("shutting down; interrupting deployments in flight");
     upkeep.abort();
     follower.abort();
+    pruner.abort();
     platform.shutdown().await;
     tracing::info!("stopped");
     Ok(())
@@ -142,7 +145,18 @@ pub async fn open_platform(config: &Config) -> anyhow::Result<Arc<Platform>> {
     let docker = Docker::connect().await.context(
         "Milkcrate needs a Docker daemon; is dockerd running and is its socket readable?",
     )?;
-    Ok(Platform::new(db, Arc::new(docker), config.clone()))
+    let platform = Platform::new(db, Arc::new(docker), config.clone(), secrets_box(config)?);
+    platform.check_secrets_key().await?;
+    Ok(platform)
+}
+
+/// The key app secrets are sealed with: `MILKCRATE_SECRETS_KEY`, else the session secret.
+fn secrets_box(config: &Config) -> anyhow::Result<SecretBox> {
+    let material = match &config.secrets_key {
+        Some(key) => key.clone(),
+        None => load_or_create_secret(config, &Paths::new(&config.data_dir).secret_key())?,
+    };
+    Ok(SecretBox::from_material(&material))
 }
 
 /// Keeps the proxy in place and the database in step with Docker.
@@ -156,6 +170,16 @@ async fn upkeep(platform: Arc<Platform>) {
         if let Err(e) = platform.reconcile(false).await {
             tracing::warn!("reconciliation failed: {e}");
         }
+    }
+}
+
+/// Keeps the audit trail to `MILKCRATE_AUDIT_DAYS`: at start, then hourly.
+async fn prune_audit(platform: Arc<Platform>) {
+    loop {
+        if let Err(e) = platform.prune_audit(chrono::Utc::now()).await {
+            tracing::warn!("cannot prune the audit trail: {e}");
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
     }
 }
 

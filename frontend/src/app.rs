@@ -5,7 +5,7 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     api::ApiClient,
     components::Shell,
-    pages::{Landing, Login, NotFound, SettingsPage, apps, volumes},
+    pages::{AuditPage, Landing, Login, NotFound, SettingsPage, TokensPage, apps, volumes},
     router::Router,
     routes::Page,
     state::{Auth, Events, Session},
@@ -42,6 +42,8 @@ fn admin_page(page: Page) -> impl IntoView {
         Page::NewApp => view! { <apps::NewApp /> }.into_any(),
         Page::AppDetail(name) => view! { <apps::AppDetail name /> }.into_any(),
         Page::Settings => view! { <SettingsPage /> }.into_any(),
+        Page::Tokens => view! { <TokensPage /> }.into_any(),
+        Page::Audit => view! { <AuditPage /> }.into_any(),
         Page::Volumes => view! { <volumes::VolumeList /> }.into_any(),
         Page::VolumeDetail(name) => view! { <volumes::VolumeDetail name /> }.into_any(),
         _ => view! { <apps::AppList /> }.into_any(),

@@ -59,6 +59,15 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// An RFC 3339 timestamp as the server wrote it (`2026-12-01T14:31:16.5Z`), cut to the minute
+/// (`2026-12-01 14:31 UTC`), with no date code; `none` when there is none.
+pub fn minute(at: &str) -> String {
+    match at.get(..16) {
+        Some(short) => format!("{} UTC", short.replacen('T', " ", 1)),
+        None => "none".into(),
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 fn now_millis() -> i64 {
     js_sys::Date::now() as i64
@@ -88,5 +97,7 @@ mod tests {
         assert_eq!(cores(0.5), "0.5");
         assert_eq!(cores(2.0), "2");
         assert_eq!(cores(0.25), "0.25");
+        assert_eq!(minute("2026-12-01T14:31:16.5Z"), "2026-12-01 14:31 UTC");
+        assert_eq!(minute(""), "none");
     }
 }

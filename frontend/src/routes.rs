@@ -12,6 +12,8 @@ pub enum Page {
     Volumes,
     VolumeDetail(String),
     Settings,
+    Tokens,
+    Audit,
 }
 
 impl Page {
@@ -25,6 +27,8 @@ impl Page {
             Self::Volumes => "/admin/volumes".into(),
             Self::VolumeDetail(name) => format!("/admin/volumes/{name}"),
             Self::Settings => "/admin/settings".into(),
+            Self::Tokens => "/admin/tokens".into(),
+            Self::Audit => "/admin/audit".into(),
         }
     }
 }
@@ -40,6 +44,8 @@ impl Page {
             "/admin/apps/new" => Self::NewApp,
             "/admin/settings" => Self::Settings,
             "/admin/volumes" => Self::Volumes,
+            "/admin/tokens" => Self::Tokens,
+            "/admin/audit" => Self::Audit,
             _ => {
                 let single = |prefix: &str| {
                     path.strip_prefix(prefix)
@@ -83,6 +89,8 @@ mod tests {
             Page::Volumes,
             Page::VolumeDetail("uploads".into()),
             Page::Settings,
+            Page::Tokens,
+            Page::Audit,
         ] {
             assert_eq!(Page::parse(&page.path()), Some(page));
         }

@@ -7,6 +7,8 @@ mod m20261128_000001_create_tables;
 mod m20261128_000003_stacks;
 mod m20261128_000004_app_mounts;
 mod m20261128_000005_volumes;
+mod m20261201_000006_releases;
+mod m20261201_000007_tokens_audit;
 
 pub struct Migrator;
 
@@ -18,6 +20,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_stacks::Migration),
             Box::new(m20261128_000004_app_mounts::Migration),
             Box::new(m20261128_000005_volumes::Migration),
+            Box::new(m20261201_000006_releases::Migration),
+            Box::new(m20261201_000007_tokens_audit::Migration),
         ]
     }
 }

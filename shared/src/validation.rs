@@ -2,6 +2,11 @@
 //!
 //! Each function returns the normalized value, or a message fit to show next to the field.
 
+mod release;
+
+pub use release::*;
+pub mod patterns;
+
 /// First path segments that belong to the platform; no app may be routed under them.
 pub const RESERVED_ROUTE_PREFIXES: &[&str] = &[
     "admin", "api", "login", "logout", "upload", "static", "traefik", "healthz",
@@ -13,6 +18,17 @@ pub const MAX_NAME_LEN: usize = 40;
 pub const MAX_ROUTE_LEN: usize = 100;
 /// Shortest accepted new password.
 pub const MIN_PASSWORD_LEN: usize = 8;
+/// Longest accepted new password, in characters: it bounds the hashing work.
+pub const MAX_PASSWORD_LEN: usize = 1024;
+/// Longest accepted volume description.
+pub const MAX_VOLUME_DESCRIPTION_LEN: usize = 500;
+
+/// `input` without the ASCII white space around it (space, tab, line feed, form feed, carriage
+/// return). Only these: a rule the OpenAPI document states as a pattern must say which characters
+/// are trimmed, and every regular expression dialect agrees on these five.
+pub fn trim_spaces(input: &str) -> &str {
+    input.trim_matches(|c: char| c.is_ascii_whitespace())
+}
 
 /// Validates an app name and returns its normalized (lowercase) form.
 ///
@@ -20,7 +36,7 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 /// are refused rather than mapped to hyphens: the original system mapped them and let `my_app`
 /// destroy `my-app`.
 pub fn app_name(input: &str) -> Result<String, String> {
-    let name = input.trim().to_ascii_lowercase();
+    let name = trim_spaces(input).to_ascii_lowercase();
     if name.len() < 2 || name.len() > MAX_NAME_LEN {
         return Err(format!("must be 2 to {MAX_NAME_LEN} characters long"));
     }
@@ -40,17 +56,18 @@ pub fn app_name(input: &str) -> Result<String, String> {
 ///
 /// A route is one or more path segments of letters, digits, `-`, `_` and `.`. Its first segment may
 /// not be one of the platform's own ([`RESERVED_ROUTE_PREFIXES`]), compared case-insensitively.
+/// The length is counted as sent, so that a schema's `maxLength` states it exactly.
 pub fn route(input: &str) -> Result<String, String> {
-    let trimmed = input.trim();
+    if input.chars().count() > MAX_ROUTE_LEN {
+        return Err(format!("must be at most {MAX_ROUTE_LEN} characters long"));
+    }
+    let trimmed = trim_spaces(input);
     let body = trimmed.strip_prefix('/').unwrap_or(trimmed);
     let body = body.strip_suffix('/').unwrap_or(body);
     if body.is_empty() {
         return Err("`/` belongs to the platform; choose a path such as `/blog`".into());
     }
     let route = format!("/{body}");
-    if route.len() > MAX_ROUTE_LEN {
-        return Err(format!("must be at most {MAX_ROUTE_LEN} characters long"));
-    }
     for segment in body.split('/') {
         if segment.is_empty() {
             return Err("may not contain empty segments (`//`)".into());
@@ -78,6 +95,18 @@ pub fn route(input: &str) -> Result<String, String> {
     Ok(route)
 }
 
+/// Validates the default home route setting: `None` for a blank one (which clears it), else
+/// [`route`]'s answer. Its length is counted as sent, blank or not.
+pub fn home_route(input: &str) -> Result<Option<String>, String> {
+    if input.chars().count() > MAX_ROUTE_LEN {
+        return Err(format!("must be at most {MAX_ROUTE_LEN} characters long"));
+    }
+    if trim_spaces(input).is_empty() {
+        return Ok(None);
+    }
+    route(input).map(Some)
+}
+
 /// Checks a new admin password.
 pub fn new_password(input: &str) -> Result<(), String> {
     if input.chars().count() < MIN_PASSWORD_LEN {
@@ -85,8 +114,10 @@ pub fn new_password(input: &str) -> Result<(), String> {
             "must be at least {MIN_PASSWORD_LEN} characters long"
         ));
     }
-    if input.len() > 1024 {
-        return Err("must be at most 1024 bytes long".into());
+    if input.chars().count() > MAX_PASSWORD_LEN {
+        return Err(format!(
+            "must be at most {MAX_PASSWORD_LEN} characters long"
+        ));
     }
     Ok(())
 }
@@ -96,7 +127,6 @@ pub fn volume_name(input: &str) -> Result<String, String> {
     app_name(input)
 }
 
-/// Longest accepted path inside a volume.
 /// A host name as DNS allows it (RFC 1123): lowercase labels of letters, digits and hyphens,
 /// none starting or ending with a hyphen, at most 63 characters each and 253 in all. No
 /// wildcards, no IP addresses, no ports. Returns it trimmed and lowercased.
@@ -129,7 +159,11 @@ pub fn host_name(input: &str) -> Result<String, String> {
     Ok(host)
 }
 
+/// Longest accepted path inside a volume, counted as sent.
 pub const MAX_VOLUME_PATH_LEN: usize = 1024;
+/// Longest accepted name of one file or folder in a volume, in bytes: the file system's limit
+/// (`NAME_MAX`).
+pub const MAX_FILE_NAME_BYTES: usize = 255;
 
 /// Validates a path inside a volume and returns it normalized: relative, `/`-separated, no
 /// trailing `/`, `""` for the volume's root. Absolute paths, `.`/`..` segments, empty segments,
@@ -138,12 +172,12 @@ pub fn volume_path(input: &str) -> Result<String, String> {
     if input.starts_with('/') {
         return Err("must be relative to the volume's root, not absolute".into());
     }
-    let body = input.strip_suffix('/').unwrap_or(input);
-    if body.len() > MAX_VOLUME_PATH_LEN {
+    if input.chars().count() > MAX_VOLUME_PATH_LEN {
         return Err(format!(
             "must be at most {MAX_VOLUME_PATH_LEN} characters long"
         ));
     }
+    let body = input.strip_suffix('/').unwrap_or(input);
     if body.is_empty() {
         return Ok(String::new());
     }
@@ -156,6 +190,11 @@ pub fn volume_path(input: &str) -> Result<String, String> {
         }
         if segment.chars().any(|c| c.is_control() || c == '\\') {
             return Err("may not contain control characters or `\\`".into());
+        }
+        if segment.len() > MAX_FILE_NAME_BYTES {
+            return Err(format!(
+                "each name between `/` may be at most {MAX_FILE_NAME_BYTES} bytes long"
+            ));
         }
     }
     Ok(body.to_string())
@@ -172,6 +211,28 @@ pub fn file_name(input: &str) -> Result<String, String> {
 
 /// Container paths a volume may not cover: the kernel's and the runtime's own.
 const SYSTEM_MOUNT_PATHS: &[&str] = &["/proc", "/sys", "/dev"];
+/// Longest accepted API token name.
+pub const MAX_TOKEN_NAME_LEN: usize = 64;
+
+/// Validates an API token's name and returns it trimmed: 1 to 64 letters, digits, `.`, `_` and
+/// `-`. It names the token in the audit trail (`token:<name>`), so nothing that could pass for
+/// another actor or break a log line.
+pub fn token_name(input: &str) -> Result<String, String> {
+    let name = input.trim();
+    if name.is_empty() || name.len() > MAX_TOKEN_NAME_LEN {
+        return Err(format!("must be 1 to {MAX_TOKEN_NAME_LEN} characters long"));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err("may contain only letters, digits, `.`, `_` and `-`".into());
+    }
+    Ok(name.to_string())
+}
+
+/// Most managed volumes one app mounts.
+pub const MAX_MOUNTS: usize = 32;
 /// Longest accepted mount target.
 pub const MAX_MOUNT_TARGET_LEN: usize = 200;
 
@@ -397,6 +458,7 @@ mod tests {
             ("volume_path", volume_path),
             ("file_name", file_name),
             ("mount_target", mount_target),
+            ("token_name", token_name),
         ];
 
         /// `prefix` with each letter's case from `upper`.

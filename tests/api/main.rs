@@ -5,3 +5,5 @@ mod errors;
 mod hostile_zips;
 mod metrics;
 mod proxy;
+mod releases;
+mod tokens;

@@ -270,6 +270,67 @@ async fn through_api(
     }
 }
 
+/// Polls deployment `id` until it is final; it must be running.
+async fn until_running(server: &Server, id: i64) {
+    loop {
+        let d: Deployment = server
+            .get(&format!("/api/v1/deployments/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if d.status.is_final() {
+            assert_eq!(d.status, DeploymentStatus::Running, "{d:?}");
+            return;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// New releases of one running app, `ROUNDS` of each, alternating which goes first: a
+/// configuration change (`PUT /env` → `running`, no build, no upload) and a rebuild of the same
+/// app from its ZIP (upload → `running`). Returns (configuration, rebuild) durations.
+async fn release_latency(server: &Server) -> (Vec<Duration>, Vec<Duration>) {
+    let zip = apps::web_app("releases");
+    let created: CreatedApp = server
+        .create_app("bench-release", "/bench-release", zip.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    until_running(server, created.deployment.id).await;
+    let (mut config, mut rebuild) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        for step in 0..2 {
+            let start = Instant::now();
+            let configure = (round + step) % 2 == 0;
+            let response = if configure {
+                server
+                    .request(reqwest::Method::PUT, "/api/v1/apps/bench-release/env")
+                    .json(&serde_json::json!({"vars": [{"key": "ROUND", "value": round.to_string()}]}))
+                    .send()
+                    .await
+                    .unwrap()
+            } else {
+                server.redeploy("bench-release", zip.clone()).await
+            };
+            let queued: Deployment = response.json().await.unwrap();
+            until_running(server, queued.id).await;
+            if configure {
+                config.push(start.elapsed());
+            } else {
+                rebuild.push(start.elapsed());
+            }
+        }
+        println!(
+            "release round {round}: configuration {}, rebuild {}",
+            ms(config[round]),
+            ms(rebuild[round])
+        );
+    }
+    (config, rebuild)
+}
+
 /// Requests through Traefik, one every 50 ms, while `redeploys` new versions of a running app
 /// are deployed one after the other; then as many requests with no redeploy, as the baseline.
 /// Returns (latencies during redeploys, failed requests during redeploys, latencies at rest).
@@ -554,8 +615,10 @@ async fn main() {
     }
     let (vol_manual, vol_api) = volume_round_trips(&server).await;
     let (during, failed, rest) = latency_through_redeploys(&server, ROUNDS).await;
+    let (config_release, rebuild) = release_latency(&server).await;
+    let (config_release, rebuild) = (median(config_release), median(rebuild));
     let (event_from_command, event_after_return) = event_latency(&server).await;
-    let apps_now = ROUNDS * 2 + 2;
+    let apps_now = ROUNDS * 2 + 3;
     seed_apps(&server, 0, 100 - apps_now).await;
     let (list100_p50, list100_p99) = list_latency(&server).await;
     seed_apps(&server, 100 - apps_now, 500 - apps_now).await;
@@ -614,6 +677,12 @@ async fn main() {
          | | p50 | p99 | max | failed |\n|---|---|---|---|---|\n\
          | During {ROUNDS} redeploys | {p50} | {p99} | {max} | {failed} |\n\
          | At rest | {rest_p50} | {rest_p99} | {rest_max} | |\n\n\
+         Releases of one running app, {ROUNDS} of each, alternating:\n\n\
+         | What | Median |\n|---|---|\n\
+         | Configuration-only release: `PUT /env` → deployment `running` (no upload, no build; goal < 1 s) | **{config_release}** |\n\
+         | Rebuild of the same app: upload → deployment `running` | {rebuild} |\n\n\
+         A configuration release skips the build queue and the build; what is left is creating and starting the container, \
+         the readiness knock, and Traefik confirming it serves the new container before the old one is stopped.\n\n\
          The app list and the event stream (`GET /api/v1/apps` 200 times in a row; apps beyond those deployed are \
          recorded straight into the database, so their containers do not exist: the list is computed the same way, \
          from the live view, with no Docker call):\n\n\
@@ -644,6 +713,8 @@ async fn main() {
         rest_p50 = ms(rest_p50),
         rest_p99 = ms(rest_p99),
         rest_max = ms(rest_max),
+        config_release = ms(config_release),
+        rebuild = ms(rebuild),
         list100_p50 = ms_fine(list100_p50),
         list100_p99 = ms_fine(list100_p99),
         list500_p50 = ms_fine(list500_p50),

@@ -2,6 +2,7 @@
 //! The dashboard is loaded from Milkcrate's own listener; apps are opened through Traefik, on
 //! another origin, as in production. Screenshots of every main page go to target/screenshots/.
 
+mod api_docs;
 mod driver;
 
 use std::{path::Path, time::Duration};
@@ -188,6 +189,47 @@ async fn deploy_watch_stop_start_delete_through_the_dashboard() {
     b.click("a[href='/admin/settings']").await;
     b.wait_text("#home-route", "/hello", STEP).await;
     b.screenshot("11-settings").await;
+
+    // Tokens: a new one is shown once with a Copy button, works, is listed, and is revoked.
+    b.click("a[href='/admin/tokens']").await;
+    b.wait_text("h1", "API tokens", STEP).await;
+    b.type_into("#token-name", "browser-ci").await;
+    b.click("form button[type=submit]").await;
+    b.wait_text(".notice-success", "not shown again", STEP)
+        .await;
+    let token = js(&b, "document.getElementById('copy-value').value").await;
+    let token = token.as_str().unwrap().to_string();
+    assert!(token.starts_with("mc_"), "{token}");
+    b.wait_text("td", "browser-ci", STEP).await;
+    b.screenshot("11b-tokens").await;
+    let with_token = |token: String| {
+        server
+            .http
+            .get(server.url("/api/v1/apps"))
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(with_token(token.clone()).await.unwrap().status(), 200);
+    b.click("button[data-id]").await;
+    b.wait_text("p.muted", "No tokens yet", STEP).await;
+    assert_eq!(with_token(token).await.unwrap().status(), 401);
+
+    // The audit trail shows both, by the admin session, and filters by target.
+    b.click("a[href='/admin/audit']").await;
+    b.wait_text("td", "token.revoke", STEP).await;
+    b.type_into("#audit-target", "hello").await;
+    b.click("form button[type=submit]").await;
+    integration_tests::eventually(STEP, "the trail filtered to `hello`", || async {
+        let cells = js(
+            &b,
+            "[...document.querySelectorAll('td')].map(t => t.textContent).join('|')",
+        )
+        .await;
+        let cells = cells.as_str()?.to_string();
+        (cells.contains("app.create") && !cells.contains("token.")).then_some(())
+    })
+    .await;
+    b.screenshot("11c-audit").await;
 
     // A ZIP the server refuses: its reason appears next to the file field.
     b.click("a[href='/admin/apps/new']").await;

@@ -3,7 +3,9 @@
 
 mod auth;
 mod backups;
+mod clients;
 mod compose;
+mod contract;
 mod deploy;
 mod disk_full;
 mod edge;
@@ -12,6 +14,8 @@ mod faults;
 mod first_start;
 mod lifecycle;
 mod logs;
+mod machine_api;
 mod mounts;
 mod openapi;
+mod releases;
 mod volumes;

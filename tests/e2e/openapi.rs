@@ -20,6 +20,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/apps/{name}/stats"),
     ("get", "/api/v1/apps/{name}/deployments"),
     ("post", "/api/v1/apps/{name}/deployments"),
+    ("patch", "/api/v1/apps/{name}"),
+    ("get", "/api/v1/apps/{name}/env"),
+    ("put", "/api/v1/apps/{name}/env"),
+    ("post", "/api/v1/apps/{name}/rollback"),
     ("get", "/api/v1/deployments/{id}"),
     ("get", "/api/v1/deployments/{id}/log"),
     ("get", "/api/v1/settings"),
@@ -38,6 +42,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/events"),
     ("post", "/api/v1/backups"),
     ("post", "/api/v1/backups/restore"),
+    ("get", "/api/v1/tokens"),
+    ("post", "/api/v1/tokens"),
+    ("delete", "/api/v1/tokens/{id}"),
+    ("get", "/api/v1/audit"),
 ];
 
 #[tokio::test]

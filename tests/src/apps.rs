@@ -210,3 +210,18 @@ pub fn greedy_build_app(mib: u32) -> Vec<u8> {
         ("busybox", 0o755, busybox()),
     ])
 }
+
+/// An HTTP app on port 8080 whose `/cgi-bin/env` prints the `GREETING` and `API_TOKEN` it was
+/// given and whose `/cgi-bin/fail` answers 500 (a health path that never passes).
+pub fn env_app(marker: &str) -> Vec<u8> {
+    let dockerfile = "FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\nEXPOSE 8080\nENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n";
+    let env = "#!/bin/busybox sh\necho 'Content-Type: text/plain'\necho ''\necho \"greeting=$GREETING\"\necho \"token=$API_TOKEN\"\n";
+    let fail = "#!/bin/busybox sh\necho 'Status: 500 Internal Server Error'\necho 'Content-Type: text/plain'\necho ''\necho failing\n";
+    zip_of(&[
+        ("Dockerfile", 0o644, dockerfile.into()),
+        ("busybox", 0o755, busybox()),
+        ("www/cgi-bin/env", 0o755, env.into()),
+        ("www/cgi-bin/fail", 0o755, fail.into()),
+        ("www/index.html", 0o644, format!("{marker}\n").into_bytes()),
+    ])
+}

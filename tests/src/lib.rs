@@ -6,6 +6,7 @@ pub mod apps;
 pub mod docker;
 mod server;
 mod test_app;
+pub mod tools;
 
 pub use server::{PASSWORD, Server, ServerOptions, binary, free_port};
 pub use test_app::{Refusal, TestApp, typed};

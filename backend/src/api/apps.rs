@@ -6,14 +6,14 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-use shared::v1::fields::form;
+use shared::v1::fields::{form, query};
 use shared::v1::{App, AppStats, CreatedApp, Deployment, ErrorBody, LogLine, Mount};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     ApiError, ApiResult,
-    extract::{Admin, Multipart, Path, Query},
+    extract::{Admin, Multipart, Path, Query, in_range},
     upload,
 };
 use crate::state::AppState;
@@ -44,8 +44,9 @@ struct CreateAppForm {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     /// Optional JSON array of managed volumes to mount, e.g.
-    /// `[{"volume": "data", "target": "/data", "read_only": false}]`.
-    mounts: Option<String>,
+    /// `[{"volume": "data", "target": "/data", "read_only": false}]` (a part of type
+    /// `application/json`).
+    mounts: Option<Vec<Mount>>,
 }
 
 /// The multipart form of `POST /api/v1/apps/{name}/deployments` (documentation only).
@@ -55,28 +56,39 @@ struct DeployForm {
     /// The ZIP holding a Dockerfile or a compose file.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// Optional JSON array of managed volumes to mount; replaces the app's mounts. Leave it out
-    /// to keep them.
-    mounts: Option<String>,
+    /// Optional JSON array of managed volumes to mount (a part of type `application/json`);
+    /// replaces the app's mounts. Leave it out to keep them.
+    mounts: Option<Vec<Mount>>,
 }
 
-/// The optional `mounts` field: a JSON array of `{"volume", "target", "read_only"}`.
+/// One `mounts` part: the whole JSON array (curl, the dashboard), or one mount of it (OpenAPI
+/// generators send an array property as one part per item).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MountsPart {
+    All(Vec<Mount>),
+    One(Mount),
+}
+
+/// The optional `mounts` field: a JSON array of `{"volume", "target", "read_only"}`, in one part
+/// or in one part per mount; empty or `null` parts are the same as leaving it out.
 fn mounts_field(upload: &upload::Upload) -> ApiResult<Option<Vec<Mount>>> {
-    upload
-        .fields
-        .get(form::MOUNTS)
-        .filter(|text| !text.trim().is_empty())
-        .map(|text| {
-            serde_json::from_str(text).map_err(|e| {
-                ApiError::bad_field(
-                    form::MOUNTS,
-                    format!(
-                        "must be a JSON array like [{{\"volume\": \"data\", \"target\": \"/data\", \"read_only\": false}}]: {e}"
-                    ),
-                )
-            })
-        })
-        .transpose()
+    let mut mounts: Option<Vec<Mount>> = None;
+    let parts = upload.fields.get(form::MOUNTS).into_iter().flatten();
+    for text in parts.filter(|text| !text.trim().is_empty()) {
+        let part = serde_json::from_str::<Option<MountsPart>>(text).map_err(|_| {
+            ApiError::bad_field(
+                form::MOUNTS,
+                "must be a JSON array like [{\"volume\": \"data\", \"target\": \"/data\", \"read_only\": false}], or one such object per part",
+            )
+        })?;
+        match part {
+            Some(MountsPart::All(all)) => mounts.get_or_insert_with(Vec::new).extend(all),
+            Some(MountsPart::One(one)) => mounts.get_or_insert_with(Vec::new).push(one),
+            None => {}
+        }
+    }
+    Ok(mounts)
 }
 
 fn required_file(upload: &upload::Upload) -> ApiResult<&std::path::Path> {
@@ -86,12 +98,17 @@ fn required_file(upload: &upload::Upload) -> ApiResult<&std::path::Path> {
         .ok_or_else(|| ApiError::bad_field(form::FILE, "attach the app's ZIP as the `file` field"))
 }
 
-async fn receive(state: &AppState, Multipart(multipart): Multipart) -> ApiResult<upload::Upload> {
+async fn receive(
+    state: &AppState,
+    Multipart(multipart): Multipart,
+    expected: &[&str],
+) -> ApiResult<upload::Upload> {
     let platform = &state.platform;
     upload::receive(
         multipart,
         &platform.upload_dir(),
         platform.max_upload_bytes(),
+        expected,
     )
     .await
 }
@@ -116,6 +133,7 @@ async fn list_apps(State(state): State<AppState>, _: Admin) -> ApiResult<Respons
         (status = 409, body = ErrorBody, description = "The name or route is taken"),
         (status = 413, body = ErrorBody, description = "The upload is too large"),
         (status = 422, body = ErrorBody, description = "Invalid name, route or archive"),
+        (status = 507, body = ErrorBody, description = "The data disk is full; nothing was kept"),
     ),
     security(("bearer" = []), ("cookie" = [])))]
 async fn create_app(
@@ -123,15 +141,28 @@ async fn create_app(
     _: Admin,
     multipart: Multipart,
 ) -> ApiResult<impl IntoResponse> {
-    let upload = receive(&state, multipart).await?;
-    let field = |k: &str| upload.fields.get(k).cloned().unwrap_or_default();
+    let upload = receive(
+        &state,
+        multipart,
+        &[form::NAME, form::ROUTE, form::FILE, form::MOUNTS],
+    )
+    .await?;
+    let field = |k: &str| {
+        let parts = upload.fields.get(k);
+        parts.and_then(|p| p.last()).cloned().unwrap_or_default()
+    };
     let file = required_file(&upload)?;
     let mounts = mounts_field(&upload)?.unwrap_or_default();
     let created = state
         .platform
         .create_app(&field(form::NAME), &field(form::ROUTE), file, &mounts)
         .await?;
-    Ok((StatusCode::ACCEPTED, axum::Json(created)))
+    let target = super::guard::AuditTarget(created.app.name.clone());
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Extension(target),
+        axum::Json(created),
+    ))
 }
 
 /// One app with its live status.
@@ -231,8 +262,9 @@ async fn list_deployments(
     responses(
         (status = 202, body = Deployment, description = "Accepted; the deployment is queued"),
         (status = 404, body = ErrorBody),
-        (status = 413, body = ErrorBody),
+        (status = 413, body = ErrorBody, description = "The upload is too large"),
         (status = 422, body = ErrorBody, description = "Invalid archive; nothing changed"),
+        (status = 507, body = ErrorBody, description = "The data disk is full; nothing was kept"),
     ),
     security(("bearer" = []), ("cookie" = [])))]
 async fn create_deployment(
@@ -241,7 +273,7 @@ async fn create_deployment(
     Path(name): Path<String>,
     multipart: Multipart,
 ) -> ApiResult<impl IntoResponse> {
-    let upload = receive(&state, multipart).await?;
+    let upload = receive(&state, multipart, &[form::FILE, form::MOUNTS]).await?;
     let mounts = mounts_field(&upload)?;
     let deployment = state
         .platform
@@ -256,10 +288,8 @@ async fn create_deployment(
 struct LogsQuery {
     /// The last lines to return (default 200, at most 1000); with `follow`, how many to start with
     /// (default 0).
-    #[param(minimum = 0, maximum = 1000)]
-    tail: Option<usize>,
+    tail: Option<i64>,
     /// Only lines written at or after this Unix time (seconds).
-    #[param(minimum = 0)]
     since: Option<i64>,
     /// One service of a stack; all of them when absent.
     service: Option<String>,
@@ -274,7 +304,8 @@ struct LogsQuery {
 #[utoipa::path(get, path = "/api/v1/apps/{name}/logs", tag = "apps",
     params(("name" = String, Path, description = "App name"), LogsQuery),
     responses(
-        (status = 200, body = Vec<LogLine>, description = "The lines; with `follow=true`, a `text/event-stream` of `LogLine` events"),
+        (status = 200, description = "The lines; with `follow=true`, a `text/event-stream` of `log` events, each one `LogLine`",
+            content((Vec<LogLine> = "application/json"), (LogLine = "text/event-stream"))),
         (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "No running version, or its containers are gone"),
         (status = 422, body = ErrorBody, description = "No such service"),
@@ -288,8 +319,12 @@ async fn app_logs(
 ) -> ApiResult<axum::response::Response> {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use futures_util::StreamExt;
+    let tail = query
+        .tail
+        .map(|tail| in_range(query::TAIL, tail, 0..=crate::domain::MAX_LOG_TAIL as i64))
+        .transpose()?;
     let request = crate::domain::LogRequest {
-        tail: query.tail,
+        tail,
         since: query.since,
         service: query.service,
     };

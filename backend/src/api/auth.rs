@@ -14,7 +14,7 @@ use super::{
     ApiError, ApiResult,
     client_ip::client_ip,
     cookie,
-    extract::{Admin, Json},
+    extract::{Json, Session},
 };
 use crate::{auth::Attempt, domain::DomainError, state::AppState};
 
@@ -151,11 +151,11 @@ async fn logout(headers: HeaderMap) -> Response {
 #[utoipa::path(get, path = "/api/v1/auth/session", tag = "auth",
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
-async fn session(admin: Admin) -> axum::Json<SessionInfo> {
+async fn session(Session(claims): Session) -> axum::Json<SessionInfo> {
     axum::Json(SessionInfo {
-        user: admin.claims.sub.clone(),
-        expires_at: admin.claims.expires_at(),
-        csrf_token: admin.claims.csrf.clone(),
+        user: claims.sub.clone(),
+        expires_at: claims.expires_at(),
+        csrf_token: claims.csrf.clone(),
     })
 }
 
@@ -172,7 +172,7 @@ async fn session(admin: Admin) -> axum::Json<SessionInfo> {
     security(("bearer" = []), ("cookie" = [])))]
 async fn change_password(
     State(state): State<AppState>,
-    _admin: Admin,
+    _session: Session,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Json(request): Json<ChangePasswordRequest>,

@@ -37,7 +37,10 @@ struct RestoreForm {
 /// Take a backup now and download it: a `.tar.gz` with a manifest, a consistent copy of the
 /// database, every managed volume and the images of the apps' running versions.
 #[utoipa::path(post, path = "/api/v1/backups", tag = "backups",
-    responses((status = 200, content_type = "application/gzip")),
+    responses(
+        (status = 200, content_type = "application/gzip"),
+        (status = 507, body = ErrorBody, description = "The data disk is too full to write the backup"),
+    ),
     security(("bearer" = []), ("cookie" = [])))]
 async fn create_backup(State(state): State<AppState>, _: Admin) -> ApiResult<Response> {
     let platform = &state.platform;
@@ -77,7 +80,9 @@ async fn create_backup(State(state): State<AppState>, _: Admin) -> ApiResult<Res
     responses(
         (status = 200, body = RestoredBackup),
         (status = 409, body = ErrorBody, description = "The instance is not empty"),
+        (status = 413, body = ErrorBody, description = "The upload is too large"),
         (status = 422, body = ErrorBody, description = "Not a Milkcrate backup, damaged, or of another instance"),
+        (status = 507, body = ErrorBody, description = "The data disk is full; nothing was kept"),
     ),
     security(("bearer" = []), ("cookie" = [])))]
 async fn restore_backup(
@@ -90,6 +95,7 @@ async fn restore_backup(
         multipart,
         &platform.upload_dir(),
         platform.max_upload_bytes(),
+        &[form::FILE],
     )
     .await?;
     let file = upload

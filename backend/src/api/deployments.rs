@@ -2,13 +2,13 @@
 
 use axum::extract::State;
 use serde::Deserialize;
-use shared::v1::{Deployment, DeploymentLog, ErrorBody};
+use shared::v1::{Deployment, DeploymentLog, ErrorBody, fields::query};
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     ApiResult,
-    extract::{Admin, Path, Query},
+    extract::{Admin, Path, Query, in_range},
 };
 use crate::state::AppState;
 
@@ -35,7 +35,7 @@ async fn get_deployment(
 struct LogQuery {
     /// Byte offset to read from: the `next_offset` of the previous read.
     #[serde(default)]
-    offset: u64,
+    offset: i64,
 }
 
 /// The build and start output, readable while the deployment runs and kept afterwards.
@@ -49,7 +49,6 @@ async fn get_deployment_log(
     Path(id): Path<i64>,
     Query(query): Query<LogQuery>,
 ) -> ApiResult<axum::Json<DeploymentLog>> {
-    Ok(axum::Json(
-        state.platform.deployment_log(id, query.offset).await?,
-    ))
+    let offset = in_range(query::OFFSET, query.offset, 0..=i64::MAX)?;
+    Ok(axum::Json(state.platform.deployment_log(id, offset).await?))
 }

@@ -43,7 +43,7 @@ impl ApiError {
         }
     }
 
-    fn classify(&self) -> (StatusCode, ErrorCode) {
+    pub(super) fn classify(&self) -> (StatusCode, ErrorCode) {
         use DomainError as D;
         match self {
             Self::Domain(D::NotFound { .. }) | Self::NotFound(_) => {

@@ -2,12 +2,12 @@
 
 use axum::{
     extract::{FromRequest, FromRequestParts, Request},
-    http::{Method, request::Parts},
+    http::request::Parts,
 };
 use serde::de::DeserializeOwned;
 
-use super::{ApiError, auth::SESSION_COOKIES, cookie};
-use crate::{auth::Claims, state::AppState};
+use super::{ApiError, guard::Caller};
+use crate::auth::Claims;
 
 /// `axum::Json`, rejecting with our JSON error body.
 pub struct Json<T>(pub T);
@@ -47,6 +47,29 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
+/// A number from the query, refused (400, naming `field`) outside `range`: the bounds the OpenAPI
+/// document states, enforced rather than clamped, so a client learns it asked for too much.
+pub fn in_range<T, U>(
+    field: &str,
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<U, ApiError>
+where
+    T: PartialOrd + std::fmt::Display + Copy,
+    U: TryFrom<T>,
+{
+    range
+        .contains(&value)
+        .then(|| U::try_from(value).ok())
+        .flatten()
+        .ok_or_else(|| {
+            ApiError::bad_field(
+                field,
+                format!("must be {} to {}", range.start(), range.end()),
+            )
+        })
+}
+
 /// `axum::extract::Multipart`, rejecting with our JSON error body.
 pub struct Multipart(pub axum::extract::Multipart);
 
@@ -66,66 +89,37 @@ impl<S: Send + Sync> FromRequest<S> for Multipart {
     }
 }
 
-/// The authenticated admin. A bearer token, or the session cookie plus a matching
-/// `X-CSRF-Token` header on anything but reads.
+/// The authenticated caller: the admin session or an API token, as `guard` established and
+/// authorized it for this route. Without one (a route the guard lets through), 401.
 pub struct Admin {
-    pub claims: Claims,
+    pub caller: Caller,
 }
 
-impl FromRequestParts<AppState> for Admin {
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let bearer = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        let (claims, from_cookie) = match bearer {
-            Some(token) => {
-                let claims = state.keys.verify(token.trim()).ok_or_else(|| {
-                    ApiError::Unauthorized("the session expired or is invalid; log in again".into())
-                })?;
-                (claims, false)
-            }
-            None => {
-                // Another site on this host name (an app on another port) can plant cookies of
-                // the same name: any one that verifies is the session, the others are ignored.
-                let candidates = cookie::all(&parts.headers, &SESSION_COOKIES);
-                if candidates.is_empty() {
-                    return Err(ApiError::Unauthorized("log in first".into()));
-                }
-                let claims = candidates
-                    .iter()
-                    .find_map(|token| state.keys.verify(token))
-                    .ok_or_else(|| {
-                        ApiError::Unauthorized(
-                            "the session expired or is invalid; log in again".into(),
-                        )
-                    })?;
-                (claims, true)
-            }
-        };
-        if claims.pwv != state.platform.password_version().await? {
-            return Err(ApiError::Unauthorized(
-                "the password changed; log in again".into(),
-            ));
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .map(|caller| Self { caller })
+            .ok_or_else(|| ApiError::Unauthorized("log in first".into()))
+    }
+}
+
+/// The admin session itself (not a token): its claims.
+pub struct Session(pub Claims);
+
+impl<S: Send + Sync> FromRequestParts<S> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Admin::from_request_parts(parts, state).await?.caller {
+            Caller::Session(claims) => Ok(Self(claims)),
+            Caller::Token(_) => Err(ApiError::Forbidden(
+                "this needs the admin session, not an API token".into(),
+            )),
         }
-        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if from_cookie && !safe {
-            let sent = parts
-                .headers
-                .get("x-csrf-token")
-                .and_then(|v| v.to_str().ok());
-            if sent != Some(claims.csrf.as_str()) {
-                return Err(ApiError::Forbidden(
-                    "missing or wrong X-CSRF-Token header".into(),
-                ));
-            }
-        }
-        Ok(Self { claims })
     }
 }

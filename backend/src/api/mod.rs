@@ -1,20 +1,26 @@
 //! The HTTP surface: the whole URL space is readable in [`router`].
 
 mod apps;
+mod audit;
 mod auth;
 mod backups;
 pub mod client_ip;
+mod contract;
 mod cookie;
 mod dashboard;
 mod deployments;
+mod docs;
 mod download;
 mod edge;
 mod error;
 mod events;
 mod extract;
+pub mod guard;
 pub mod metrics;
 mod openapi;
+mod releases;
 mod settings;
+mod tokens;
 mod upload;
 mod volumes;
 
@@ -44,27 +50,37 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::routes())
         .merge(apps::routes())
         .merge(deployments::routes())
+        .merge(releases::routes())
         .merge(settings::routes())
         .merge(volumes::routes())
         .merge(backups::routes())
         .merge(events::routes())
+        .merge(tokens::routes())
+        .merge(audit::routes())
         .split_for_parts()
 }
 
 pub fn router(state: AppState) -> Router {
     let (api, spec) = api_router();
     let landing = dashboard::LandingPage::load(&state.platform.config().dashboard_dir);
-    let spec = std::sync::Arc::new(spec);
+    let spec = std::sync::Arc::new(openapi::document(spec));
     let max_upload = usize::try_from(state.platform.max_upload_bytes()).unwrap_or(usize::MAX);
+    // Every API route, and /metrics, passes the guard: authentication, scopes, the audit trail.
+    let guarded = api
+        .merge(metrics::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::guard,
+        ));
     Router::new()
-        .merge(api)
+        .merge(guarded)
         .route(
             "/api/v1/openapi.json",
             get(move || async move { axum::Json(spec.as_ref().clone()) }),
         )
+        .merge(docs::routes(&state.platform.config().dashboard_dir))
         .route("/healthz", get(healthz))
         .merge(edge::routes())
-        .merge(metrics::routes())
         .route(
             "/",
             get({

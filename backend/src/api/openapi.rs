@@ -13,14 +13,25 @@ use utoipa::{
         (name = "auth", description = "Password-only admin sessions"),
         (name = "apps", description = "Apps and their lifecycle"),
         (name = "deployments", description = "Versions of apps and their build logs"),
+        (name = "releases", description = "Variables, secrets, health path, limits and route of an app, and rollback: each a release without a build"),
         (name = "settings", description = "Platform settings"),
         (name = "volumes", description = "Managed volumes and the files in them"),
         (name = "events", description = "What changes, as Server-Sent Events"),
         (name = "backups", description = "Backups of the database, volumes and images, and their restore"),
         (name = "public", description = "What anonymous visitors see"),
+        (name = "tokens", description = "API tokens for scripts and CI, managed from the admin session"),
+        (name = "audit", description = "Who did what, from where: logins and changes"),
     )
 )]
 pub struct ApiDoc;
+
+/// The document as served: the generated one with the server's constraints and shared answers
+/// ([`super::contract`]).
+pub fn document(spec: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(spec).unwrap_or_default();
+    super::contract::apply(&mut doc);
+    doc
+}
 
 struct Security;
 

@@ -11,7 +11,8 @@ use super::ApiError;
 
 /// The parts of an upload form: small text fields, and the file on disk.
 pub struct Upload {
-    pub fields: HashMap<String, String>,
+    /// Every text part by name, in order (a repeated name keeps each).
+    pub fields: HashMap<String, Vec<String>>,
     /// The `file` part. Deleted when dropped.
     pub file: Option<TempPath>,
     /// Every other file part: field name, the client's file name, content (deleted when
@@ -19,7 +20,12 @@ pub struct Upload {
     pub parts: Vec<(String, String, TempPath)>,
 }
 
+/// The longest text part (a name, a route), in bytes.
 const MAX_TEXT_FIELD: usize = 4096;
+/// The longest `mounts` part, in bytes: room for `MAX_MOUNTS` mounts whatever their characters
+/// (a target of `MAX_MOUNT_TARGET_LEN` characters, each written as a `\uXXXX\uXXXX` pair), so
+/// that any array the document allows is read, and judged by its content.
+const MAX_MOUNTS_FIELD: usize = 128 * 1024;
 
 fn multipart_error(field: &str, e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
@@ -29,11 +35,14 @@ fn multipart_error(field: &str, e: axum::extract::multipart::MultipartError) -> 
     }
 }
 
-/// Reads `multipart`, writing file parts into `tmp_dir` and refusing more than `max_bytes` in all.
+/// Reads `multipart`, writing file parts into `tmp_dir` and refusing more than `max_bytes` in all,
+/// and any part not named in `expected` (the form's schema says which parts there are: a part
+/// the server would ignore is a client's mistake worth naming).
 pub async fn receive(
     mut multipart: Multipart,
     tmp_dir: &Path,
     max_bytes: u64,
+    expected: &[&str],
 ) -> Result<Upload, ApiError> {
     let mut upload = Upload {
         fields: HashMap::new(),
@@ -47,6 +56,12 @@ pub async fn receive(
         .map_err(|e| multipart_error(form::FILE, e))?
     {
         let name = field.name().unwrap_or_default().to_string();
+        if !expected.contains(&name.as_str()) {
+            return Err(ApiError::bad_field(
+                &name,
+                format!("unknown form part; this form takes {}", expected.join(", ")),
+            ));
+        }
         let file_name = field.file_name().map(str::to_string);
         if name == form::FILE || file_name.is_some() {
             let temp = tempfile::Builder::new()
@@ -79,7 +94,10 @@ pub async fn receive(
                 .map_err(|e| crate::domain::DomainError::io("writing the upload", e))?;
             if name == form::FILE {
                 if part_bytes == 0 {
-                    return Err(ApiError::bad_field(form::FILE, "the file is empty"));
+                    // Read, but refused as an archive is: 422, like any file that is no ZIP.
+                    return Err(
+                        crate::domain::DomainError::field(form::FILE, "the file is empty").into(),
+                    );
                 }
                 upload.file = Some(path);
             } else {
@@ -91,11 +109,16 @@ pub async fn receive(
             let mut text = String::new();
             while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&name, e))? {
                 text.push_str(&String::from_utf8_lossy(&chunk));
-                if text.len() > MAX_TEXT_FIELD {
+                let most = if name == form::MOUNTS {
+                    MAX_MOUNTS_FIELD
+                } else {
+                    MAX_TEXT_FIELD
+                };
+                if text.len() > most {
                     return Err(ApiError::bad_field(&name, "is too long"));
                 }
             }
-            upload.fields.insert(name, text);
+            upload.fields.entry(name).or_default().push(text);
         }
     }
     Ok(upload)

@@ -6,7 +6,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-use shared::v1::fields::form;
+use shared::v1::fields::{form, query};
 use shared::v1::{CreateVolume, ErrorBody, UploadedFiles, Volume, VolumeListing};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -14,7 +14,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     ApiError, ApiResult,
     download::send,
-    extract::{Admin, Json, Multipart, Path, Query},
+    extract::{Admin, Json, Multipart, Path, Query, in_range},
     upload,
 };
 use crate::state::AppState;
@@ -38,6 +38,15 @@ struct PathQuery {
     /// A path from the volume's root, e.g. `docs/a.txt`; empty for the root. Absolute paths,
     /// `..` and paths through symbolic links are refused.
     #[serde(default)]
+    path: String,
+}
+
+/// The path of one entry (a file or a folder), never the root.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct EntryQuery {
+    /// A path from the volume's root, e.g. `docs/a.txt`. Absolute paths, `..` and paths through
+    /// symbolic links are refused.
     path: String,
 }
 
@@ -134,14 +143,15 @@ async fn list_files(
     Query(query): Query<PathQuery>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<VolumeListing>> {
-    let limit = page
-        .limit
-        .unwrap_or(crate::domain::VOLUME_PAGE)
-        .min(crate::domain::VOLUME_PAGE);
+    let offset = in_range(query::OFFSET, page.offset, 0..=i64::MAX)?;
+    let limit = match page.limit {
+        Some(limit) => in_range(query::LIMIT, limit, 1..=crate::domain::VOLUME_PAGE as i64)?,
+        None => crate::domain::VOLUME_PAGE,
+    };
     Ok(axum::Json(
         state
             .platform
-            .list_volume_folder(&name, &query.path, page.offset, limit)
+            .list_volume_folder(&name, &query.path, offset, limit)
             .await?,
     ))
 }
@@ -152,11 +162,9 @@ async fn list_files(
 struct PageQuery {
     /// Entries to skip (the previous page's `next_offset`).
     #[serde(default)]
-    #[param(minimum = 0)]
-    offset: u64,
+    offset: i64,
     /// Entries in the page: at most (and by default) 1000.
-    #[param(minimum = 1, maximum = 1000)]
-    limit: Option<u64>,
+    limit: Option<i64>,
 }
 
 /// Upload files (many `files` parts) and/or a ZIP (`zip`, extracted) into the folder `path`,
@@ -167,8 +175,9 @@ struct PageQuery {
     responses(
         (status = 201, body = UploadedFiles),
         (status = 404, body = ErrorBody),
-        (status = 413, body = ErrorBody),
+        (status = 413, body = ErrorBody, description = "The upload is too large"),
         (status = 422, body = ErrorBody, description = "A bad path or file name, or a refused ZIP; nothing was written"),
+        (status = 507, body = ErrorBody, description = "The data disk is full; nothing was kept"),
     ),
     security(("bearer" = []), ("cookie" = [])))]
 async fn upload_files(
@@ -183,6 +192,7 @@ async fn upload_files(
         multipart,
         &platform.upload_dir(),
         platform.max_upload_bytes(),
+        &[form::FILES, form::ZIP],
     )
     .await?;
     let files: Vec<(String, std::path::PathBuf)> = upload
@@ -216,14 +226,14 @@ async fn upload_files(
 
 /// Delete a file or a folder with everything in it (a symbolic link itself, never its target).
 #[utoipa::path(delete, path = "/api/v1/volumes/{name}/files", tag = "volumes",
-    params(("name" = String, Path, description = "Volume name"), PathQuery),
+    params(("name" = String, Path, description = "Volume name"), EntryQuery),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn delete_path(
     State(state): State<AppState>,
     _: Admin,
     Path(name): Path<String>,
-    Query(query): Query<PathQuery>,
+    Query(query): Query<EntryQuery>,
 ) -> ApiResult<StatusCode> {
     state
         .platform
@@ -234,14 +244,14 @@ async fn delete_path(
 
 /// Create a folder (and its parents).
 #[utoipa::path(post, path = "/api/v1/volumes/{name}/folders", tag = "volumes",
-    params(("name" = String, Path, description = "Volume name"), PathQuery),
-    responses((status = 201), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    params(("name" = String, Path, description = "Volume name"), EntryQuery),
+    responses((status = 201), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn create_folder(
     State(state): State<AppState>,
     _: Admin,
     Path(name): Path<String>,
-    Query(query): Query<PathQuery>,
+    Query(query): Query<EntryQuery>,
 ) -> ApiResult<StatusCode> {
     state
         .platform
@@ -252,14 +262,14 @@ async fn create_folder(
 
 /// Download one file, byte for byte.
 #[utoipa::path(get, path = "/api/v1/volumes/{name}/download", tag = "volumes",
-    params(("name" = String, Path, description = "Volume name"), PathQuery),
+    params(("name" = String, Path, description = "Volume name"), EntryQuery),
     responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn download_file(
     State(state): State<AppState>,
     _: Admin,
     Path(name): Path<String>,
-    Query(query): Query<PathQuery>,
+    Query(query): Query<EntryQuery>,
 ) -> ApiResult<Response> {
     let download = state
         .platform

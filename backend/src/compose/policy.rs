@@ -3,6 +3,7 @@
 //! all come back at once. The checks of one service are in `policy/service.rs`.
 
 use std::{
+    collections::BTreeMap,
     fs::File,
     io::{self, Read},
     path::Path,
@@ -66,12 +67,14 @@ const NETWORK_DENIED: &[(&str, &str)] = &[
 /// Reads `<app_dir>/<file>` (the compose file found at the ZIP root) and `<app_dir>/.env`,
 /// interpolates, parses, and checks everything. All problems of a file are returned at once,
 /// sorted by path. `managed_volumes` are the names of Milkcrate-managed volumes that exist (a
-/// service may mount those by name without declaring them).
+/// service may mount those by name without declaring them); `app_vars` are the app's variables
+/// set in Milkcrate, which win over the `.env`'s.
 pub fn load(
     app_dir: &Path,
     file: &str,
     caps: &Caps,
     managed_volumes: &[String],
+    app_vars: &BTreeMap<String, String>,
 ) -> Result<Stack, Vec<Problem>> {
     let mut checker = Checker {
         app_dir,
@@ -85,7 +88,7 @@ pub fn load(
         unknown_networks: false,
         problems: Vec::new(),
     };
-    let stack = checker.load(file);
+    let stack = checker.load(file, app_vars);
     let mut problems = checker.problems;
     match stack {
         Some(stack) if problems.is_empty() => Ok(stack),
@@ -136,7 +139,7 @@ impl Checker<'_> {
         self.problems.push(Problem::new(path, message));
     }
 
-    fn load(&mut self, file: &str) -> Option<Stack> {
+    fn load(&mut self, file: &str, app_vars: &BTreeMap<String, String>) -> Option<Stack> {
         let path = match inside_path(file) {
             Ok(path) => self.app_dir.join(path),
             Err(e) => {
@@ -152,6 +155,8 @@ impl Checker<'_> {
             }
         };
         self.read_dotenv();
+        self.vars
+            .extend(app_vars.iter().map(|(k, v)| (k.clone(), v.clone())));
         if self.budget.exhausted() {
             return None;
         }

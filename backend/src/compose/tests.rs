@@ -39,6 +39,7 @@ fn load_with(yaml: &str, files: &[(&str, &str)]) -> Result<Stack, Vec<Problem>> 
         "compose.yaml",
         &CAPS,
         &["shared-data".to_string()],
+        &Default::default(),
     )
 }
 
@@ -667,7 +668,7 @@ fn the_top_level_must_be_a_mapping_with_services() {
         "not a valid name",
     );
     let dir = tempfile::tempdir().unwrap();
-    let found = load(dir.path(), "compose.yaml", &CAPS, &[]).unwrap_err();
+    let found = load(dir.path(), "compose.yaml", &CAPS, &[], &Default::default()).unwrap_err();
     assert_eq!(found[0].path, "");
     assert!(found[0].message.contains("cannot read `compose.yaml`"));
 }
@@ -1630,7 +1631,7 @@ fn deeply_nested_defaults_are_refused() {
 
 fn load_capped(yaml: &str, caps: Caps) -> Result<Stack, Vec<Problem>> {
     let dir = app(yaml, &[]);
-    load(dir.path(), "compose.yaml", &caps, &[])
+    load(dir.path(), "compose.yaml", &caps, &[], &Default::default())
 }
 
 /// A file of `count` services, each with `extra` (one line), `web` the main one.

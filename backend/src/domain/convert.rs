@@ -1,11 +1,11 @@
 //! Rows to wire types. Models are destructured without `..` and enums matched without `_`, so a
 //! new column or state forces a choice here.
 
-use shared::v1::{AppKind, Deployment, DeploymentStatus, Limits};
+use shared::v1::{AppKind, Deployment, DeploymentStatus, Limits, ReleaseTrigger};
 
 use crate::db::entities::{
     app,
-    deployment::{self, Kind, Status},
+    deployment::{self, Kind, Status, Trigger},
 };
 
 pub fn status(status: Status) -> DeploymentStatus {
@@ -39,6 +39,10 @@ pub fn deployment(model: deployment::Model, app_name: &str) -> Deployment {
         finished_at,
         kind: row_kind,
         services: _,
+        config: _,
+        trigger: row_trigger,
+        built_by: _,
+        changes,
     } = model;
     Deployment {
         id,
@@ -50,6 +54,17 @@ pub fn deployment(model: deployment::Model, app_name: &str) -> Deployment {
         port: port.and_then(|p| u16::try_from(p).ok()),
         created_at,
         finished_at,
+        trigger: trigger(row_trigger),
+        changes: serde_json::from_str(&changes).unwrap_or_default(),
+        kept: false,
+    }
+}
+
+pub fn trigger(trigger: Trigger) -> ReleaseTrigger {
+    match trigger {
+        Trigger::Build => ReleaseTrigger::Build,
+        Trigger::Config => ReleaseTrigger::Config,
+        Trigger::Rollback => ReleaseTrigger::Rollback,
     }
 }
 

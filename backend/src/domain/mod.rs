@@ -1,9 +1,11 @@
 //! What Milkcrate does, by capability: `apps/` (create, view, lifecycle, delete), `deploy/` (the
-//! queue, plans, the one executor, switchover), `volumes/` (managed volumes, their files, mounts)
-//! and `platform/` (the proxy, reconciliation, backups, settings). No axum here; the container
-//! engine only through `runtime::ContainerRuntime`, SQLite only through sea-orm. The API asks
-//! `Platform`; its fields are private.
+//! queue, plans, the one executor, switchover), `releases/` (variables, secrets, rollback,
+//! editable settings), `volumes/` (managed volumes, their files, mounts) and `platform/` (the
+//! proxy, reconciliation, backups, settings). No axum here; the container engine only through
+//! `runtime::ContainerRuntime`, SQLite only through sea-orm. The API asks `Platform`; its fields
+//! are private.
 
+pub mod access;
 mod apps;
 mod convert;
 pub mod deploy;
@@ -12,6 +14,7 @@ pub mod events;
 mod names;
 mod paths;
 mod platform;
+pub mod releases;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 mod volumes;
@@ -31,12 +34,14 @@ pub use error::{DomainError, DomainResult, FieldErrors};
 pub use names::Names;
 pub use paths::Paths;
 pub use platform::{
-    backup::Manifest, proxy::CONFIG_ENDPOINT as PROXY_CONFIG_ENDPOINT,
-    settings::load_or_create_secret, traefik::TOKEN_HEADER as PROXY_TOKEN_HEADER,
+    backup::Manifest,
+    proxy::CONFIG_ENDPOINT as PROXY_CONFIG_ENDPOINT,
+    settings::{load_or_create_secret, reset_admin_password},
+    traefik::TOKEN_HEADER as PROXY_TOKEN_HEADER,
 };
 pub use volumes::files::{Download, PAGE as VOLUME_PAGE};
 
-use crate::{config::Config, runtime::ContainerRuntime};
+use crate::{config::Config, runtime::ContainerRuntime, secrets::SecretBox};
 
 /// The platform: every use case hangs off this, shared by the API and background tasks.
 pub struct Platform {
@@ -45,6 +50,8 @@ pub struct Platform {
     config: Config,
     paths: Paths,
     names: Names,
+    /// Seals and opens app secrets.
+    secrets: SecretBox,
     /// One lock per app, so deploy switchovers, start/stop and delete never interleave.
     locks: std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>,
     /// Build slots: the bounded deploy queue.
@@ -73,6 +80,7 @@ impl Platform {
         db: DatabaseConnection,
         runtime: Arc<dyn ContainerRuntime>,
         config: Config,
+        secrets: SecretBox,
     ) -> Arc<Self> {
         let paths = Paths::new(&config.data_dir);
         let names = Names::new(&config.instance);
@@ -84,6 +92,7 @@ impl Platform {
             paths,
             names,
             config,
+            secrets,
             locks: Default::default(),
             builds,
             tasks: TaskTracker::new(),

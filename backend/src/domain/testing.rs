@@ -38,7 +38,16 @@ impl TestPlatform {
         Self::build(config).await
     }
 
-    async fn build(mut config: Config) -> Self {
+    /// A platform sealing secrets with `key` (the others share one).
+    pub async fn with_secrets_key(key: &str) -> Self {
+        Self::build_sealing(Config::default(), key).await
+    }
+
+    async fn build(config: Config) -> Self {
+        Self::build_sealing(config, "test secrets key").await
+    }
+
+    async fn build_sealing(mut config: Config, key: &str) -> Self {
         let data = tempfile::tempdir().expect("a temporary data folder");
         config.data_dir = data.path().to_path_buf();
         config.instance = "test".into();
@@ -48,11 +57,22 @@ impl TestPlatform {
             .await
             .expect("a migrated database");
         let runtime = Arc::new(FakeRuntime::new());
-        let platform = Platform::new(db, runtime.clone(), config);
+        let secrets = crate::secrets::SecretBox::from_material(key);
+        let platform = Platform::new(db, runtime.clone(), config, secrets);
         Self {
             platform,
             runtime,
             data,
         }
+    }
+
+    /// Another platform on the same data folder and runtime, sealing with `key`.
+    pub async fn reopened_with_secrets_key(&self, key: &str) -> Arc<Platform> {
+        let config = self.platform.config().clone();
+        let db = db::connect(&config.db_path())
+            .await
+            .expect("the same database");
+        let secrets = crate::secrets::SecretBox::from_material(key);
+        Platform::new(db, self.runtime.clone(), config, secrets)
     }
 }

@@ -16,7 +16,7 @@ use futures_util::{StreamExt, stream::BoxStream};
 use tokio::sync::broadcast;
 
 use super::{
-    ArchivedImage, Archives, BuildEvent, BuildOptions, ContainerDetails, ContainerSpec,
+    Answer, ArchivedImage, Archives, BuildEvent, BuildOptions, ContainerDetails, ContainerSpec,
     ContainerState, ContainerStats, ContainerSummary, Containers, Events, ExecOutput, Health,
     ImageDetails, ImageSummary, Images, LogQuery, NetworkDetails, NetworkSummary, Networks,
     OutputLine, Result, RuntimeError, RuntimeEvent, Selector, StateChange, Volumes, subnets::Cidr,
@@ -33,6 +33,8 @@ pub struct Behaviour {
     pub answers: bool,
     /// What `container_logs` returns.
     pub output: String,
+    /// The status it answers on any path but `/`.
+    pub health_status: u16,
 }
 
 impl Default for Behaviour {
@@ -42,6 +44,7 @@ impl Default for Behaviour {
             health: None,
             answers: true,
             output: String::new(),
+            health_status: 200,
         }
     }
 }
@@ -297,7 +300,7 @@ impl Images for FakeRuntime {
         &self,
         _context: &Path,
         tag: &str,
-        _options: &BuildOptions,
+        options: &BuildOptions,
     ) -> Result<BoxStream<'static, BuildEvent>> {
         self.with(|s| s.down |= s.down_at_build);
         self.call(format!("build {tag}"))?;
@@ -315,6 +318,12 @@ impl Images for FakeRuntime {
             failure
         });
         let mut events = vec![BuildEvent::Output(format!("Step 1/1 : building {tag}\n"))];
+        // As Docker's output shows them: build arguments are visible, never secret.
+        let args: std::collections::BTreeMap<_, _> = options.args.iter().collect();
+        events.extend(
+            args.into_iter()
+                .map(|(k, v)| BuildEvent::Output(format!(" ---> ARG {k}={v}\n"))),
+        );
         events.extend(failure.map(BuildEvent::Error));
         Ok(futures_util::stream::iter(events).boxed())
     }
@@ -605,22 +614,27 @@ impl Containers for FakeRuntime {
         Ok((Vec::new(), false))
     }
 
-    async fn answers_http(&self, address: &str, _port: u16) -> Result<bool> {
+    async fn knock_http(&self, address: &str, _port: u16, path: &str) -> Result<Option<Answer>> {
         self.call(format!("inspect http {address}"))?;
         Ok(self.with(|s| {
-            let Some(c) = s
+            let c = s
                 .containers
                 .values()
-                .find(|c| (0..c.networks.len()).any(|i| address_of(c, i) == address))
-            else {
-                return false;
-            };
-            let answers = s
+                .find(|c| (0..c.networks.len()).any(|i| address_of(c, i) == address))?;
+            let behaviour = s
                 .behaviours
                 .iter()
                 .find(|(prefix, _)| c.spec.image.starts_with(prefix.as_str()))
-                .is_none_or(|(_, b)| b.answers);
-            answers && c.state == ContainerState::Running
+                .map(|(_, b)| b.clone())
+                .unwrap_or_default();
+            let status = if path == "/" {
+                200
+            } else {
+                behaviour.health_status
+            };
+            (behaviour.answers && c.state == ContainerState::Running).then_some(Answer {
+                status: Some(status),
+            })
         }))
     }
 }

@@ -89,9 +89,9 @@ pub trait Containers: Send + Sync {
         skip: usize,
         take: usize,
     ) -> Result<(Vec<String>, bool)>;
-    /// Whether something answers an HTTP request at `address:port` (a container's address on
-    /// one of its networks, from `inspect_container`).
-    async fn answers_http(&self, address: &str, port: u16) -> Result<bool>;
+    /// What a `GET path` at `address:port` gets (a container's address on one of its networks,
+    /// from `inspect_container`): `None` when nothing answers. `path` is a checked health path.
+    async fn knock_http(&self, address: &str, port: u16, path: &str) -> Result<Option<Answer>>;
 }
 
 /// Networks: the proxy's, and a stack's own.

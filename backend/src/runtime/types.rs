@@ -278,3 +278,17 @@ pub struct ContainerStats {
     pub block_write_bytes: u64,
     pub pids: u64,
 }
+
+/// A reply to an HTTP knock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer {
+    /// The status of the reply; `None` when what came back is not HTTP.
+    pub status: Option<u16>,
+}
+
+impl Answer {
+    /// A 2xx or 3xx.
+    pub fn is_success(self) -> bool {
+        self.status.is_some_and(|s| (200..400).contains(&s))
+    }
+}

@@ -2,6 +2,7 @@
 //! `shared::v1`, and one decode path ([`ApiClient::decode`]) for every answer. A 401 ends the
 //! session, which sends the user to the login page.
 
+mod access;
 mod apps;
 mod auth;
 mod deployments;
@@ -16,6 +17,7 @@ use shared::v1::{ErrorBody, ErrorCode};
 
 use crate::state::{Events, Session};
 
+pub use access::{AUDIT_FIELDS, TOKEN_FIELDS, rows};
 pub use apps::{AppAction, usage_of};
 pub use stream::{EventStream, keep_open};
 pub use upload::Progress;
@@ -123,6 +125,15 @@ impl ApiClient {
             Some(token) => builder.header("X-CSRF-Token", &token),
             None => builder,
         }
+    }
+
+    /// A success's body as text; anything else goes through the one decode path.
+    async fn text(&self, request: Result<Request, gloo_net::Error>) -> Result<String, Error> {
+        let (status, text) = fetch(request).await?;
+        if (200..300).contains(&status) {
+            return Ok(text);
+        }
+        Err(self.failure(status, &text))
     }
 
     async fn send<T: DeserializeOwned>(

@@ -8,6 +8,7 @@ mod field;
 mod mounts_editor;
 mod shell;
 mod status_badge;
+mod text_table;
 mod zip_picker;
 
 pub use build_log::BuildLog;
@@ -18,4 +19,5 @@ pub use field::TextField;
 pub use mounts_editor::MountsEditor;
 pub use shell::{Logo, Shell};
 pub use status_badge::{DeploymentBadge, StatusBadge, app_status_key};
+pub use text_table::{TextTable, clicked, explain, notice_html, read_text, value_of};
 pub use zip_picker::ZipPicker;

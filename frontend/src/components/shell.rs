@@ -54,6 +54,8 @@ fn Header() -> impl IntoView {
                     </A>
                     <A href=Page::NewApp.path()>"Deploy"</A>
                     <A href=Page::Volumes.path()>"Volumes"</A>
+                    <A href=Page::Tokens.path()>"Tokens"</A>
+                    <A href=Page::Audit.path()>"Audit"</A>
                     <A href=Page::Settings.path()>"Settings"</A>
                 </nav>
                 <button type="button" class="btn btn-ghost btn-sm logout" on:click=move |_| {

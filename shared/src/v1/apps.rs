@@ -119,6 +119,9 @@ pub struct App {
     pub container: Option<String>,
     /// Limits of its container.
     pub limits: Limits,
+    /// Where readiness (and the proxy's health check) asks for a 2xx/3xx; `None`: any reply.
+    #[serde(default)]
+    pub health_path: Option<String>,
     /// Managed volumes mounted into it; they apply from the next deployment on and are kept
     /// across redeploys.
     #[serde(default)]

@@ -67,6 +67,15 @@ pub struct Deployment {
         serde(default, deserialize_with = "super::time::utc_option")
     )]
     pub finished_at: Option<DateTime<Utc>>,
+    /// A build from an upload, a configuration change, or a rollback.
+    #[serde(default)]
+    pub trigger: super::ReleaseTrigger,
+    /// What changed from the release before it (variable names, never secret values).
+    #[serde(default)]
+    pub changes: Vec<String>,
+    /// Its image is still kept: a rollback to it is possible.
+    #[serde(default)]
+    pub kept: bool,
 }
 
 /// A slice of a deployment's build and start output (`GET /api/v1/deployments/{id}/log`).

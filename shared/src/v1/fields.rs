@@ -32,6 +32,9 @@ pub mod query {
     /// A path from a volume's root, empty for the root (`/volumes/{name}/files`, `folders`,
     /// `upload`, `download`, `archive`).
     pub const PATH: &str = "path";
+    /// How many entries of a volume's folder to list (`GET /volumes/{name}/files`; 1 to 1000,
+    /// by default 1000).
+    pub const LIMIT: &str = "limit";
     /// How many of an app's last lines to read (`GET /apps/{name}/logs`; default 200, at most
     /// 1000; with `follow`, how many to start with, default 0).
     pub const TAIL: &str = "tail";

@@ -1,6 +1,7 @@
 //! Version 1 of the wire types, served under `/api/v1`.
 
 mod apps;
+mod audit;
 mod auth;
 mod backups;
 mod deployments;
@@ -8,16 +9,21 @@ mod error;
 mod events;
 pub mod fields;
 mod logs;
+mod releases;
 mod settings;
 pub mod time;
+mod tokens;
 mod volumes;
 
 pub use apps::*;
+pub use audit::*;
 pub use auth::*;
 pub use backups::*;
 pub use deployments::*;
 pub use error::*;
 pub use events::*;
 pub use logs::*;
+pub use releases::*;
 pub use settings::*;
+pub use tokens::*;
 pub use volumes::*;

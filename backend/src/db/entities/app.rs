@@ -16,6 +16,12 @@ pub struct Model {
     pub nano_cpus: i64,
     pub pids: i64,
     pub created_at: ChronoDateTimeUtc,
+    /// The variables the next release gets, as JSON (`domain::releases::StoredVar`); secrets sealed.
+    pub vars: String,
+    /// Build arguments for the next build from an upload, as JSON (`[[key, value]]`).
+    pub build_args: String,
+    /// Readiness (and Traefik's health check) asks this path for a 2xx/3xx; `None`: any reply.
+    pub health_path: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

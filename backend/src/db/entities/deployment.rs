@@ -17,6 +17,14 @@ pub struct Model {
     /// For stacks: the services in start order with their dependencies, as JSON
     /// (`domain::deploy::plan::Topology`).
     pub services: Option<String>,
+    /// The configuration it runs with, as JSON (`domain::releases::Snapshot`); `None` for
+    /// deployments made before releases (they ran with the app's limits and mounts).
+    pub config: Option<String>,
+    pub trigger: Trigger,
+    /// The deployment whose images it runs; `None`: its own (it was built).
+    pub built_by: Option<i64>,
+    /// What changed from the release before, as a JSON list of lines (no secret values).
+    pub changes: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -78,4 +86,19 @@ pub enum Kind {
     Dockerfile,
     #[sea_orm(string_value = "compose")]
     Compose,
+}
+
+/// What made a release; stored as `build`, `config` or `rollback`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Trigger {
+    /// An upload, built.
+    #[sea_orm(string_value = "build")]
+    Build,
+    /// A configuration change, on the current image.
+    #[sea_orm(string_value = "config")]
+    Config,
+    /// An earlier release's image and configuration.
+    #[sea_orm(string_value = "rollback")]
+    Rollback,
 }

@@ -1,7 +1,9 @@
 //! sea-orm entities. They never leave `db` and `domain`: the API speaks `shared` types.
 
+pub mod api_token;
 pub mod app;
 pub mod app_mount;
+pub mod audit;
 pub mod deployment;
 pub mod setting;
 pub mod volume;

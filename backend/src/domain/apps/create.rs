@@ -10,16 +10,23 @@ use crate::{
     compose,
     db::entities::{
         app::{self, DesiredState},
-        deployment::{self, Kind, Status},
+        deployment::{Kind, Trigger},
     },
-    domain::{DomainError, DomainResult, FieldErrors, Platform, convert},
+    domain::{
+        DomainError, DomainResult, FieldErrors, Platform, convert,
+        releases::{self, NewRelease, Snapshot},
+    },
     intake::{self, AppSource},
 };
 
 impl Platform {
     /// Checks and extracts an uploaded ZIP into a fresh staging folder, which the caller moves
     /// into place; a compose file must pass the policy. A refused archive leaves nothing behind.
-    async fn stage_upload(&self, upload: &Path) -> DomainResult<(tempfile::TempDir, AppKind)> {
+    async fn stage_upload(
+        &self,
+        upload: &Path,
+        app: Option<&app::Model>,
+    ) -> DomainResult<(tempfile::TempDir, AppKind)> {
         let staging = tempfile::Builder::new()
             .prefix("stage-")
             .tempdir_in(self.paths.tmp())
@@ -39,9 +46,13 @@ impl Platform {
         };
         // The whole policy runs before anything is created, so a refused file costs nothing.
         let managed = self.managed_volume_names().await?;
+        let vars = match app {
+            Some(app) => self.interpolation_vars(app)?,
+            None => Default::default(),
+        };
         let (dir, caps) = (staging.path().to_path_buf(), self.compose_caps());
         let checked =
-            tokio::task::spawn_blocking(move || compose::load(&dir, &file, &caps, &managed))
+            tokio::task::spawn_blocking(move || compose::load(&dir, &file, &caps, &managed, &vars))
                 .await
                 .map_err(|e| anyhow::anyhow!("compose check failed: {e}"))?;
         match checked {
@@ -81,7 +92,7 @@ impl Platform {
         };
         self.ensure_free(&name, &route).await?;
         let mounts = self.check_mounts(mounts).await?;
-        let (staging, kind) = self.stage_upload(upload).await?;
+        let (staging, kind) = self.stage_upload(upload, None).await?;
 
         let limits = self.config.limits;
         let now = Utc::now();
@@ -95,13 +106,19 @@ impl Platform {
             nano_cpus: Set((limits.cpus * 1e9) as i64),
             pids: Set(limits.pids as i64),
             created_at: Set(now),
+            vars: Set("[]".into()),
+            build_args: Set("[]".into()),
+            health_path: Set(None),
             ..Default::default()
         }
         .insert(&txn)
         .await
         .map_err(|e| unique_violation(e, &name, &route))?;
         Self::replace_mounts(&txn, app.id, &mounts).await?;
-        let deployment = new_deployment(app.id, kind).insert(&txn).await?;
+        let snapshot = Snapshot::of_app(&app, mounts);
+        let deployment = build_release(kind, snapshot, vec!["first release".into()])
+            .insert(&txn, app.id)
+            .await?;
         txn.commit().await?;
 
         self.place_source(staging, &name, deployment.id).await?;
@@ -128,12 +145,24 @@ impl Platform {
             Some(m) => Some(self.check_mounts(m).await?),
             None => None,
         };
-        let (staging, kind) = self.stage_upload(upload).await?;
+        let (staging, kind) = self.stage_upload(upload, Some(&app)).await?;
+        let snapshot = match mounts.clone() {
+            Some(mounts) => Snapshot::of_app(&app, mounts),
+            None => self.app_snapshot(&app).await?,
+        };
+        let mut lines = vec!["new image from an upload".to_string()];
+        if let Ok(base) = self.base_release(&app).await
+            && let Ok(before) = self.release_snapshot(&base, &app).await
+        {
+            lines.extend(releases::changes_between(&before, &snapshot));
+        }
         let txn = self.db.begin().await?;
         if let Some(mounts) = &mounts {
             Self::replace_mounts(&txn, app.id, mounts).await?;
         }
-        let deployment = new_deployment(app.id, kind).insert(&txn).await?;
+        let deployment = build_release(kind, snapshot, lines)
+            .insert(&txn, app.id)
+            .await?;
         txn.commit().await?;
         self.place_source(staging, &app.name, deployment.id).await?;
         self.enqueue(deployment.id);
@@ -161,16 +190,17 @@ impl Platform {
     }
 }
 
-fn new_deployment(app_id: i64, kind: AppKind) -> deployment::ActiveModel {
-    deployment::ActiveModel {
-        app_id: Set(app_id),
-        kind: Set(match kind {
+/// A release built from an upload, with the app's configuration.
+fn build_release(kind: AppKind, snapshot: Snapshot, changes: Vec<String>) -> NewRelease {
+    NewRelease {
+        kind: match kind {
             AppKind::Dockerfile => Kind::Dockerfile,
             AppKind::Compose => Kind::Compose,
-        }),
-        status: Set(Status::Queued),
-        created_at: Set(Utc::now()),
-        ..Default::default()
+        },
+        trigger: Trigger::Build,
+        built_by: None,
+        snapshot,
+        changes,
     }
 }
 

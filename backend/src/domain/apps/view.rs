@@ -118,16 +118,19 @@ impl Platform {
         Ok(list.into_iter().map(|c| (c.id.clone(), c)).collect())
     }
 
+    /// An app's releases, newest first, each saying whether a rollback to it is possible.
     pub async fn list_deployments(&self, name: &str) -> DomainResult<Vec<Deployment>> {
         let app = self.find_app(name).await?;
-        let rows = deployment::Entity::find()
-            .filter(deployment::Column::AppId.eq(app.id))
-            .order_by_desc(deployment::Column::Id)
-            .all(&self.db)
-            .await?;
+        let (kept, rows) = self.kept_releases(&app).await?;
         Ok(rows
             .into_iter()
-            .map(|d| convert::deployment(d, &app.name))
+            .map(|d| {
+                let can_roll_back = kept.can_roll_back_to(&d);
+                Deployment {
+                    kept: can_roll_back,
+                    ..convert::deployment(d, &app.name)
+                }
+            })
             .collect())
     }
 
@@ -230,6 +233,7 @@ fn view(
     let latest = latest.filter(|l| Some(l.id) != app.current_deployment_id);
     App {
         limits: convert::limits(&app),
+        health_path: app.health_path.clone(),
         mounts,
         port: current
             .as_ref()

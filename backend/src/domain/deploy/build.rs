@@ -37,6 +37,14 @@ impl Platform {
                     .await?;
                 tag.clone()
             }
+            ImageSource::Built(image) => {
+                if !self.runtime.image_exists(image).await? {
+                    return Err(DeployError::Refused(format!(
+                        "the image {image} is no longer kept; deploy an upload instead"
+                    )));
+                }
+                image.clone()
+            }
             ImageSource::Named(image) => {
                 if !self.runtime.image_exists(image).await? {
                     log.step(&format!("service `{service}`: pulling {image}"))
@@ -142,14 +150,19 @@ impl Platform {
         }
     }
 
-    /// Reads the compose file again (it passed at upload; managed volumes may have changed since).
-    pub(super) async fn load_stack(&self, source: &Path) -> Result<compose::Stack, DeployError> {
+    /// Reads the compose file again (it passed at upload; managed volumes and the app's
+    /// variables may have changed since).
+    pub(super) async fn load_stack(
+        &self,
+        source: &Path,
+        vars: &std::collections::BTreeMap<String, String>,
+    ) -> Result<compose::Stack, DeployError> {
         let file = intake::compose_file_in(source).ok_or_else(|| {
             DeployError::Refused("the compose file is missing from the upload".into())
         })?;
         let managed = self.managed_volume_names().await?;
-        let (dir, caps) = (source.to_path_buf(), self.compose_caps());
-        tokio::task::spawn_blocking(move || compose::load(&dir, file, &caps, &managed))
+        let (dir, caps, vars) = (source.to_path_buf(), self.compose_caps(), vars.clone());
+        tokio::task::spawn_blocking(move || compose::load(&dir, file, &caps, &managed, &vars))
             .await
             .map_err(|e| DeployError::io("checking the compose file")(std::io::Error::other(e)))?
             .map_err(|problems| {

@@ -18,7 +18,7 @@ use crate::{
         deployment::{self, Kind, Status},
     },
     domain::{Platform, platform::edge::server_url},
-    runtime::{ContainerLimits, ContainerSpec, labels, subnets::Cidr},
+    runtime::{ContainerSpec, labels, subnets::Cidr},
 };
 
 /// The port apps are assumed to listen on when their image exposes none (the seed's rule).
@@ -40,35 +40,40 @@ impl Platform {
         dep: &deployment::Model,
         app: &app::Model,
     ) -> Result<Plan, DeployError> {
-        let target = self.target(app, dep.id).await?;
+        let target = self.target(app, dep).await?;
         match dep.kind {
             Kind::Dockerfile => Ok(plan::dockerfile(&self.names, &target)),
             Kind::Compose => {
-                let stack = self
-                    .load_stack(&self.paths.source_dir(&app.name, dep.id))
-                    .await?;
+                // A stack's compose file stays beside the images of its build: a configuration
+                // release interpolates it again with the new variables.
+                let source = self
+                    .paths
+                    .source_dir(&app.name, dep.built_by.unwrap_or(dep.id));
+                let vars = target.env.iter().cloned().collect();
+                let stack = self.load_stack(&source, &vars).await?;
                 plan::stack(&self.names, &target, &stack)
             }
         }
     }
 
-    /// What a plan for deployment `id` of `app` is made for: its limits, mounts and the proxy.
+    /// What a plan for release `dep` of `app` is made for: the configuration it records (limits,
+    /// mounts, variables, health path), the images it reuses, and the proxy.
     pub(in crate::domain) async fn target<'a>(
         &'a self,
         app: &'a app::Model,
-        id: i64,
+        dep: &deployment::Model,
     ) -> Result<Target<'a>, DeployError> {
-        let mounts = self.app_mounts(app.id).await?;
+        let snapshot = self.release_snapshot(dep, app).await?;
         Ok(Target {
             app: &app.name,
-            deployment: id,
-            limits: ContainerLimits {
-                memory_bytes: app.memory_bytes,
-                nano_cpus: app.nano_cpus,
-                pids: app.pids,
-            },
-            mounts: self.docker_mounts(&mounts),
+            deployment: dep.id,
+            limits: snapshot.limits.into(),
+            mounts: self.docker_mounts(&snapshot.mounts),
             edge_network: self.edge_network(&app.name),
+            env: self.open_vars(&app.name, &snapshot.vars)?,
+            build_args: snapshot.build_args,
+            built_by: dep.built_by,
+            health_path: snapshot.health_path,
         })
     }
 
@@ -89,12 +94,19 @@ impl Platform {
                 .await?;
             images.insert(service.name.clone(), image);
         }
-        let _ = tokio::fs::remove_dir_all(&source).await;
+        // A Dockerfile app's upload is done with once built; a stack's stays for its releases
+        // (removed with its images, see `prune_images`).
+        if plan.recorded.is_none() {
+            let _ = tokio::fs::remove_dir_all(&source).await;
+        }
         let (main_image, main_details) = images[&plan.main].clone();
         let port = plan
             .port
             .unwrap_or_else(|| pick_port(&main_details.exposed_tcp_ports));
         log.step(&match plan.services.len() {
+            1 if !plan.builds() => format!(
+                "running image {main_image} again (no build); the app should answer on port {port}"
+            ),
             1 => format!("image {main_image} built; the app should answer on port {port}"),
             _ => format!("images ready; `{}` should answer on port {port}", plan.main),
         })
@@ -133,11 +145,7 @@ impl Platform {
         if app.current_deployment_id.is_none()
             && let Some(service) = plan.services.iter().find(|s| s.name == plan.main)
         {
-            self.route_to(
-                &app.name,
-                &app.route,
-                vec![server_url(&service.spec.name, port)],
-            );
+            self.route_to(app, vec![server_url(&service.spec.name, port)]);
         }
         let mut active: deployment::ActiveModel = dep.into();
         active.container_id = Set(Some(main.clone()));
@@ -160,8 +168,13 @@ impl Platform {
         self.start_in_order(&topology, &containers, deadline)
             .await
             .map_err(DeployError::App)?;
-        readiness::wait_until_ready(self.runtime.as_ref(), &main, &edge, port, deadline, started)
-            .await
+        let probe = readiness::Probe {
+            container: &main,
+            network: &edge,
+            port,
+            health_path: plan.health_path.as_deref(),
+        };
+        readiness::wait_until_ready(self.runtime.as_ref(), probe, deadline, started).await
     }
 
     /// The deployment's own networks, each on a free block of the stack pool.

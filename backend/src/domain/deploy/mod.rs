@@ -11,7 +11,7 @@ pub mod plan;
 mod readiness;
 mod switchover;
 #[cfg(test)]
-mod tests;
+pub(in crate::domain) mod tests;
 
 use std::sync::Arc;
 
@@ -74,14 +74,29 @@ impl Platform {
     }
 
     async fn queue_and_deploy(&self, id: i64, log: &mut Logbook) -> Result<(), DeployError> {
-        log.step("queued, waiting for a build slot").await;
-        let _slot = self
-            .builds
-            .acquire()
-            .await
-            .map_err(|_| DeployError::Interrupted("the build queue is closed".into()))?;
+        let (dep, _) = self.load_or_gone(id).await?;
+        // A release of an image already built (a configuration change, a rollback) needs no
+        // build slot: it does not wait behind other apps' builds.
+        let slot = if dep.built_by.is_none() {
+            log.step("queued, waiting for a build slot").await;
+            Some(
+                self.builds
+                    .acquire()
+                    .await
+                    .map_err(|_| DeployError::Interrupted("the build queue is closed".into()))?,
+            )
+        } else {
+            log.step("a release of an image already built: no build")
+                .await;
+            None
+        };
         let (dep, app) = self.load_or_gone(id).await?;
-        let dep = self.set_status(dep, Status::Building).await?;
+        let status = if slot.is_some() {
+            Status::Building
+        } else {
+            Status::Starting
+        };
+        let dep = self.set_status(dep, status).await?;
         let plan = self.plan(&dep, &app).await?;
         self.execute(plan, dep, &app, log).await
     }

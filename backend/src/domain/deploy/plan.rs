@@ -41,6 +41,17 @@ pub struct Plan {
     /// What the deployment records to start and stop it later; `None` for a Dockerfile app (its
     /// record has always been empty, and `Topology::single` stands for it).
     pub recorded: Option<Topology>,
+    /// Readiness wants a 2xx/3xx on this path of the main service; `None`: any reply.
+    pub health_path: Option<String>,
+}
+
+impl Plan {
+    /// Whether running it builds an image (and so needs a build slot).
+    pub fn builds(&self) -> bool {
+        self.services
+            .iter()
+            .any(|s| matches!(s.image, ImageSource::Build { .. }))
+    }
 }
 
 /// One service: where its image comes from and the container to create from it.
@@ -65,6 +76,8 @@ pub enum ImageSource {
     },
     /// A named image, pulled when missing.
     Named(String),
+    /// An image an earlier release built (a configuration release or a rollback runs it).
+    Built(String),
 }
 
 /// What a deployment records (JSON, on the row): its services in start order with what each
@@ -170,6 +183,17 @@ pub struct Target<'a> {
     pub mounts: Vec<VolumeMount>,
     /// The network the routed service shares with the proxy.
     pub edge_network: String,
+    /// The app's variables in the clear (a stack: its main service's).
+    pub env: Vec<(String, String)>,
+    /// For builds from the upload (a Dockerfile app's `ARG`s).
+    pub build_args: Vec<(String, String)>,
+    /// The release whose images to run instead of building; `None`: build.
+    pub built_by: Option<i64>,
+    pub health_path: Option<String>,
+}
+
+fn env_lines(env: &[(String, String)]) -> impl Iterator<Item = String> + '_ {
+    env.iter().map(|(k, v)| format!("{k}={v}"))
 }
 
 /// A Dockerfile app: its image built from the whole upload, one hardened container on the
@@ -182,16 +206,24 @@ pub fn dockerfile(names: &Names, target: &Target<'_>) -> Plan {
         network: target.edge_network.clone(),
         limits: Some(target.limits),
         volumes: target.mounts.clone(),
+        env: env_lines(&target.env).collect(),
         ..Default::default()
+    };
+    let image = match target.built_by {
+        Some(built_by) => ImageSource::Built(names.image(app, built_by)),
+        None => ImageSource::Build {
+            context: PathBuf::new(),
+            options: BuildOptions {
+                args: target.build_args.iter().cloned().collect(),
+                ..BuildOptions::default()
+            },
+            tag: names.image(app, id),
+        },
     };
     Plan {
         services: vec![ServicePlan {
             name: String::new(),
-            image: ImageSource::Build {
-                context: PathBuf::new(),
-                options: BuildOptions::default(),
-                tag: names.image(app, id),
-            },
+            image,
             spec,
             more_networks: Vec::new(),
         }],
@@ -201,6 +233,7 @@ pub fn dockerfile(names: &Names, target: &Target<'_>) -> Plan {
         volumes: Vec::new(),
         writes_volumes: target.mounts.iter().any(|m| !m.read_only),
         recorded: None,
+        health_path: target.health_path.clone(),
     }
 }
 
@@ -251,12 +284,20 @@ pub fn stack(
             .any(|s| s.name == service.name && s.one_shot);
         let mut spec = service_spec(names, app, id, service, one_shot, mounts);
         spec.network = first.clone();
-        if !is_main {
+        if is_main {
+            spec.env.extend(env_lines(&target.env));
+        } else {
             spec.labels.insert("traefik.enable".into(), "false".into());
         }
+        let image = match (service_image(names, app, id, service)?, target.built_by) {
+            (ImageSource::Build { .. }, Some(built_by)) => {
+                ImageSource::Built(names.service_image(app, built_by, &service.name))
+            }
+            (image, _) => image,
+        };
         services.push(ServicePlan {
             name: service.name.clone(),
-            image: service_image(names, app, id, service)?,
+            image,
             spec,
             more_networks: others.to_vec(),
         });
@@ -281,6 +322,7 @@ pub fn stack(
             .collect(),
         writes_volumes,
         recorded: Some(topology),
+        health_path: target.health_path.clone(),
     })
 }
 
@@ -453,6 +495,10 @@ mod tests {
                 read_only: false,
             }],
             edge_network: "mc_blog_edge".into(),
+            env: vec![("GREETING".into(), "hi".into())],
+            build_args: Vec::new(),
+            built_by: None,
+            health_path: None,
         };
         let plan = dockerfile(&names, &target);
         assert_eq!(plan.services.len(), 1);
@@ -472,5 +518,20 @@ mod tests {
             "a writable mount replaces, not overlaps"
         );
         assert!(plan.networks.is_empty() && plan.recorded.is_none());
+        assert_eq!(service.spec.env, vec!["GREETING=hi"]);
+        assert!(plan.builds());
+        let rerun = dockerfile(
+            &names,
+            &Target {
+                built_by: Some(5),
+                ..target
+            },
+        );
+        assert_eq!(
+            rerun.services[0].image,
+            ImageSource::Built("mc/blog:5".into()),
+            "a configuration release runs the image release 5 built"
+        );
+        assert!(!rerun.builds());
     }
 }

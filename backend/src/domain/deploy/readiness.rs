@@ -1,5 +1,6 @@
 //! "Ready" means the app answers on its port: a connection that gets a reply to an HTTP request
-//! (the runtime knocks; see `Containers::answers_http`).
+//! or, when the app has a health path, a 2xx/3xx there (the runtime knocks; see
+//! `Containers::knock_http`).
 
 use std::time::Duration;
 
@@ -13,17 +14,31 @@ use crate::runtime::{ContainerRuntime, ContainerState};
 const POLL_INTERVAL: Duration = Duration::from_millis(25);
 const STATE_EVERY: u32 = 8;
 
+/// Where and how a started app is asked whether it is ready.
+pub struct Probe<'a> {
+    pub container: &'a str,
+    pub network: &'a str,
+    pub port: u16,
+    /// A 2xx/3xx here is ready; `None`: any HTTP reply on `/`.
+    pub health_path: Option<&'a str>,
+}
+
 /// Polls until the container answers on `port` over `network`, it exits, or `deadline` (counted
 /// from `started`) passes.
 /// The error says why, with the last lines the app printed.
 pub async fn wait_until_ready(
     runtime: &dyn ContainerRuntime,
-    container: &str,
-    network: &str,
-    port: u16,
+    probe: Probe<'_>,
     deadline: Duration,
     started: Instant,
 ) -> Result<(), DeployError> {
+    let Probe {
+        container,
+        network,
+        port,
+        health_path,
+    } = probe;
+    let mut last_status: Option<u16> = None;
     let until = started + deadline;
     // The address is stable once the container runs; only its state needs re-reading.
     let mut address: Option<String> = None;
@@ -49,14 +64,32 @@ pub async fn wait_until_ready(
             address = details.addresses.get(network).cloned();
         }
         if let Some(ip) = &address
-            && runtime.answers_http(ip, port).await?
+            && let Some(answer) = runtime
+                .knock_http(ip, port, health_path.unwrap_or("/"))
+                .await?
         {
-            return Ok(());
+            if health_path.is_none() || answer.is_success() {
+                return Ok(());
+            }
+            last_status = answer.status;
         }
         if Instant::now() >= until {
+            let why = match (health_path, last_status) {
+                (Some(path), Some(status)) => format!(
+                    "the app answered {status} on its health path {path} (not a 2xx or 3xx) for {}s",
+                    deadline.as_secs()
+                ),
+                (Some(path), None) => format!(
+                    "the app gave no HTTP status on its health path {path} within {}s",
+                    deadline.as_secs()
+                ),
+                (None, _) => format!(
+                    "the app did not answer on port {port} within {}s; does it listen on 0.0.0.0:{port}?",
+                    deadline.as_secs()
+                ),
+            };
             return Err(DeployError::TimedOut(format!(
-                "the app did not answer on port {port} within {}s; does it listen on 0.0.0.0:{port}?{}",
-                deadline.as_secs(),
+                "{why}{}",
                 last_words(runtime, container).await
             )));
         }

@@ -3,7 +3,7 @@
 //! left alone or started again if it had to make room).
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 use super::{DeployError, logbook::Logbook};
 use crate::{
@@ -46,14 +46,14 @@ impl Platform {
         self.pin_route(&app.name, true);
         if let Some(server) = &new_server {
             let servers = old_server.iter().chain([server]).cloned().collect();
-            self.route_to(&app.name, &app.route, servers);
+            self.route_to(&app, servers);
             self.confirm_served(&app.name, server, true).await;
         }
         let switched = self.make_current(&app, dep, previous_dep, log).await;
         if switched.is_ok()
             && let Some(server) = &new_server
         {
-            self.route_to(&app.name, &app.route, vec![server.clone()]);
+            self.route_to(&app, vec![server.clone()]);
             if let Some(old) = &old_server {
                 self.confirm_served(&app.name, old, false).await;
                 tokio::time::sleep(std::time::Duration::from_secs(self.config.proxy.drain_secs))
@@ -70,7 +70,7 @@ impl Platform {
             }
             self.remove_deployment_objects(old_dep).await?;
         }
-        self.prune_images(&app, id, previous).await;
+        self.prune_images(&app).await;
         self.after_change().await;
         Ok(())
     }
@@ -102,24 +102,32 @@ impl Platform {
         }
     }
 
-    /// Removes the app's images except the current one and the one before it (for rollback).
-    async fn prune_images(&self, app: &app::Model, current: i64, previous: Option<i64>) {
+    /// Removes the app's images, and a stack's kept compose files, that no kept release runs
+    /// (the newest `MILKCRATE_KEEP_RELEASES` that ran, and anything in flight).
+    async fn prune_images(&self, app: &app::Model) {
+        let Ok((kept, _)) = self.kept_releases(app).await else {
+            return;
+        };
         let Ok(images) = self.owned_images(Some(&app.name)).await else {
             return;
         };
-        let in_flight: Vec<i64> = deployment::Entity::find()
-            .filter(deployment::Column::AppId.eq(app.id))
-            .filter(deployment::Column::Status.is_in(Status::IN_FLIGHT))
-            .order_by_asc(deployment::Column::Id)
-            .all(&self.db)
-            .await
-            .map(|rows| rows.into_iter().map(|d| d.id).collect())
-            .unwrap_or_default();
         for image in images {
-            let d = image.deployment;
-            let keep = d == current || Some(d) == previous || in_flight.contains(&d);
-            if !keep && let Err(e) = self.runtime.remove_image(&image.tag).await {
+            if !kept.keeps_build(image.deployment)
+                && let Err(e) = self.runtime.remove_image(&image.tag).await
+            {
                 tracing::warn!(app = %app.name, "cannot remove old image {}: {e}", image.tag);
+            }
+        }
+        let Ok(mut sources) = tokio::fs::read_dir(self.paths.app_dir(&app.name)).await else {
+            return;
+        };
+        while let Ok(Some(entry)) = sources.next_entry().await {
+            let name = entry.file_name();
+            let build = name
+                .to_str()
+                .and_then(|n| n.strip_prefix('d')?.parse().ok());
+            if build.is_some_and(|b| !kept.keeps_build(b)) {
+                let _ = tokio::fs::remove_dir_all(entry.path()).await;
             }
         }
     }

@@ -19,10 +19,10 @@ use crate::{
     },
 };
 
-const DOCKERFILE: &str = "FROM scratch\nEXPOSE 8080\n";
+pub(in crate::domain) const DOCKERFILE: &str = "FROM scratch\nEXPOSE 8080\n";
 
 /// A ZIP of `files` in the data folder's tmp, as an upload would leave it.
-fn zip_of(platform: &Platform, files: &[(&str, &str)]) -> PathBuf {
+pub(in crate::domain) fn zip_of(platform: &Platform, files: &[(&str, &str)]) -> PathBuf {
     use std::io::Write;
     let path = platform
         .paths
@@ -43,7 +43,7 @@ fn dockerfile_zip(platform: &Platform) -> PathBuf {
 }
 
 /// Waits (with a deadline) until the deployment's status is final.
-async fn settled(platform: &Platform, id: i64) -> Deployment {
+pub(in crate::domain) async fn settled(platform: &Platform, id: i64) -> Deployment {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let deployment = platform.get_deployment(id).await.unwrap();
@@ -60,7 +60,11 @@ async fn settled(platform: &Platform, id: i64) -> Deployment {
 }
 
 /// Creates app `name` at `/name` from `files` and waits for its first deployment to settle.
-async fn create(t: &TestPlatform, name: &str, files: &[(&str, &str)]) -> Deployment {
+pub(in crate::domain) async fn create(
+    t: &TestPlatform,
+    name: &str,
+    files: &[(&str, &str)],
+) -> Deployment {
     let zip = zip_of(&t.platform, files);
     let created = t
         .platform
@@ -70,11 +74,15 @@ async fn create(t: &TestPlatform, name: &str, files: &[(&str, &str)]) -> Deploym
     settled(&t.platform, created.deployment.id).await
 }
 
-async fn deploy_new(t: &TestPlatform, name: &str) -> Deployment {
+pub(in crate::domain) async fn deploy_new(t: &TestPlatform, name: &str) -> Deployment {
     create(t, name, &[("Dockerfile", DOCKERFILE)]).await
 }
 
-async fn redeploy(t: &TestPlatform, name: &str, files: &[(&str, &str)]) -> Deployment {
+pub(in crate::domain) async fn redeploy(
+    t: &TestPlatform,
+    name: &str,
+    files: &[(&str, &str)],
+) -> Deployment {
     let zip = zip_of(&t.platform, files);
     let queued = t.platform.redeploy(name, &zip, None).await.unwrap();
     settled(&t.platform, queued.id).await
@@ -82,7 +90,7 @@ async fn redeploy(t: &TestPlatform, name: &str, files: &[(&str, &str)]) -> Deplo
 
 /// Waits (with a deadline) until the journal holds `line`: a switchover retires the previous
 /// version after the new one reads as running.
-async fn journaled(runtime: &FakeRuntime, line: &str) -> Vec<String> {
+pub(in crate::domain) async fn journaled(runtime: &FakeRuntime, line: &str) -> Vec<String> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let journal = runtime.journal();
@@ -104,7 +112,7 @@ fn index_of(journal: &[String], line: &str) -> usize {
         .unwrap_or_else(|| panic!("`{line}` is not in the journal: {journal:#?}"))
 }
 
-fn running(runtime: &FakeRuntime, name: &str) -> bool {
+pub(in crate::domain) fn running(runtime: &FakeRuntime, name: &str) -> bool {
     runtime
         .containers()
         .get(name)
@@ -161,8 +169,8 @@ async fn a_redeploy_starts_the_new_version_before_retiring_the_old_one() {
 }
 
 #[tokio::test]
-async fn images_older_than_the_previous_version_are_pruned() {
-    let t = TestPlatform::new().await;
+async fn images_beyond_the_kept_releases_are_pruned() {
+    let t = TestPlatform::with_config(|c| c.keep_releases = 2).await;
     deploy_new(&t, "blog").await;
     redeploy(&t, "blog", &[("Dockerfile", DOCKERFILE)]).await;
     journaled(&t.runtime, "remove test-blog-1").await;

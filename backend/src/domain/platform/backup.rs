@@ -326,6 +326,9 @@ impl Platform {
                 &app_names,
             ));
         }
+        if let Some(problem) = self.unopenable_secrets(&rows.apps, &rows.deployments) {
+            problems.push(problem);
+        }
         // Only what the database lists is restored: a volume the manifest adds is refused.
         for v in &manifest.volumes {
             if !rows.volumes.iter().any(|row| row.name == v.name) {
@@ -570,6 +573,53 @@ mod tests {
         let target = TestPlatform::new().await;
         let outcome = target.platform.restore(archive).await;
         (target, outcome)
+    }
+
+    #[tokio::test]
+    async fn secrets_travel_sealed_and_restore_only_under_the_key_that_sealed_them() {
+        let (source, _dir, _) = unpacked_backup().await;
+        let secret = "restore-me-sealed";
+        let queued = source
+            .platform
+            .put_app_env(
+                "blog",
+                shared::v1::AppEnv {
+                    vars: vec![shared::v1::EnvVar {
+                        key: "API_TOKEN".into(),
+                        value: Some(secret.into()),
+                        secret: true,
+                    }],
+                    build_args: Vec::new(),
+                },
+            )
+            .await
+            .unwrap();
+        crate::domain::deploy::tests::settled(&source.platform, queued.id).await;
+        let archive = source.data.path().join("with-secret.tar.gz");
+        source.platform.backup(&archive).await.unwrap();
+        let mut unpacked = Vec::new();
+        use std::io::Read;
+        flate2::read::GzDecoder::new(std::fs::File::open(&archive).unwrap())
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert!(
+            !unpacked
+                .windows(secret.len())
+                .any(|w| w == secret.as_bytes())
+        );
+
+        let stranger = TestPlatform::with_secrets_key("another key").await;
+        let err = stranger.platform.restore(&archive).await.unwrap_err();
+        let message = err.describe();
+        assert!(
+            message.contains("restore needs the key that sealed it"),
+            "{message}"
+        );
+        assert!(stranger.platform.list_apps().await.unwrap().is_empty());
+        let (target, outcome) = restore_into_a_fresh_instance(&archive).await;
+        outcome.unwrap();
+        let env = target.platform.app_env("blog").await.unwrap();
+        assert_eq!(env.vars[0].key, "API_TOKEN");
     }
 
     #[tokio::test]

@@ -223,14 +223,15 @@ impl Platform {
     }
 
     /// Sets what serves `app` (a switchover's steps, a first deploy's early route).
-    pub(in crate::domain) fn route_to(&self, app: &str, route: &str, servers: Vec<String>) {
+    pub(in crate::domain) fn route_to(&self, app: &app::Model, servers: Vec<String>) {
         self.routes.with(|t| {
             t.apps.insert(
-                app.to_string(),
+                app.name.clone(),
                 AppRoute {
-                    app: app.to_string(),
-                    route: route.to_string(),
+                    app: app.name.clone(),
+                    route: app.route.clone(),
                     servers,
+                    health_path: app.health_path.clone(),
                 },
             )
         });
@@ -302,6 +303,7 @@ impl Platform {
                     app: a.name.clone(),
                     route: a.route,
                     servers,
+                    health_path: a.health_path,
                 };
                 (a.name, route)
             })

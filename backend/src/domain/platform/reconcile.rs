@@ -152,7 +152,7 @@ impl Platform {
             }
             let port = u16::try_from(port).unwrap_or_else(|_| pick_port(&[]));
             let created = async {
-                let target = self.target(&app, current).await?;
+                let target = self.target(&app, &dep).await?;
                 let plan = plan::dockerfile(&self.names, &target);
                 self.ensure_edge_network(&app.name).await?;
                 let container = self

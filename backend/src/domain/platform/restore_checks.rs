@@ -14,10 +14,11 @@ use crate::{
 };
 
 /// The settings a backup may carry.
-const KNOWN_SETTINGS: [&str; 3] = [
+const KNOWN_SETTINGS: [&str; 4] = [
     "admin_password_hash",
     "admin_password_version",
     "default_home_route",
+    "secrets_key_check",
 ];
 
 /// The rows of a backup's database.
@@ -166,6 +167,9 @@ mod tests {
             nano_cpus: 500_000_000,
             pids: 100,
             created_at: chrono::Utc::now(),
+            vars: "[]".into(),
+            build_args: "[]".into(),
+            health_path: None,
         }
     }
 

@@ -112,16 +112,16 @@ impl Platform {
     /// The default home route must be an existing app's route (the original accepted any string,
     /// including an off-site `//evil.example`).
     pub async fn update_settings(&self, new: Settings) -> DomainResult<Settings> {
-        let route = match new
+        let home = new
             .default_home_route
             .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-        {
+            .map(shared::validation::home_route)
+            .transpose()
+            .map_err(|e| DomainError::field("default_home_route", e))?
+            .flatten();
+        let route = match home {
             None => None,
-            Some(raw) => {
-                let route = shared::validation::route(raw)
-                    .map_err(|e| DomainError::field("default_home_route", e))?;
+            Some(route) => {
                 let exists = app::Entity::find()
                     .filter(app::Column::Route.eq(&route))
                     .one(&self.db)
@@ -187,6 +187,40 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
         .mode(0o600)
         .open(path)?;
     file.write_all(contents.as_bytes())
+}
+
+/// Sets a new admin password straight in the database, for `milkcrate password` on the host: the
+/// recovery path when it is lost (no server, no Docker needed). The version goes up, so every
+/// session ends; API tokens are not sessions and keep working.
+pub async fn reset_admin_password(
+    db: &sea_orm::DatabaseConnection,
+    hasher: &PasswordHasher,
+    new: &str,
+) -> DomainResult<()> {
+    shared::validation::new_password(new).map_err(|e| DomainError::field("new_password", e))?;
+    let hash = hasher.hash(new).await?;
+    let version = setting::Entity::find_by_id(PASSWORD_VERSION.to_string())
+        .one(db)
+        .await?
+        .and_then(|s| s.value.parse::<i64>().ok())
+        .unwrap_or(0)
+        + 1;
+    for (key, value) in [
+        (PASSWORD_HASH, hash),
+        (PASSWORD_VERSION, version.to_string()),
+    ] {
+        setting::Entity::delete_by_id(key.to_string())
+            .exec(db)
+            .await?;
+        setting::ActiveModel {
+            key: Set(key.into()),
+            value: Set(value),
+        }
+        .insert(db)
+        .await?;
+    }
+    tracing::info!("the admin password was reset from the host; older sessions are signed out");
+    Ok(())
 }
 
 #[cfg(test)]

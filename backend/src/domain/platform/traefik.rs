@@ -32,6 +32,8 @@ pub struct AppRoute {
     pub route: String,
     /// `http://<container>:<port>` of each container serving it; empty: the route is not served.
     pub servers: Vec<String>,
+    /// Traefik's health check asks this path and leaves out a server that stops answering 2xx/3xx.
+    pub health_path: Option<String>,
 }
 
 /// How the edge reaches the dashboard and Milkcrate.
@@ -154,10 +156,11 @@ pub fn dynamic_config(apps: &[AppRoute], edge: &Edge<'_>) -> Value {
             .iter()
             .map(|url| json!({ "url": url }))
             .collect();
-        services.insert(
-            r,
-            json!({ "loadBalancer": { "servers": servers, "passHostHeader": true } }),
-        );
+        let mut balancer = json!({ "servers": servers, "passHostHeader": true });
+        if let Some(path) = &app.health_path {
+            balancer["healthCheck"] = json!({ "path": path, "interval": "10s", "timeout": "3s" });
+        }
+        services.insert(r, json!({ "loadBalancer": balancer }));
     }
     json!({ "http": { "routers": routers, "middlewares": middlewares, "services": services } })
 }
@@ -180,7 +183,21 @@ mod tests {
             app: "blog".into(),
             route: "/blog".into(),
             servers: servers.iter().map(|s| s.to_string()).collect(),
+            health_path: None,
         }
+    }
+
+    #[test]
+    fn a_health_path_becomes_traefiks_health_check() {
+        let mut app = blog(&["http://mc-blog-1:8080"]);
+        let plain = dynamic_config(std::slice::from_ref(&app), &edge());
+        assert!(plain["http"]["services"]["app-blog"]["loadBalancer"]["healthCheck"].is_null());
+        app.health_path = Some("/healthz".into());
+        let config = dynamic_config(&[app], &edge());
+        assert_eq!(
+            config["http"]["services"]["app-blog"]["loadBalancer"]["healthCheck"]["path"],
+            "/healthz"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::{
 
 /// The label carrying a managed volume's name on its Docker volume.
 pub const VOLUME_LABEL: &str = "milkcrate.volume";
-const MAX_DESCRIPTION: usize = 500;
+use shared::validation::MAX_VOLUME_DESCRIPTION_LEN as MAX_DESCRIPTION;
 
 impl Platform {
     /// Names of the managed volumes (what a compose file or a mount may name).
@@ -48,13 +48,14 @@ impl Platform {
         let name = shared::validation::volume_name(name)
             .map_err(|e| fields.insert("name".into(), vec![e]))
             .ok();
-        let description = description.trim();
+        // Counted as sent, so that the schema's `maxLength` states the rule exactly.
         if description.chars().count() > MAX_DESCRIPTION {
             fields.insert(
                 "description".into(),
                 vec![format!("must be at most {MAX_DESCRIPTION} characters long")],
             );
         }
+        let description = description.trim();
         let Some(name) = name.filter(|_| fields.is_empty()) else {
             return Err(DomainError::Invalid(fields));
         };

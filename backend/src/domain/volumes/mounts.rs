@@ -24,6 +24,12 @@ impl Platform {
         let mut problems = Vec::new();
         let mut seen = HashSet::new();
         let mut checked = Vec::new();
+        if requested.len() > shared::validation::MAX_MOUNTS {
+            problems.push(format!(
+                "at most {} mounts per app",
+                shared::validation::MAX_MOUNTS
+            ));
+        }
         for mount in requested {
             let target = match shared::validation::mount_target(&mount.target) {
                 Ok(target) => target,

@@ -20,8 +20,8 @@ use tokio::{
 
 use super::{Docker, convert, create::create_body, ignore_missing, label_filter};
 use crate::runtime::{
-    ContainerDetails, ContainerSpec, ContainerState, ContainerStats, ContainerSummary, Containers,
-    ExecOutput, Health, LogQuery, OutputLine, Result, RuntimeError, Selector,
+    Answer, ContainerDetails, ContainerSpec, ContainerState, ContainerStats, ContainerSummary,
+    Containers, ExecOutput, Health, LogQuery, OutputLine, Result, RuntimeError, Selector,
 };
 
 /// Docker's sample in Milkcrate's terms: CPU as `docker stats` computes it (the container's share
@@ -460,21 +460,37 @@ impl Containers for Docker {
         Ok(window.finish())
     }
 
-    async fn answers_http(&self, address: &str, port: u16) -> Result<bool> {
+    async fn knock_http(&self, address: &str, port: u16, path: &str) -> Result<Option<Answer>> {
         let knock = async {
             let mut stream = TcpStream::connect((address, port)).await.ok()?;
-            stream
-                .write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
-                .await
-                .ok()?;
-            let mut byte = [0u8; 1];
-            (stream.read(&mut byte).await.ok()? > 0).then_some(())
+            let request = format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n");
+            stream.write_all(request.as_bytes()).await.ok()?;
+            // The status line fits in the first bytes; a reply that is not HTTP still answers.
+            let mut head = [0u8; 16];
+            let mut read = 0;
+            while read < head.len() {
+                match stream.read(&mut head[read..]).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => read += n,
+                }
+            }
+            (read > 0).then(|| Answer {
+                status: status_of(&head[..read]),
+            })
         };
-        Ok(matches!(
-            tokio::time::timeout(KNOCK_TIMEOUT, knock).await,
-            Ok(Some(()))
-        ))
+        Ok(tokio::time::timeout(KNOCK_TIMEOUT, knock)
+            .await
+            .ok()
+            .flatten())
     }
+}
+
+/// The status code of an HTTP status line (`HTTP/1.1 204 …`).
+fn status_of(head: &[u8]) -> Option<u16> {
+    let text = std::str::from_utf8(head).ok()?;
+    let rest = text.strip_prefix("HTTP/")?;
+    let code = rest.split(' ').nth(1)?;
+    code.get(..3)?.parse().ok()
 }
 
 fn state_of(status: &str) -> ContainerState {
