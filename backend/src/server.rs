@@ -38,12 +38,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = prepare(platform.clone()).await?;
     let upkeep = tokio::spawn(upkeep(platform.clone()));
     let follower = tokio::spawn(platform.clone().follow_runtime());
+    let webhooks = tokio::spawn(platform.clone().follow_webhooks());
     let pruner = tokio::spawn(prune_audit(platform.clone()));
     tracing::info!("listening on http://{}", config.listen);
     serve_on(listener, state, shutdown_signal()).await?;
     tracing::info!("shutting down; interrupting deployments in flight");
     upkeep.abort();
     follower.abort();
+    webhooks.abort();
     pruner.abort();
     platform.shutdown().await;
     tracing::info!("stopped");

@@ -9,6 +9,7 @@ mod m20261128_000004_app_mounts;
 mod m20261128_000005_volumes;
 mod m20261201_000006_releases;
 mod m20261201_000007_tokens_audit;
+mod m20261201_000009_webhooks;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_volumes::Migration),
             Box::new(m20261201_000006_releases::Migration),
             Box::new(m20261201_000007_tokens_audit::Migration),
+            Box::new(m20261201_000009_webhooks::Migration),
         ]
     }
 }

@@ -19,3 +19,4 @@ mod mounts;
 mod openapi;
 mod releases;
 mod volumes;
+mod webhooks;

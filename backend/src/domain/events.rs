@@ -206,7 +206,14 @@ impl Platform {
                         while let Some(item) = stream.next().await {
                             match item {
                                 Ok(event) => {
+                                    let unhealthy = matches!(
+                                        event.change,
+                                        StateChange::Health(crate::runtime::Health::Unhealthy)
+                                    );
                                     if let Some(app) = self.live.apply(event) {
+                                        if unhealthy {
+                                            self.app_unhealthy(&app).await;
+                                        }
                                         self.tell_app_status(&app).await;
                                     }
                                 }

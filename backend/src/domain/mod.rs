@@ -18,6 +18,7 @@ pub mod releases;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 mod volumes;
+pub mod webhooks;
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -73,6 +74,8 @@ pub struct Platform {
     app_list: apps::ListCache,
     /// The stats samplers running, for clients of the event stream that watch.
     watches: apps::watch::Watches,
+    /// The HTTP client webhook deliveries share, made at the first.
+    webhook_client: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl Platform {
@@ -104,6 +107,7 @@ impl Platform {
             revisions,
             app_list: Default::default(),
             watches: Default::default(),
+            webhook_client: Default::default(),
         })
     }
 

@@ -14,6 +14,7 @@ mod settings;
 pub mod time;
 mod tokens;
 mod volumes;
+mod webhooks;
 
 pub use apps::*;
 pub use audit::*;
@@ -27,3 +28,4 @@ pub use releases::*;
 pub use settings::*;
 pub use tokens::*;
 pub use volumes::*;
+pub use webhooks::*;
