@@ -668,9 +668,13 @@ async fn the_app_list_is_reused_only_until_a_commit_or_a_runtime_event() {
         t.platform.live.generation().is_some()
     })
     .await;
-    let first = t.platform.list_apps().await.unwrap();
-    let again = t.platform.list_apps().await.unwrap();
-    assert!(std::sync::Arc::ptr_eq(&first, &again), "nothing changed");
+    // Once the deploy's last events and writes are in, a read is the previous one again.
+    until("a read that reuses the previous one", async || {
+        let first = t.platform.list_apps().await.unwrap();
+        let again = t.platform.list_apps().await.unwrap();
+        std::sync::Arc::ptr_eq(&first, &again)
+    })
+    .await;
 
     t.runtime
         .outside("test-blog-1", Some(ContainerState::Exited));
@@ -695,7 +699,8 @@ async fn the_app_list_is_reused_only_until_a_commit_or_a_runtime_event() {
 async fn stats_are_sampled_while_watched_and_only_then() {
     use crate::domain::StatsTarget;
     let t = TestPlatform::new().await;
-    deploy_new(&t, "blog").await;
+    let deployed = deploy_new(&t, "blog").await;
+    assert_eq!(deployed.status, DeploymentStatus::Running, "{deployed:?}");
     assert!(matches!(
         t.platform
             .watch_stats(StatsTarget::App("nope".into()))
@@ -712,7 +717,7 @@ async fn stats_are_sampled_while_watched_and_only_then() {
         2,
         "one sampler, two watches"
     );
-    let stats = tokio::time::timeout(Duration::from_secs(5), async {
+    let stats = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             if let shared::v1::Event::Stats(stats) = &*events.recv().await.unwrap().1 {
                 return stats.clone();
