@@ -20,7 +20,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// Every webhook; never its secret.
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
-    responses((status = 200, body = [Webhook]), (status = 401, body = ErrorBody)),
+    responses(
+        (status = 200, body = [Webhook]),
+        (status = 401, body = ErrorBody, description = "Not logged in"),
+        (status = 403, body = ErrorBody, description = "A token without the admin scope"),
+    ),
     security(("bearer" = []), ("cookie" = [])))]
 async fn list_webhooks(
     State(state): State<AppState>,
@@ -34,6 +38,9 @@ async fn list_webhooks(
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = CreateWebhook,
     responses(
         (status = 201, body = Webhook),
+        (status = 400, body = ErrorBody, description = "Malformed JSON"),
+        (status = 401, body = ErrorBody, description = "Not logged in"),
+        (status = 403, body = ErrorBody, description = "A token without the admin scope, or a cookie session without X-CSRF-Token"),
         (status = 422, body = ErrorBody, description = "A URL that is not http(s) with a host and no credentials, or a secret not of 16 to 256 characters"),
     ),
     security(("bearer" = []), ("cookie" = [])))]
@@ -49,7 +56,13 @@ async fn create_webhook(
 /// Remove a webhook and its delivery log.
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
     params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)),
+    responses(
+        (status = 204),
+        (status = 400, body = ErrorBody, description = "The id is not a number"),
+        (status = 401, body = ErrorBody, description = "Not logged in"),
+        (status = 403, body = ErrorBody, description = "A token without the admin scope, or a cookie session without X-CSRF-Token"),
+        (status = 404, body = ErrorBody),
+    ),
     security(("bearer" = []), ("cookie" = [])))]
 async fn delete_webhook(
     State(state): State<AppState>,
@@ -64,7 +77,13 @@ async fn delete_webhook(
 /// last answer.
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
     params(("id" = i64, Path)),
-    responses((status = 200, body = [WebhookDelivery]), (status = 404, body = ErrorBody)),
+    responses(
+        (status = 200, body = [WebhookDelivery]),
+        (status = 400, body = ErrorBody, description = "The id is not a number"),
+        (status = 401, body = ErrorBody, description = "Not logged in"),
+        (status = 403, body = ErrorBody, description = "A token without the admin scope"),
+        (status = 404, body = ErrorBody),
+    ),
     security(("bearer" = []), ("cookie" = [])))]
 async fn list_deliveries(
     State(state): State<AppState>,
