@@ -39,6 +39,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let upkeep = tokio::spawn(upkeep(platform.clone()));
     let follower = tokio::spawn(platform.clone().follow_runtime());
     let certificates = tokio::spawn(platform.clone().watch_certificates());
+    let webhooks = tokio::spawn(platform.clone().follow_webhooks());
     let pruner = tokio::spawn(prune_audit(platform.clone()));
     tracing::info!("listening on http://{}", config.listen);
     serve_on(listener, state, shutdown_signal()).await?;
@@ -46,6 +47,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     upkeep.abort();
     follower.abort();
     certificates.abort();
+    webhooks.abort();
     pruner.abort();
     platform.shutdown().await;
     tracing::info!("stopped");

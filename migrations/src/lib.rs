@@ -10,6 +10,7 @@ mod m20261128_000005_volumes;
 mod m20261201_000006_releases;
 mod m20261201_000007_tokens_audit;
 mod m20261201_000008_domains;
+mod m20261201_000009_webhooks;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_releases::Migration),
             Box::new(m20261201_000007_tokens_audit::Migration),
             Box::new(m20261201_000008_domains::Migration),
+            Box::new(m20261201_000009_webhooks::Migration),
         ]
     }
 }

@@ -482,6 +482,20 @@ async fn live_status_and_logs_in_the_dashboard() {
         server.deployment_log(id).await
     );
 
+    // The list's CPU and memory columns, live while the list is open.
+    b.goto("/admin/apps").await;
+    let memory = b
+        .wait_text("tr[data-app=chatty] [data-memory]", "iB", STEP)
+        .await;
+    let cpu = b
+        .find("tr[data-app=chatty] [data-cpu]")
+        .await
+        .text()
+        .await
+        .expect("cpu");
+    assert!(cpu.ends_with('%'), "{cpu} / {memory}");
+    b.screenshot("18-app-list-usage").await;
+
     b.goto("/admin/apps/chatty").await;
     let badge = ".title-row [data-status]";
     b.wait_text(badge, "Running", STEP).await;
@@ -490,9 +504,31 @@ async fn live_status_and_logs_in_the_dashboard() {
         .await
         .expect("mark the document");
 
-    // CPU and memory, read every few seconds while the page is open.
+    // CPU and memory, sampled while the page is open: the figures and two small charts that
+    // gain a point per sample.
     let usage = b.wait_text("[data-usage] dd", "% CPU", STEP).await;
-    assert!(usage.contains("memory"), "{usage}");
+    assert!(usage.contains("iB memory"), "{usage}");
+    let points = "[...document.querySelectorAll('[data-usage] svg.spark polyline')].map(p => p.getAttribute('points').trim().split(' ').length)";
+    integration_tests::eventually(
+        Duration::from_secs(10),
+        "two samples on each chart",
+        || async {
+            let counts = js(&b, points).await;
+            let counts: Vec<i64> = counts
+                .as_array()?
+                .iter()
+                .filter_map(|n| n.as_i64())
+                .collect();
+            (counts.len() == 2 && counts.iter().all(|n| *n >= 2)).then_some(())
+        },
+    )
+    .await;
+    js(
+        &b,
+        "document.querySelector('[data-usage]').scrollIntoView()",
+    )
+    .await;
+    b.screenshot("19-app-usage-charts").await;
 
     // The last lines, stderr marked.
     b.wait_text(".log-lines", "ready chatty in the dashboard", STEP)

@@ -13,9 +13,18 @@ async fn subscribe(
     server: &Server,
     last_seen: Option<u64>,
 ) -> mpsc::UnboundedReceiver<(u64, Event)> {
+    subscribe_to(server, "/api/v1/events", last_seen).await
+}
+
+/// Reads the event stream at `path` (with a query) in a task.
+async fn subscribe_to(
+    server: &Server,
+    path: &str,
+    last_seen: Option<u64>,
+) -> mpsc::UnboundedReceiver<(u64, Event)> {
     let mut request = server
         .http
-        .get(server.url("/api/v1/events"))
+        .get(server.url(path))
         .bearer_auth(server.token());
     if let Some(id) = last_seen {
         request = request.header("last-event-id", id.to_string());
@@ -184,4 +193,55 @@ async fn a_reconnecting_subscriber_gets_what_it_missed() {
         .unwrap();
     assert_eq!(event, Event::Volumes);
     assert!(id > seen);
+}
+
+#[tokio::test]
+async fn a_watcher_gets_live_stats_of_a_running_app_and_no_one_else_does() {
+    let server = Server::start(ServerOptions::api_only()).await;
+    let created: CreatedApp = server
+        .create_app("busy", "/busy", apps::web_app("busy"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let deployment = server.wait_deployment(created.deployment.id).await;
+    assert_eq!(deployment.status, DeploymentStatus::Running);
+
+    for (query, status, field) in [("stats=no_such", 400, "stats"), ("stats=nope", 404, "")] {
+        let response = server.get(&format!("/api/v1/events?{query}")).await;
+        assert_eq!(response.status(), status, "{query}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+        if !field.is_empty() {
+            assert!(body["fields"][field].is_array(), "{body}");
+        }
+    }
+
+    let mut plain = subscribe(&server, None).await;
+    let mut one = subscribe_to(&server, "/api/v1/events?stats=busy", None).await;
+    let mut all = subscribe_to(&server, "/api/v1/events?stats=*", None).await;
+    for events in [&mut one, &mut all] {
+        for _ in 0..2 {
+            let stats = tokio::time::timeout(Duration::from_secs(6), async {
+                loop {
+                    if let Some((_, Event::Stats(stats))) = events.recv().await {
+                        return stats;
+                    }
+                }
+            })
+            .await
+            .expect("a stats event within 6 s");
+            assert_eq!(stats.app, "busy");
+            let only = &stats.services[0];
+            assert!(only.memory_bytes > 0, "{stats:?}");
+            assert_eq!(only.memory_limit_bytes, 512 * 1024 * 1024, "{stats:?}");
+        }
+    }
+    // Both watchers got two samples each: had they gone to everyone, this one would have too.
+    while let Ok((_, event)) = plain.try_recv() {
+        assert!(!matches!(event, Event::Stats(_)), "{event:?}");
+    }
 }

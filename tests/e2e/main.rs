@@ -20,3 +20,4 @@ mod mounts;
 mod openapi;
 mod releases;
 mod volumes;
+mod webhooks;

@@ -141,6 +141,16 @@ pub const RULES: &[(&str, &str, Need, &str)] = &[
     ),
     // Who did what from where: the admin's business.
     ("GET", "/api/v1/audit", Scope(Admin), ""),
+    // Webhook URLs and deliveries are the admin's business; secrets are never shown.
+    ("GET", "/api/v1/webhooks", Scope(Admin), ""),
+    ("POST", "/api/v1/webhooks", Scope(Admin), "webhook.create"),
+    (
+        "DELETE",
+        "/api/v1/webhooks/{id}",
+        Scope(Admin),
+        "webhook.delete",
+    ),
+    ("GET", "/api/v1/webhooks/{id}/deliveries", Scope(Admin), ""),
     ("GET", "/api/v1/tokens", Session, ""),
     ("POST", "/api/v1/tokens", Session, "token.create"),
     ("DELETE", "/api/v1/tokens/{id}", Session, "token.revoke"),

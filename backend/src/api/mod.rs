@@ -24,6 +24,7 @@ mod settings;
 mod tokens;
 mod upload;
 mod volumes;
+mod webhooks;
 
 use axum::{
     Router,
@@ -59,6 +60,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(events::routes())
         .merge(tokens::routes())
         .merge(audit::routes())
+        .merge(webhooks::routes())
         .split_for_parts()
 }
 

@@ -46,7 +46,8 @@ pub struct Live {
 
 impl Default for Live {
     fn default() -> Self {
-        let (bus, _) = broadcast::channel(256);
+        // Room for a round of stats samples of a host of apps without a reader lagging.
+        let (bus, _) = broadcast::channel(1024);
         Self {
             containers: RwLock::new(None),
             following: Default::default(),
@@ -205,7 +206,14 @@ impl Platform {
                         while let Some(item) = stream.next().await {
                             match item {
                                 Ok(event) => {
+                                    let unhealthy = matches!(
+                                        event.change,
+                                        StateChange::Health(crate::runtime::Health::Unhealthy)
+                                    );
                                     if let Some(app) = self.live.apply(event) {
+                                        if unhealthy {
+                                            self.app_unhealthy(&app).await;
+                                        }
                                         self.tell_app_status(&app).await;
                                     }
                                 }

@@ -18,6 +18,7 @@ pub mod releases;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 mod volumes;
+pub mod webhooks;
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -28,6 +29,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 pub use apps::{
     logs::{LogRequest, MAX_TAIL as MAX_LOG_TAIL},
     metrics::PlatformFigures,
+    watch::{StatsTarget, StatsWatch},
 };
 pub use error::{DomainError, DomainResult, FieldErrors};
 pub use names::Names;
@@ -71,6 +73,10 @@ pub struct Platform {
     /// Whether the database changed, and the app list computed before it did.
     revisions: crate::db::Revisions,
     app_list: apps::ListCache,
+    /// The stats samplers running, for clients of the event stream that watch.
+    watches: apps::watch::Watches,
+    /// The HTTP client webhook deliveries share, made at the first.
+    webhook_client: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl Platform {
@@ -101,6 +107,8 @@ impl Platform {
             public_apps: Default::default(),
             revisions,
             app_list: Default::default(),
+            watches: Default::default(),
+            webhook_client: Default::default(),
         })
     }
 

@@ -4,6 +4,7 @@ use shared::v1::{App, Deployment, LogLine, fields};
 use super::{ApiClient, Error, json_field};
 
 /// The fields of `AppStats` and `ServiceStats` the app page shows.
+const APP: &str = "app";
 const SERVICES: &str = "services";
 const CPU: &str = "cpu_percent";
 const MEMORY: &str = "memory_bytes";
@@ -47,21 +48,10 @@ impl ApiClient {
         format!("/apps/{name}/logs?{follow}=true&{tail}=200")
     }
 
-    /// `GET /apps/{name}/stats` over all the app's containers: CPU (100 = one core) and memory
-    /// (bytes), sampled now (it takes the server about a second). Only these two are read, field
-    /// by field: serde's code for `AppStats` cost the module 1.4 KB of gzip.
-    pub async fn app_usage(&self, name: &str) -> Result<(f64, f64), Error> {
-        let text = self
-            .text(self.get(&format!("/apps/{name}/stats")).build())
-            .await?;
-        let services = js_sys::Array::from(&json_field(&text, SERVICES));
-        let sum = |name: &str| -> f64 {
-            services
-                .iter()
-                .filter_map(|s| js_sys::Reflect::get(&s, &name.into()).ok()?.as_f64())
-                .sum()
-        };
-        Ok((sum(CPU), sum(MEMORY)))
+    /// The event stream with `stats` events of app `name` (`*`: every running app), for an
+    /// [`super::EventStream`].
+    pub fn stats_path(name: &str) -> String {
+        format!("/events?stats={name}")
     }
 
     pub async fn list_deployments(&self, name: &str) -> Result<Vec<Deployment>, Error> {
@@ -126,6 +116,21 @@ impl AppAction {
     }
 }
 
+/// A `stats` event's app and its use over all its containers: CPU (100 = one core) and memory
+/// (bytes). Only these are read, field by field: serde's code for `AppStats` cost the module
+/// 1.4 KB of gzip.
+pub fn usage_of(data: &str) -> (String, f64, f64) {
+    let app = json_field(data, APP).as_string().unwrap_or_default();
+    let services = js_sys::Array::from(&json_field(data, SERVICES));
+    let sum = |name: &str| -> f64 {
+        services
+            .iter()
+            .filter_map(|s| js_sys::Reflect::get(&s, &name.into()).ok()?.as_f64())
+            .sum()
+    };
+    (app, sum(CPU), sum(MEMORY))
+}
+
 #[cfg(test)]
 mod tests {
     use shared::v1::{AppStats, ServiceStats};
@@ -147,6 +152,7 @@ mod tests {
             }],
         };
         let json = serde_json::to_value(stats).unwrap();
+        assert_eq!(json[super::APP], "blog");
         assert_eq!(json[super::SERVICES][0][super::CPU], 12.5);
         assert_eq!(json[super::SERVICES][0][super::MEMORY], 4096);
     }

@@ -19,7 +19,7 @@ use shared::v1::{ErrorBody, ErrorCode};
 use crate::state::{Events, Session};
 
 pub use access::{AUDIT_FIELDS, TOKEN_FIELDS, rows};
-pub use apps::AppAction;
+pub use apps::{AppAction, usage_of};
 pub use stream::{EventStream, keep_open};
 pub use upload::Progress;
 

@@ -22,12 +22,11 @@ pub use status_badge::{DeploymentBadge, StatusBadge, app_status_key};
 pub use text_table::{TextTable, clicked, explain, notice_html, read_text, value_of};
 pub use zip_picker::ZipPicker;
 
-use leptos::prelude::*;
-
 /// Waits `ms` milliseconds without blocking the page.
 pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        let _ = leptos::prelude::window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AppStatus, DeploymentStatus};
+use super::{AppStats, AppStatus, DeploymentStatus};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
@@ -31,6 +31,10 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         step: Option<Progress>,
     },
+    /// An app's resource use (one entry per container of its current version), sampled about
+    /// every 2 s, only while a client asked for it (`GET /events?stats=<app>`, or `stats=*` for
+    /// every running app); told only to those clients, and not kept for `Last-Event-ID`.
+    Stats(AppStats),
     /// A managed volume was created or deleted.
     Volumes,
     /// The settings changed.
@@ -69,6 +73,7 @@ impl Event {
             Self::AppDeleted { .. } => "app_deleted",
             Self::Deployment { .. } => "deployment",
             Self::Log { .. } => "log",
+            Self::Stats(_) => "stats",
             Self::Volumes => "volumes",
             Self::Settings => "settings",
             Self::Resync => "resync",

@@ -15,6 +15,7 @@ mod settings;
 pub mod time;
 mod tokens;
 mod volumes;
+mod webhooks;
 
 pub use apps::*;
 pub use audit::*;
@@ -29,3 +30,4 @@ pub use releases::*;
 pub use settings::*;
 pub use tokens::*;
 pub use volumes::*;
+pub use webhooks::*;

@@ -8,3 +8,5 @@ pub mod audit;
 pub mod deployment;
 pub mod setting;
 pub mod volume;
+pub mod webhook;
+pub mod webhook_delivery;

@@ -9,6 +9,7 @@ pub mod logs;
 pub mod metrics;
 mod status;
 mod view;
+pub mod watch;
 
 pub(in crate::domain) use view::ListCache;
 

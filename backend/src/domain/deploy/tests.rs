@@ -668,9 +668,13 @@ async fn the_app_list_is_reused_only_until_a_commit_or_a_runtime_event() {
         t.platform.live.generation().is_some()
     })
     .await;
-    let first = t.platform.list_apps().await.unwrap();
-    let again = t.platform.list_apps().await.unwrap();
-    assert!(std::sync::Arc::ptr_eq(&first, &again), "nothing changed");
+    // Once the deploy's last events and writes are in, a read is the previous one again.
+    until("a read that reuses the previous one", async || {
+        let first = t.platform.list_apps().await.unwrap();
+        let again = t.platform.list_apps().await.unwrap();
+        std::sync::Arc::ptr_eq(&first, &again)
+    })
+    .await;
 
     t.runtime
         .outside("test-blog-1", Some(ContainerState::Exited));
@@ -689,4 +693,44 @@ async fn the_app_list_is_reused_only_until_a_commit_or_a_runtime_event() {
         .unwrap();
     assert_eq!(t.platform.list_apps().await.unwrap()[0].route, "/elsewhere");
     follower.abort();
+}
+
+#[tokio::test]
+async fn stats_are_sampled_while_watched_and_only_then() {
+    use crate::domain::StatsTarget;
+    let t = TestPlatform::new().await;
+    let deployed = deploy_new(&t, "blog").await;
+    assert_eq!(deployed.status, DeploymentStatus::Running, "{deployed:?}");
+    assert!(matches!(
+        t.platform
+            .watch_stats(StatsTarget::App("nope".into()))
+            .await,
+        Err(DomainError::NotFound { .. })
+    ));
+    let mut events = t.platform.subscribe(None).live;
+    let target = StatsTarget::App("blog".into());
+    let first = t.platform.watch_stats(target.clone()).await.unwrap();
+    let all = t.platform.watch_stats(StatsTarget::All).await.unwrap();
+    let second = t.platform.watch_stats(target.clone()).await.unwrap();
+    assert_eq!(
+        t.platform.stats_watchers(&target),
+        2,
+        "one sampler, two watches"
+    );
+    let stats = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let shared::v1::Event::Stats(stats) = &*events.recv().await.unwrap().1 {
+                return stats.clone();
+            }
+        }
+    })
+    .await
+    .expect("a stats event");
+    assert_eq!(stats.app, "blog");
+    assert!(stats.services[0].memory_bytes > 0);
+    drop((first, all));
+    assert_eq!(t.platform.stats_watchers(&target), 1);
+    drop(second);
+    assert_eq!(t.platform.stats_watchers(&target), 0);
+    assert_eq!(t.platform.stats_watchers(&StatsTarget::All), 0);
 }

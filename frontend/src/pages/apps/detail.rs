@@ -9,6 +9,7 @@ use super::{
     logs::Logs,
     releases::Releases,
     settings::AppSettings,
+    usage,
 };
 use crate::{
     api::{ApiClient, Progress},
@@ -21,8 +22,9 @@ use crate::{
     routes::{Page, app_href},
 };
 
-/// How often the CPU and memory figures are read again (ms).
-const STATS_MS: i32 = 5000;
+/// How often the host names' certificate states are read again (ms): they change without an
+/// event.
+const DOMAINS_MS: i32 = 5000;
 
 /// One app: its state, a new version and its output (Overview), its configuration (Settings),
 /// and its releases with their logs.
@@ -51,31 +53,29 @@ pub fn AppDetail(name: String) -> impl IntoView {
         app.refetch();
         deployments.refetch();
     };
-    // CPU and memory: sampled by the server (about a second), read again while the page is open;
-    // the host names with them.
-    let usage = RwSignal::new(None::<String>);
     let domains: Rows = RwSignal::new(None);
     spawn_local({
         let name = name.clone();
         async move {
             loop {
-                // A certificate's state changes without an event: read with the figures.
-                if let Ok(r) = api.app_domains(&name).await {
-                    let _ = domains.try_set(Some(r));
+                let read = api.app_domains(&name).await.ok();
+                // The page is gone: stop.
+                if read.is_some_and(|r| domains.try_set(Some(r)).is_some()) {
+                    return;
                 }
-                let now = api.app_usage(&name).await.ok().map(|(cpu, memory)| {
-                    format!(
-                        "{} % CPU, {} memory",
-                        format::cores(cpu),
-                        format::bytes(memory as u64)
-                    )
-                });
-                if usage.try_set(now).is_some() {
-                    return; // the page is gone
-                }
-                sleep(STATS_MS).await;
+                sleep(DOMAINS_MS).await;
             }
         }
+    });
+    // CPU and memory, sampled by the server while this page is open.
+    let usage = RwSignal::new(Vec::<(f64, f64)>::new());
+    usage::watch(&name, move |_, cpu, memory| {
+        usage.update(|u| {
+            u.push((cpu, memory));
+            if u.len() > usage::KEEP {
+                u.remove(0);
+            }
+        })
     });
     let notice = RwSignal::new(None::<(NoticeKind, String)>);
     let router = use_router();
@@ -182,7 +182,7 @@ pub fn AppDetail(name: String) -> impl IntoView {
 }
 
 #[component]
-fn Overview(app: Memo<Option<App>>, usage: RwSignal<Option<String>>) -> impl IntoView {
+fn Overview(app: Memo<Option<App>>, usage: RwSignal<Vec<(f64, f64)>>) -> impl IntoView {
     let row = |label: &'static str, value: Option<String>| {
         view! {
             <div class="kv">
@@ -233,7 +233,20 @@ fn Overview(app: Memo<Option<App>>, usage: RwSignal<Option<String>>) -> impl Int
                         {row("Created", Some(format::timestamp(a.created_at)))}
                         <div class="kv" data-usage="">
                             <dt>"Usage"</dt>
-                            <dd>{move || usage.get().unwrap_or_else(|| "—".into())}</dd>
+                            <dd>
+                                {move || {
+                                    usage.with(|u| u.last().copied().map(usage::describe))
+                                        .unwrap_or_else(|| "—".into())
+                                }}
+                                <span class="sparks">
+                                    {move || {
+                                        usage::spark(usage.with(|u| u.iter().map(|s| s.0).collect()), "CPU")
+                                    }}
+                                    {move || {
+                                        usage::spark(usage.with(|u| u.iter().map(|s| s.1).collect()), "Memory")
+                                    }}
+                                </span>
+                            </dd>
                         </div>
                     </dl>
                 </section>

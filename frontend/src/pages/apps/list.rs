@@ -2,7 +2,7 @@ use crate::router::A;
 use leptos::prelude::*;
 use shared::v1::App;
 
-use super::actions::AppActions;
+use super::{actions::AppActions, usage};
 use crate::{
     api::ApiClient,
     components::{Empty, Fetch, Loaded, Notice, NoticeKind, StatusBadge},
@@ -10,8 +10,8 @@ use crate::{
     routes::{Page, app_href},
 };
 
-/// Every app with its status, route, deploy date and actions; read again whenever the server
-/// says an app or a deployment changed.
+/// Every app with its status, route, deploy date, live CPU and memory, and actions; read again
+/// whenever the server says an app or a deployment changed.
 #[component]
 pub fn AppList() -> impl IntoView {
     let api = expect_context::<ApiClient>();
@@ -23,6 +23,14 @@ pub fn AppList() -> impl IntoView {
     let notice = RwSignal::new(None::<(NoticeKind, String)>);
     let on_change = Callback::new(move |()| apps.refetch());
     let on_error = Callback::new(move |m: String| notice.set(Some((NoticeKind::Error, m))));
+    // The last sample of each running app, while this page is open.
+    let usage = RwSignal::new(Vec::<(String, f64, f64)>::new());
+    usage::watch("*", move |app, cpu, memory| {
+        usage.update(|u| match u.iter_mut().find(|e| e.0 == app) {
+            Some(e) => (e.1, e.2) = (cpu, memory),
+            None => u.push((app, cpu, memory)),
+        })
+    });
 
     // Rows are keyed by what they show, so a read that changes nothing touches no DOM (and keeps
     // keyboard focus where it is).
@@ -67,6 +75,8 @@ pub fn AppList() -> impl IntoView {
                             <th scope="col">"Status"</th>
                             <th scope="col">"Route"</th>
                             <th scope="col">"Deployed"</th>
+                            <th scope="col">"CPU"</th>
+                            <th scope="col">"Memory"</th>
                             <th scope="col" class="col-actions">
                                 <span class="visually-hidden">"Actions"</span>
                             </th>
@@ -86,7 +96,7 @@ pub fn AppList() -> impl IntoView {
                             }
                             let:app
                         >
-                            <AppRow app=app on_change=on_change on_error=on_error />
+                            <AppRow app=app usage=usage on_change=on_change on_error=on_error />
                         </For>
                     </tbody>
                 </table>
@@ -96,7 +106,12 @@ pub fn AppList() -> impl IntoView {
 }
 
 #[component]
-fn AppRow(app: App, on_change: Callback<()>, on_error: Callback<String>) -> impl IntoView {
+fn AppRow(
+    app: App,
+    usage: RwSignal<Vec<(String, f64, f64)>>,
+    on_change: Callback<()>,
+    on_error: Callback<String>,
+) -> impl IntoView {
     let deployed = app
         .current_deployment
         .as_ref()
@@ -111,6 +126,23 @@ fn AppRow(app: App, on_change: Callback<()>, on_error: Callback<String>) -> impl
     let label = app.name.clone();
     let row = app.name.clone();
     let route = app.route.clone();
+    // Only a running app is sampled; another shows its last figures no more.
+    let running = app.status == shared::v1::AppStatus::Running;
+    let sample = {
+        let name = app.name.clone();
+        move || {
+            usage.with(|u| {
+                u.iter()
+                    .find(|e| running && e.0 == name)
+                    .map(|e| (e.1, e.2))
+            })
+        }
+    };
+    let cpu = {
+        let sample = sample.clone();
+        move || sample().map_or("—".into(), |(c, _)| format!("{} %", format::cores(c)))
+    };
+    let memory = move || sample().map_or("—".into(), |(_, m)| format::bytes(m as u64));
     view! {
         <tr data-app=row>
             <td data-label="Name">
@@ -137,6 +169,12 @@ fn AppRow(app: App, on_change: Callback<()>, on_error: Callback<String>) -> impl
                     None => view! { <span class="muted">"—"</span> }.into_any(),
                 }}
                 {building.map(|b| view! { <span class="sub">{b}</span> })}
+            </td>
+            <td data-label="CPU" data-cpu="">
+                {cpu}
+            </td>
+            <td data-label="Memory" data-memory="">
+                {memory}
             </td>
             <td class="col-actions">
                 <AppActions

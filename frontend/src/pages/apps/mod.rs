@@ -7,6 +7,7 @@ mod logs;
 mod new;
 mod releases;
 mod settings;
+mod usage;
 mod variables;
 
 pub use detail::AppDetail;
