@@ -33,6 +33,18 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     )
 }
 
+/// RFC 3339, for `<time datetime>`. By hand, like [`timestamp`]: chrono's `to_rfc3339` costs the
+/// module its own formatting code.
+pub fn iso(at: DateTime<Utc>) -> String {
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        date(at),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
 fn date(at: DateTime<Utc>) -> String {
     format!("{:04}-{:02}-{:02}", at.year(), at.month(), at.day())
 }
@@ -94,6 +106,7 @@ mod tests {
         assert_eq!(ago_from(at, base + 30 * 86_400_000), "2026-01-10");
         assert_eq!(bytes(512 * 1024 * 1024), "512 MiB");
         assert_eq!(timestamp(at), "2026-01-10 12:00:00 UTC");
+        assert_eq!(iso(at), "2026-01-10T12:00:00Z");
         assert_eq!(cores(0.5), "0.5");
         assert_eq!(cores(2.0), "2");
         assert_eq!(cores(0.25), "0.25");

@@ -263,12 +263,14 @@ pub fn file_name(input: &str) -> Result<String, String> {
 const SYSTEM_MOUNT_PATHS: &[&str] = &["/proc", "/sys", "/dev"];
 /// Longest accepted API token name.
 pub const MAX_TOKEN_NAME_LEN: usize = 64;
+/// Longest lifetime a token may be given, in days.
+pub const MAX_TOKEN_DAYS: u32 = 3650;
 
 /// Validates an API token's name and returns it trimmed: 1 to 64 letters, digits, `.`, `_` and
 /// `-`. It names the token in the audit trail (`token:<name>`), so nothing that could pass for
 /// another actor or break a log line.
 pub fn token_name(input: &str) -> Result<String, String> {
-    let name = input.trim();
+    let name = trim_spaces(input);
     if name.is_empty() || name.len() > MAX_TOKEN_NAME_LEN {
         return Err(format!("must be 1 to {MAX_TOKEN_NAME_LEN} characters long"));
     }

@@ -621,6 +621,186 @@ async fn live_status_and_logs_in_the_dashboard() {
     b.close().await;
 }
 
+/// Issue #10: an app's Settings tab. A variable and a secret saved there make a configuration
+/// release (no build) that the page follows to running; the secret is write-only and its value
+/// is nowhere in the page afterwards; the release history rolls back to the first release,
+/// which becomes current with its (empty) configuration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn variables_secrets_and_rollback_in_the_dashboard() {
+    const SECRET: &str = "s3cr3t-value-from-the-browser";
+    let (server, b) = start().await;
+    log_in(&b).await;
+    let created: shared::v1::CreatedApp = server
+        .create_app("conf", "/conf", apps::web_app("configured"))
+        .await
+        .json()
+        .await
+        .expect("created");
+    let first = created.deployment.id;
+    let deployed = server.wait_deployment(first).await;
+    assert_eq!(
+        deployed.status,
+        shared::v1::DeploymentStatus::Running,
+        "{}",
+        server.deployment_log(first).await
+    );
+
+    b.goto("/admin/apps/conf").await;
+    b.wait_text(".title-row [data-status]", "Running", STEP)
+        .await;
+    b.click("[data-tab=Settings]").await;
+    let vars = "[data-field=vars]";
+    b.click(&format!("{vars} [data-action=add]")).await;
+    let name0 = format!("{vars} [data-env='0'] [aria-label=Name]");
+    b.type_into(&name0, "1GREETING").await;
+    b.type_into(
+        &format!("{vars} [data-env='0'] [aria-label=Value]"),
+        "hello",
+    )
+    .await;
+    b.click(&format!("{vars} [data-action=add]")).await;
+    b.type_into(
+        &format!("{vars} [data-env='1'] [aria-label=Name]"),
+        "API_TOKEN",
+    )
+    .await;
+    b.click(&format!("{vars} [data-env='1'] input[type=checkbox]"))
+        .await;
+    let secret = format!("{vars} [data-env='1'] input[type=password]");
+    b.type_into(&secret, SECRET).await;
+    b.screenshot("24-app-settings").await;
+
+    // A bad name is refused next to the list; the secret was sent, so it is not kept.
+    b.click("[data-action=save-env]").await;
+    b.wait_text(
+        &format!("{vars} .field-error"),
+        "`1GREETING` is not a valid name",
+        STEP,
+    )
+    .await;
+    let typed = b.find(&secret).await.prop("value").await.expect("value");
+    assert_eq!(typed.as_deref(), Some(""), "the secret was cleared");
+    b.type_into(&name0, "GREETING").await;
+    b.type_into(&secret, SECRET).await;
+    b.click("[data-action=save-env]").await;
+
+    // The new release is followed to running in the history, and it runs the same image: no
+    // build.
+    b.wait_text(".notice", "Saved as release #", STEP).await;
+    b.wait_text("li[data-trigger=config]", "current", DEPLOY)
+        .await;
+    let releases: Vec<shared::v1::Deployment> = server
+        .get("/api/v1/apps/conf/deployments")
+        .await
+        .json()
+        .await
+        .expect("deployments");
+    let config = &releases[0];
+    assert_eq!(config.trigger, shared::v1::ReleaseTrigger::Config);
+    assert_eq!(config.image, deployed.image, "no new image");
+    b.wait_text(
+        &format!("li[data-deployment='{}']", config.id),
+        "API_TOKEN (secret) added",
+        STEP,
+    )
+    .await;
+
+    // Write-only: shown as set, and the value is neither in the HTML nor in any input.
+    b.wait_text(&format!("{vars} [data-env='1']"), "•••• set", STEP)
+        .await;
+    let page = js(
+        &b,
+        "document.documentElement.outerHTML + [...document.querySelectorAll('input')].map(i => i.value).join('|')",
+    )
+    .await;
+    let page = page.as_str().unwrap_or_default();
+    assert!(
+        page.contains("GREETING") && !page.contains(SECRET),
+        "{page}"
+    );
+    let env: shared::v1::AppEnv = server
+        .get("/api/v1/apps/conf/env")
+        .await
+        .json()
+        .await
+        .expect("env");
+    let shown: Vec<_> = env
+        .vars
+        .iter()
+        .map(|v| (v.key.as_str(), v.value.as_deref(), v.secret))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("GREETING", Some("hello"), false),
+            ("API_TOKEN", None, true)
+        ]
+    );
+    b.screenshot("25-app-settings-saved").await;
+
+    // A limit: only what changed is sent, and it makes one more release.
+    b.type_into("#pids", "64").await;
+    b.click("[data-action=save-config]").await;
+    b.wait_text("li[data-trigger=config]", "PIDs: 100 → 64", STEP)
+        .await;
+    let releases: Vec<shared::v1::Deployment> = server
+        .get("/api/v1/apps/conf/deployments")
+        .await
+        .json()
+        .await
+        .expect("deployments");
+    assert_eq!(releases[0].changes, ["PIDs: 100 → 64"]);
+    b.wait_text(
+        &format!("li[data-deployment='{}']", releases[0].id),
+        "current",
+        DEPLOY,
+    )
+    .await;
+
+    // Roll back to the first release (asks first): it becomes current, configuration and all.
+    b.click(&format!(
+        "li[data-deployment='{first}'] [data-action=rollback]"
+    ))
+    .await;
+    b.find("[role=alertdialog]").await;
+    b.click("[data-confirm=yes]").await;
+    b.wait_text("li[data-trigger=rollback]", "current", DEPLOY)
+        .await;
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        eprintln!(
+            "DEBUG {} {}",
+            js(
+                &b,
+                "[...document.querySelectorAll('input')].map(i => i.name + '=' + i.value).join('|')"
+            )
+            .await,
+            server
+                .get("/api/v1/apps/conf/env")
+                .await
+                .text()
+                .await
+                .unwrap()
+        );
+    }
+    b.wait_gone(&format!("{vars} [data-env]")).await;
+    let env: shared::v1::AppEnv = server
+        .get("/api/v1/apps/conf/env")
+        .await
+        .json()
+        .await
+        .expect("env");
+    assert!(env.vars.is_empty(), "{env:?}");
+    integration_tests::eventually(STEP, "the form to show the first limits", || async {
+        let pids = b.find("#pids").await.prop("value").await.ok()??;
+        (pids == "100").then_some(())
+    })
+    .await;
+    b.screenshot("26-app-rolled-back").await;
+
+    b.close().await;
+}
+
 /// What a hostile app serves to the admin (issue #15): with the admin's browser, it tries to read
 /// the API (across origins with credentials, and on its own origin), to read the dashboard or the
 /// CSRF token through frames, to register a service worker for the whole origin, to make a write

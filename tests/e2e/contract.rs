@@ -88,9 +88,17 @@ async fn schemathesis_finds_no_difference_between_the_document_and_the_server() 
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     assert!(generated >= 800, "too few cases: {summary}\n{output}");
+    let count = |label: &str| -> u64 {
+        output
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(label))
+            .and_then(|rest| rest.trim().split('/').next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    let (selected, tested) = (count("Selected:"), count("Tested:"));
     assert!(
-        output.contains("Tested: 32"),
-        "not every operation was tested:\n{output}"
+        selected >= 40 && tested == selected,
+        "not every operation was tested ({tested} of {selected}):\n{output}"
     );
     // And the running app was among what it drove: real stops and restarts through Docker.
     let log = server.log();

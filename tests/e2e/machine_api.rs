@@ -139,6 +139,10 @@ async fn tokens_scopes_audit_and_the_cli_on_a_real_server() {
         ok && out.contains("cli-app") && out.contains("running"),
         "{out}"
     );
+    let (ok, out) = cli(&server, &read.token, home.path(), &["logs", "cli-app"]).await;
+    assert!(ok, "{out}");
+    let (ok, out) = cli(&server, &read.token, home.path(), &["logs", "no-such-app"]).await;
+    assert!(!ok && out.contains("not found"), "{out}");
 
     // ... but cannot mint tokens.
     let escalate = server
@@ -173,6 +177,25 @@ async fn tokens_scopes_audit_and_the_cli_on_a_real_server() {
         .wait_proxy_body("/cli-app/", "shipped by the cli", true)
         .await;
 
+    // Rollback: to the release that ran, followed to the end; to the one that failed, refused.
+    let (ok, out) = cli(
+        &server,
+        &ci.token,
+        home.path(),
+        &["rollback", "cli-app", "1"],
+    )
+    .await;
+    assert!(ok, "{out}");
+    assert!(out.contains("cli-app is running deployment 3"), "{out}");
+    let (ok, out) = cli(
+        &server,
+        &ci.token,
+        home.path(),
+        &["rollback", "cli-app", "2"],
+    )
+    .await;
+    assert!(!ok && out.contains("never ran"), "{out}");
+
     // Revoked: 401 at once.
     let revoked = server.delete(&format!("/api/v1/tokens/{}", ci.id)).await;
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
@@ -196,10 +219,65 @@ async fn tokens_scopes_audit_and_the_cli_on_a_real_server() {
     assert!(seen("anonymous", "auth.login", "", 401), "{trail:#?}");
     assert!(seen("token:ci", "app.create", "cli-app", 202), "{trail:#?}");
     assert!(seen("token:ci", "app.deploy", "cli-app", 202), "{trail:#?}");
+    assert!(
+        seen("token:ci", "app.rollback", "cli-app", 202),
+        "{trail:#?}"
+    );
     assert!(seen("token:monitor", "app.create", "", 403), "{trail:#?}");
     assert!(
         seen("admin session", "token.revoke", "ci", 204),
         "{trail:#?}"
+    );
+
+    // The host's recovery path: a new password from standard input, straight into the database.
+    // Sessions end; tokens do not.
+    let reset = |password: &'static str| {
+        let data = server.data.path().to_path_buf();
+        async move {
+            let mut child = tokio::process::Command::new(binary())
+                .arg("password")
+                .env_clear()
+                .env("MILKCRATE_DATA_DIR", data)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut stdin = child.stdin.take().unwrap();
+            tokio::io::AsyncWriteExt::write_all(&mut stdin, format!("{password}\n").as_bytes())
+                .await
+                .unwrap();
+            drop(stdin);
+            let output = child.wait_with_output().await.unwrap();
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            (output.status.success(), text)
+        }
+    };
+    let (ok, out) = reset("short").await;
+    assert!(!ok && out.contains("at least 8 characters"), "{out}");
+    let (ok, out) = reset("recovered-password-1").await;
+    assert!(ok, "{out}");
+    assert_eq!(
+        server.get("/api/v1/apps").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the session from before ends"
+    );
+    let login = server
+        .http
+        .post(server.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({ "password": "recovered-password-1" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    assert_eq!(
+        with_token(&server, Method::GET, "/api/v1/apps", &read.token).await,
+        StatusCode::OK,
+        "tokens outlive a password change"
     );
 
     // login: checks the token and saves it for the user only.

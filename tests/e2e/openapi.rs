@@ -24,6 +24,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/apps/{name}/env"),
     ("put", "/api/v1/apps/{name}/env"),
     ("post", "/api/v1/apps/{name}/rollback"),
+    ("put", "/api/v1/apps/{name}/domains"),
     ("get", "/api/v1/deployments/{id}"),
     ("get", "/api/v1/deployments/{id}/log"),
     ("get", "/api/v1/settings"),

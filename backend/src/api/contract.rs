@@ -78,7 +78,7 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
             "name",
             json!({ "pattern": patterns::name() }),
         ),
-        ("CreateAppForm", "route", route),
+        ("CreateAppForm", "route", route.clone()),
         ("UploadForm", "files", json!({ "minItems": 1 })),
         (
             "CreateAppForm",
@@ -100,6 +100,48 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
             "target",
             json!({ "maxLength": rules::MAX_MOUNT_TARGET_LEN }),
         ),
+        (
+            "CreateToken",
+            "name",
+            json!({ "pattern": patterns::token_name() }),
+        ),
+        (
+            "CreateToken",
+            "expires_in_days",
+            json!({ "minimum": 1, "maximum": rules::MAX_TOKEN_DAYS }),
+        ),
+        ("EnvVar", "key", json!({ "pattern": patterns::env_key() })),
+        ("BuildArg", "key", json!({ "pattern": patterns::env_key() })),
+        (
+            "EnvVar",
+            "value",
+            json!({ "pattern": patterns::ENV_VALUE, "maxLength": rules::MAX_ENV_VALUE_LEN }),
+        ),
+        (
+            "BuildArg",
+            "value",
+            json!({ "pattern": patterns::ENV_VALUE, "maxLength": rules::MAX_ENV_VALUE_LEN }),
+        ),
+        ("AppEnv", "vars", json!({ "maxItems": rules::MAX_ENV_VARS })),
+        (
+            "AppEnv",
+            "build_args",
+            json!({ "maxItems": rules::MAX_ENV_VARS }),
+        ),
+        (
+            "AppPatch",
+            "health_path",
+            json!({ "pattern": patterns::HEALTH_PATH, "maxLength": rules::MAX_HEALTH_PATH_LEN }),
+        ),
+        ("AppPatch", "route", route.clone()),
+        // The floors; the ceilings are the host's settings (a 422 names them).
+        (
+            "Limits",
+            "memory_bytes",
+            json!({ "minimum": rules::MIN_MEMORY_BYTES }),
+        ),
+        ("Limits", "cpus", json!({ "minimum": rules::MIN_CPUS })),
+        ("Limits", "pids", json!({ "minimum": rules::MIN_PIDS })),
     ]
 }
 

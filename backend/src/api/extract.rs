@@ -9,15 +9,48 @@ use serde::de::DeserializeOwned;
 use super::{ApiError, guard::Caller};
 use crate::auth::Claims;
 
-/// `axum::Json`, rejecting with our JSON error body.
+/// `axum::Json`, rejecting with our JSON error body. Every JSON body of the API is an object
+/// (serde would also read a struct from an array); a number with a zero fraction (`3.0`) counts as
+/// the integer it is, as JSON Schema says.
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
-        Ok(Self(value))
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        if !value.is_object() {
+            return Err(ApiError::BadRequest {
+                field: None,
+                message: "the body must be a JSON object".into(),
+            });
+        }
+        T::deserialize(whole_numbers(value))
+            .map(Self)
+            .map_err(|e| ApiError::BadRequest {
+                field: None,
+                message: format!("Failed to deserialize the JSON body into the target type: {e}"),
+            })
+    }
+}
+
+/// `value` with every float that is a whole number in the `i64` range as that integer.
+fn whole_numbers(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if !n.is_i64() && !n.is_u64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                Value::from(f as i64)
+            }
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, whole_numbers(v)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 

@@ -44,6 +44,10 @@ impl Modify for Security {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .description(Some(
+                        "The session token from login (a JWT), or an API token (`mc_...`) within \
+                         its scope: a token outside its scope gets 403 naming the scope needed",
+                    ))
                     .build(),
             ),
         );

@@ -57,6 +57,12 @@ pub async fn deploy(
     .mime_str("application/zip")?;
     let deployment = match exists {
         Some(app) => {
+            if let Some(route) = route.filter(|r| r.trim_end_matches('/') != app.route) {
+                eprintln!(
+                    "note: {name} exists at {}; --route {route} is ignored",
+                    app.route
+                );
+            }
             eprintln!("deploying a new version of {} ({})", app.name, app.route);
             let form = multipart::Form::new().part(form::FILE, part);
             client
@@ -85,35 +91,22 @@ pub async fn deploy(
     finish(client, &name, &done).await
 }
 
+/// `POST /apps/{name}/rollback`: a new release from an earlier one's image and configuration,
+/// followed like a deploy.
 pub async fn rollback(client: &Client, name: &str, deployment: i64) -> anyhow::Result<()> {
-    let answer: serde_json::Value = client
+    let release: Deployment = client
         .json(
             client
                 .request(Method::POST, &format!("/api/v1/apps/{name}/rollback"))
                 .json(&serde_json::json!({ "deployment": deployment })),
         )
         .await?;
-    // A new deployment to follow, if the server started one; else the app as it is now.
-    let started = answer
-        .get("deployment")
-        .and_then(|d| d.get("id"))
-        .or_else(|| answer.get("id").filter(|_| answer.get("app").is_some()))
-        .and_then(serde_json::Value::as_i64);
-    match started {
-        Some(id) => {
-            eprintln!("rolling {name} back to deployment {deployment} (deployment {id})");
-            let done = follow(client, id).await?;
-            finish(client, name, &done).await
-        }
-        None => {
-            let status = answer
-                .get("status")
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or("unknown");
-            println!("{name} rolled back to deployment {deployment}: {status}");
-            Ok(())
-        }
-    }
+    eprintln!(
+        "rolling {name} back to deployment {deployment}: release {} queued",
+        release.id
+    );
+    let done = follow(client, release.id).await?;
+    finish(client, name, &done).await
 }
 
 /// Exit 0 when the version runs, else an error naming why it failed.

@@ -6,6 +6,7 @@ mod access;
 mod apps;
 mod auth;
 mod deployments;
+mod releases;
 mod settings;
 mod stream;
 mod upload;

@@ -9,10 +9,6 @@ use super::Limits;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnvVar {
     /// `[A-Za-z_][A-Za-z0-9_]*`, unique within the app.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$", max_length = 128)
-    )]
     pub key: String,
     /// The value; always `null` for a secret when read (a secret is never sent back). On `PUT`,
     /// a secret with `null` keeps the value it has.
@@ -26,10 +22,6 @@ pub struct EnvVar {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BuildArg {
-    #[cfg_attr(
-        feature = "openapi",
-        schema(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$", max_length = 128)
-    )]
     pub key: String,
     pub value: String,
 }
@@ -81,7 +73,7 @@ pub struct AppPatch {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^/[\x21-\x7e]*$", max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub health_path: Option<Option<String>>,
     /// Within the platform's maximums.
     #[serde(default, skip_serializing_if = "Option::is_none")]

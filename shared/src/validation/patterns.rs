@@ -5,7 +5,9 @@
 //! The dialect is the common part of ECMA-262 (what JSON Schema names), Python's `re` and Rust's
 //! `fancy-regex`: classes, groups, bounded repeats and one negative lookahead.
 
-use super::{MAX_FILE_NAME_BYTES, MAX_NAME_LEN, RESERVED_ROUTE_PREFIXES};
+use super::{
+    MAX_ENV_KEY_LEN, MAX_FILE_NAME_BYTES, MAX_NAME_LEN, MAX_TOKEN_NAME_LEN, RESERVED_ROUTE_PREFIXES,
+};
 
 /// What [`super::trim_spaces`] removes, any number of times.
 const SPACES: &str = "[ \\t\\n\\f\\r]*";
@@ -58,6 +60,23 @@ pub fn route() -> String {
     let segment = "(?:[A-Za-z0-9_-]|\\.[A-Za-z0-9_-]|\\.\\.[A-Za-z0-9._-])[A-Za-z0-9._-]*";
     format!("^{SPACES}/?(?!(?:{reserved})(?:/|{SPACES}$)){segment}(?:/{segment})*/?{SPACES}$")
 }
+
+/// An API token's name as [`super::token_name`] takes it: trimmed, 1 to `MAX_TOKEN_NAME_LEN` of
+/// letters, digits, `.`, `_` and `-`.
+pub fn token_name() -> String {
+    format!("^{SPACES}[A-Za-z0-9._-]{{1,{MAX_TOKEN_NAME_LEN}}}{SPACES}$")
+}
+
+/// A variable or build-argument name, as [`super::env_key`] takes it (not trimmed).
+pub fn env_key() -> String {
+    format!("^[A-Za-z_][A-Za-z0-9_]{{0,{}}}$", MAX_ENV_KEY_LEN - 1)
+}
+
+/// A health path as [`super::health_path`] takes it: `/` then printable ASCII, no spaces.
+pub const HEALTH_PATH: &str = r"^/[\x21-\x7e]*$";
+
+/// A variable's value: anything but NUL.
+pub const ENV_VALUE: &str = r"^[^\x00]*$";
 
 /// The default home route as [`super::home_route`] takes it: blank (clears it) or a route.
 pub fn home_route() -> String {
@@ -185,6 +204,13 @@ mod tests {
                 |s| domains(&[s.to_string()], None).is_ok(),
                 &input,
             )?;
+        }
+
+        #[test]
+        fn release_patterns_are_their_checks(input in input()) {
+            agrees(&super::env_key(), None, |s| env_key(s).is_ok(), &input)?;
+            agrees(super::HEALTH_PATH, Some(MAX_HEALTH_PATH_LEN), |s| health_path(s).is_ok(), &input)?;
+            agrees(&super::token_name(), None, |s| token_name(s).is_ok(), &input)?;
         }
 
         #[test]

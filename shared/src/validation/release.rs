@@ -6,8 +6,8 @@ use crate::v1::{AppEnv, Limits};
 
 /// Longest variable name.
 pub const MAX_ENV_KEY_LEN: usize = 128;
-/// Largest single value, in bytes.
-pub const MAX_ENV_VALUE_BYTES: usize = 32 * 1024;
+/// Longest single value, in characters.
+pub const MAX_ENV_VALUE_LEN: usize = 32 * 1024;
 /// Most variables (and, separately, build arguments) an app may have.
 pub const MAX_ENV_VARS: usize = 200;
 /// Largest sum of all names and values, in bytes: the container's environment stays small.
@@ -76,12 +76,9 @@ pub fn app_env(env: &AppEnv, has_secret: impl Fn(&str) -> bool) -> BTreeMap<Stri
                 field,
                 format!("`{key}` needs a value (`\"\"` for an empty one)"),
             ),
-            Some(v) if v.len() > MAX_ENV_VALUE_BYTES => add(
+            Some(v) if v.chars().count() > MAX_ENV_VALUE_LEN => add(
                 field,
-                format!(
-                    "the value of `{key}` is larger than {} KiB",
-                    MAX_ENV_VALUE_BYTES / 1024
-                ),
+                format!("the value of `{key}` is longer than {MAX_ENV_VALUE_LEN} characters"),
             ),
             Some(v) if v.contains('\0') => {
                 add(field, format!("the value of `{key}` contains a NUL byte"))
@@ -112,9 +109,9 @@ pub fn app_env(env: &AppEnv, has_secret: impl Fn(&str) -> bool) -> BTreeMap<Stri
     problems
 }
 
-/// A health path: absolute, printable ASCII without spaces (it goes into an HTTP request line).
-pub fn health_path(input: &str) -> Result<String, String> {
-    let path = input.trim();
+/// A health path: absolute, printable ASCII without spaces (it goes into an HTTP request line),
+/// taken exactly as given.
+pub fn health_path(path: &str) -> Result<String, String> {
     if !path.starts_with('/') {
         return Err("must start with `/`, e.g. `/healthz`".into());
     }
@@ -220,12 +217,12 @@ mod tests {
 
     #[test]
     fn sizes_are_bounded() {
-        let big = "x".repeat(MAX_ENV_VALUE_BYTES + 1);
+        let big = "x".repeat(MAX_ENV_VALUE_LEN + 1);
         let env = AppEnv {
             vars: vec![var("BIG", Some(&big), false)],
             build_args: vec![],
         };
-        assert!(app_env(&env, |_| false)["vars"][0].contains("larger than 32 KiB"));
+        assert!(app_env(&env, |_| false)["vars"][0].contains("longer than 32768 characters"));
         let many = AppEnv {
             vars: (0..=MAX_ENV_VARS)
                 .map(|i| var(&format!("V{i}"), Some("x"), false))
@@ -237,7 +234,8 @@ mod tests {
 
     #[test]
     fn health_paths_and_limits() {
-        assert_eq!(health_path(" /healthz ").unwrap(), "/healthz");
+        assert_eq!(health_path("/healthz").unwrap(), "/healthz");
+        assert!(health_path(" /healthz").is_err());
         assert!(health_path("healthz").is_err());
         assert!(health_path("/a b").is_err() && health_path("/a\r\nX: y").is_err());
         let max = Limits {

@@ -22,7 +22,7 @@ const TOKEN_CHARS: usize = 43;
 /// `last_used_at` is written at most this often per token, so a busy script does not turn every
 /// read into a database write.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
-const MAX_EXPIRY_DAYS: u32 = 3650;
+use shared::validation::MAX_TOKEN_DAYS as MAX_EXPIRY_DAYS;
 
 /// A recognised, unexpired token: who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use shared::v1::{AppStats, LogLine, LogStream, ServiceStats};
 
 use crate::{
     domain::{DomainError, DomainResult, Platform},
-    runtime::{LogQuery, OutputLine},
+    runtime::{LogQuery, OutputLine, RuntimeError},
 };
 
 /// The most lines one request returns.
@@ -128,7 +128,12 @@ impl Platform {
         .await;
         let mut services = Vec::new();
         for ((service, _), sample) in sources.into_iter().zip(samples) {
-            let s = sample?;
+            let s = sample.map_err(|e| match e {
+                RuntimeError::NotFound(_) => DomainError::Conflict(format!(
+                    "the containers of `{name}` changed while they were sampled (a new release or a restart); ask again"
+                )),
+                e => e.into(),
+            })?;
             services.push(ServiceStats {
                 service: (!service.is_empty()).then_some(service),
                 cpu_percent: s.cpu_percent,

@@ -407,7 +407,8 @@ impl Containers for Docker {
             .stats(id, Some(options))
             .next()
             .await
-            .ok_or_else(|| RuntimeError::Failed(format!("stats of {id}: no sample")))?
+            // No sample: the container went away while it was being sampled.
+            .ok_or_else(|| RuntimeError::NotFound(format!("container {id}")))?
             .map_err(|e| convert(&format!("stats of {id}"), e))?;
         Ok(stats_of(&sample))
     }

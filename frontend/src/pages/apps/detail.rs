@@ -1,7 +1,5 @@
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
-use shared::v1::{
-    App, AppKind, Deployment, DeploymentStatus, ServiceHealth, ServiceState, ServiceStatus, fields,
-};
+use shared::v1::{App, AppKind, Deployment, ServiceHealth, ServiceState, ServiceStatus, fields};
 use web_sys::File;
 
 use super::{
@@ -9,12 +7,14 @@ use super::{
     deploy_result::DeployResult,
     domains::{Domains, Rows},
     logs::Logs,
+    releases::Releases,
+    settings::AppSettings,
 };
 use crate::{
     api::{ApiClient, Progress},
     components::{
-        BuildLog, DeploymentBadge, Empty, Fetch, Loaded, Notice, NoticeKind, StatusBadge,
-        UploadBar, ZipPicker, failure, sleep, write,
+        BuildLog, Fetch, Loaded, Notice, NoticeKind, StatusBadge, UploadBar, ZipPicker, failure,
+        sleep, write,
     },
     format,
     router::use_router,
@@ -24,7 +24,8 @@ use crate::{
 /// How often the CPU and memory figures are read again (ms).
 const STATS_MS: i32 = 5000;
 
-/// One app: its state and settings, its deployments with their logs, and a new version.
+/// One app: its state, a new version and its output (Overview), its configuration (Settings),
+/// and its releases with their logs.
 #[component]
 pub fn AppDetail(name: String) -> impl IntoView {
     let api = expect_context::<ApiClient>();
@@ -112,6 +113,26 @@ pub fn AppDetail(name: String) -> impl IntoView {
         })
     };
     let version_name = name.clone();
+    // The Settings tab is built when first opened.
+    let settings = RwSignal::new(false);
+    let opened = RwSignal::new(false);
+    let tab = move |label: &'static str, is_settings: bool| {
+        view! {
+            <button
+                type="button"
+                role="tab"
+                class="tab"
+                data-tab=label
+                aria-selected=move || (settings.get() == is_settings).to_string()
+                on:click=move |_| {
+                    settings.set(is_settings);
+                    opened.set(opened.get_untracked() || is_settings);
+                }
+            >
+                {label}
+            </button>
+        }
+    };
 
     view! {
         <nav class="crumbs" aria-label="Breadcrumb">
@@ -122,18 +143,40 @@ pub fn AppDetail(name: String) -> impl IntoView {
         <Loaded data=app loading="Loading app…">
             {head}
             {move || notice.get().map(|(kind, m)| view! { <Notice kind=kind message=m /> })}
-            <div class="detail-grid">
-                <Overview app=current usage=usage />
-                <Services app=current />
-                <Domains name=version_name.clone() rows=domains />
-                <NewVersion
-                    name=version_name.clone()
-                    route=Signal::derive(move || current.get().map(|a| a.route).unwrap_or_default())
-                    on_done=on_change
-                />
+            <div class="tabs" role="tablist">
+                {tab("Overview", false)}
+                {tab("Settings", true)}
             </div>
-            <Logs name=version_name.clone() />
-            <Deployments deployments=deployments />
+            // Both stay mounted once shown: an upload, a followed log or unsaved settings survive
+            // a switch.
+            <div role="tabpanel" hidden=move || settings.get()>
+                <div class="detail-grid">
+                    <Overview app=current usage=usage />
+                    <Services app=current />
+                    <Domains name=version_name.clone() rows=domains />
+                    <NewVersion
+                        name=version_name.clone()
+                        route=Signal::derive(move || current.get().map(|a| a.route).unwrap_or_default())
+                        on_done=on_change
+                    />
+                </div>
+                <Logs name=version_name.clone() />
+            </div>
+            <div role="tabpanel" hidden=move || !settings.get()>
+                {
+                    let name = version_name.clone();
+                    move || {
+                        opened
+                            .get()
+                            .then(|| {
+                                view! {
+                                    <AppSettings name=name.clone() app=current deployments=deployments />
+                                }
+                            })
+                    }
+                }
+            </div>
+            <Releases app=version_name.clone() deployments=deployments />
         </Loaded>
     }
 }
@@ -368,67 +411,5 @@ fn NewVersion(name: String, route: Signal<String>, on_done: Callback<()>) -> imp
                     })
             }}
         </section>
-    }
-}
-
-#[component]
-fn Deployments(deployments: Fetch<Vec<Deployment>>) -> impl IntoView {
-    let list = Memo::new(move |_| deployments.ok().unwrap_or_default());
-    view! {
-        <section class="card" aria-labelledby="history-title">
-            <h2 id="history-title">"Deployments"</h2>
-            <Loaded
-                data=deployments
-                loading="Loading deployments…"
-                is_empty=Vec::is_empty
-                empty=|| view! { <Empty title="No deployments" text="This app has no versions yet." /> }
-            >
-                <ul class="deployments">
-                    <For each=move || list.get() key=|d| (d.id, d.status as u8) let:d>
-                        <DeploymentItem deployment=d />
-                    </For>
-                </ul>
-            </Loaded>
-        </section>
-    }
-}
-
-#[component]
-fn DeploymentItem(deployment: Deployment) -> impl IntoView {
-    let open = RwSignal::new(!deployment.status.is_final());
-    let id = deployment.id;
-    let when = deployment.created_at;
-    let duration = deployment.finished_at.map(|f| {
-        format!(
-            "took {} s",
-            (f - deployment.created_at).num_seconds().max(0)
-        )
-    });
-    view! {
-        <li class="deployment" data-deployment=id>
-            <details
-                prop:open=open.get_untracked()
-                on:toggle=move |ev| {
-                    let el = event_target::<web_sys::HtmlDetailsElement>(&ev);
-                    open.set(el.open());
-                }
-            >
-                <summary>
-                    <span class="deployment-id">{format!("#{id}")}</span>
-                    <DeploymentBadge status=deployment.status />
-                    <time datetime=when.to_rfc3339() title=format::timestamp(when)>
-                        {format::ago(when)}
-                    </time>
-                    {duration.map(|d| view! { <span class="muted small">{d}</span> })}
-                    {(deployment.status == DeploymentStatus::Running)
-                        .then(|| view! { <span class="tag">"current"</span> })}
-                </summary>
-                {deployment
-                    .error
-                    .clone()
-                    .map(|e| view! { <p class="deployment-error">{e}</p> })}
-                {move || open.get().then(|| view! { <BuildLog id=id /> })}
-            </details>
-        </li>
     }
 }

@@ -129,7 +129,7 @@ fn AppRow(app: App, on_change: Callback<()>, on_error: Callback<String>) -> impl
             <td data-label="Deployed">
                 {match deployed {
                     Some(at) => view! {
-                        <time datetime=at.to_rfc3339() title=format::timestamp(at)>
+                        <time datetime=format::iso(at) title=format::timestamp(at)>
                             {format::ago(at)}
                         </time>
                     }

@@ -5,6 +5,9 @@ mod domains;
 mod list;
 mod logs;
 mod new;
+mod releases;
+mod settings;
+mod variables;
 
 pub use detail::AppDetail;
 pub use list::AppList;
