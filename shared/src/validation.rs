@@ -161,10 +161,13 @@ pub fn host_name(input: &str) -> Result<String, String> {
 
 /// Most host names one app may have.
 pub const MAX_DOMAINS: usize = 20;
+/// Longest host name (RFC 1123).
+pub const MAX_HOST_LEN: usize = 253;
 
 /// Validates an app's host names: each a fully qualified [`host_name`] (at least one dot: a
-/// certificate authority issues for nothing less), none twice, never `admin_host` (the
-/// dashboard's), at most [`MAX_DOMAINS`]. Returns them normalized, or one message per problem.
+/// certificate authority issues for nothing less) written as stored (lowercase, no spaces, no
+/// trailing dot: what the OpenAPI pattern states), none twice, never `admin_host` (the
+/// dashboard's), at most [`MAX_DOMAINS`]. Returns them, or one message per problem.
 pub fn domains(input: &[String], admin_host: Option<&str>) -> Result<Vec<String>, Vec<String>> {
     let mut problems = Vec::new();
     let mut hosts: Vec<String> = Vec::new();
@@ -173,6 +176,12 @@ pub fn domains(input: &[String], admin_host: Option<&str>) -> Result<Vec<String>
     }
     for raw in input {
         let host = match host_name(raw) {
+            Ok(host) if host != *raw => {
+                problems.push(format!(
+                    "`{raw}` must be written as `{host}` (lowercase, no spaces, no trailing dot)"
+                ));
+                continue;
+            }
             Ok(host) if host.contains('.') => host,
             Ok(host) => {
                 problems.push(format!(
@@ -443,16 +452,18 @@ mod tests {
     fn domains_are_qualified_host_names_once_each_and_never_the_admin_host() {
         let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            domains(&list(&["Blog.Example.com", "www.blog.example.com."]), None),
+            domains(&list(&["blog.example.com", "www.blog.example.com"]), None),
             Ok(list(&["blog.example.com", "www.blog.example.com"]))
         );
+        let unwritten = domains(&list(&["Blog.Example.com", "www.example.com."]), None);
+        assert_eq!(unwritten.unwrap_err().len(), 2);
         let problems = domains(
             &list(&[
                 "admin.example.com",
                 "localhost",
                 "*.example.com",
                 "a.example.com",
-                "A.example.com",
+                "a.example.com",
                 "10.0.0.1",
             ]),
             Some("admin.example.com"),

@@ -45,7 +45,7 @@ async fn host_names_are_checked_unique_and_never_the_dashboards() {
         ("MILKCRATE_ACME_EMAIL", "ops@example.com"),
     ])
     .await;
-    let created: CreatedApp = typed(create(&app, "blog", r#"["Blog.Example.com"]"#).await)
+    let created: CreatedApp = typed(create(&app, "blog", r#"["blog.example.com"]"#).await)
         .await
         .expect("created");
     assert_eq!(created.app.domains.len(), 1);

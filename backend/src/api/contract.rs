@@ -44,7 +44,15 @@ pub fn apply(doc: &mut Value) {
 /// The properties of request bodies, by schema and property.
 fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
     let route = json!({ "pattern": patterns::route(), "maxLength": rules::MAX_ROUTE_LEN });
+    let domains = json!({
+        "maxItems": rules::MAX_DOMAINS,
+        "uniqueItems": true,
+        "items": { "type": "string", "pattern": patterns::domain(), "maxLength": rules::MAX_HOST_LEN },
+    });
     vec![
+        ("DomainsUpdate", "domains", domains.clone()),
+        ("AppPatch", "domains", domains.clone()),
+        ("CreateAppForm", "domains", domains),
         (
             "CreateVolume",
             "name",

@@ -40,6 +40,14 @@ pub fn token_name() -> String {
     format!("^{SPACES}[A-Za-z0-9._-]{{1,{MAX_TOKEN_NAME_LEN}}}{SPACES}$")
 }
 
+/// One host name as [`super::domains`] takes it: lowercase labels of letters, digits and inner
+/// hyphens (1 to 63), two or more, not all digits (an address). Its length, at most
+/// `MAX_HOST_LEN`, is the schema's `maxLength`.
+pub fn domain() -> String {
+    let label = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+    format!("^(?![0-9.]+$)({label}\\.)+{label}$")
+}
+
 /// A route as [`super::route`] takes it (its length, at most `MAX_ROUTE_LEN` as sent, is the
 /// schema's `maxLength`).
 pub fn route() -> String {
@@ -137,6 +145,16 @@ mod tests {
         ]
     }
 
+    /// Inputs near host names: labels, dots, hyphens, digits, case, spaces, long labels.
+    fn domain_input() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => "[ ]?([a-zA-Z0-9-]{0,5}\\.){0,3}[a-z0-9-]{0,5}\\.?[ ]?",
+            2 => "([0-9]{1,3}\\.){1,3}[0-9a]{1,3}",
+            1 => "([a-z]{60,66}\\.){1,4}[a-z]{2,3}",
+            1 => any::<String>(),
+        ]
+    }
+
     fn agrees(
         pattern: &str,
         max_chars: Option<usize>,
@@ -190,6 +208,16 @@ mod tests {
                 &super::stored_name(),
                 None,
                 |s| app_name(s).is_ok_and(|n| n == s),
+                &input,
+            )?;
+        }
+
+        #[test]
+        fn domain_pattern_is_the_domains_check(input in domain_input()) {
+            agrees(
+                &super::domain(),
+                Some(MAX_HOST_LEN),
+                |s| domains(&[s.to_string()], None).is_ok(),
                 &input,
             )?;
         }

@@ -475,7 +475,7 @@ async fn domains_are_patched_with_the_rest_checked_first_and_listed_among_the_ch
 
     let queued = t
         .platform
-        .patch_app("blog", patch(&["Blog.Example.com"]))
+        .patch_app("blog", patch(&["blog.example.com"]))
         .await
         .unwrap();
     assert_eq!(queued.changes, vec!["domains: none → blog.example.com"]);

@@ -257,6 +257,7 @@ mod tests {
                     pids: 64,
                 }),
                 route: Some("/news".into()),
+                domains: None,
             })
         );
         let quoted = body("/a\"b", ["256", "0.50", "128"], "/blog").unwrap();
