@@ -11,7 +11,7 @@ const MEMORY: &str = "memory_bytes";
 
 impl ApiClient {
     pub async fn list_apps(&self) -> Result<Vec<App>, Error> {
-        self.send(self.get("/apps").build()).await
+        self.send_list(self.get("/apps").build()).await
     }
 
     pub async fn get_app(&self, name: &str) -> Result<App, Error> {
@@ -37,7 +37,7 @@ impl ApiClient {
     /// The app's last 200 lines, oldest first.
     pub async fn app_logs(&self, name: &str) -> Result<Vec<LogLine>, Error> {
         let path = format!("/apps/{name}/logs?{}=200", fields::query::TAIL);
-        self.send(self.get(&path).build()).await
+        self.send_list(self.get(&path).build()).await
     }
 
     /// The path of the app's last 200 lines and then each new one, for an
@@ -55,7 +55,7 @@ impl ApiClient {
     }
 
     pub async fn list_deployments(&self, name: &str) -> Result<Vec<Deployment>, Error> {
-        self.send(self.get(&format!("/apps/{name}/deployments")).build())
+        self.send_list(self.get(&format!("/apps/{name}/deployments")).build())
             .await
     }
 

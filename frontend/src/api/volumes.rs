@@ -15,7 +15,7 @@ fn query(path: &str) -> String {
 
 impl ApiClient {
     pub async fn list_volumes(&self) -> Result<Vec<Volume>, Error> {
-        self.send(self.get("/volumes").build()).await
+        self.send_list(self.get("/volumes").build()).await
     }
 
     pub async fn create_volume(&self, name: &str, description: &str) -> Result<Volume, Error> {

@@ -25,7 +25,7 @@ pub fn Login() -> impl IntoView {
         }
     });
     let error = Signal::derive(move || match failure(login) {
-        Some(Error::Api { body, .. }) => Some(body.message),
+        Some(Error::Api { message, .. }) => Some(message),
         _ => None,
     });
     let notice = move || match failure(login) {

@@ -140,7 +140,11 @@ fn ChangePassword() -> impl IntoView {
     let current_error = Signal::derive(move || {
         server_field("current_password")
             .or_else(|| match outcome.get() {
-                Some(Err(Error::Api { status: 403, body })) => Some(body.message),
+                Some(Err(Error::Api {
+                    status: 403,
+                    message,
+                    ..
+                })) => Some(message),
                 _ => None,
             })
             .or_else(|| {
