@@ -2,12 +2,10 @@
 //! limits and route. Each save is a new release on the current image; the tab shows it until it
 //! runs or fails, as the app's events move it on.
 
-use std::collections::BTreeMap;
-
 use leptos::{ev::SubmitEvent, prelude::*};
 #[cfg(test)]
 use shared::v1::AppPatch;
-use shared::v1::{App, Deployment, ErrorBody, ErrorCode, Limits};
+use shared::v1::{App, Deployment, Limits};
 
 use super::variables::Variables;
 use crate::{
@@ -61,11 +59,8 @@ pub fn AppSettings(
 fn invalid(field: &str, message: &str) -> Error {
     Error::Api {
         status: 422,
-        body: ErrorBody {
-            code: ErrorCode::ValidationFailed,
-            message: "invalid input".into(),
-            fields: BTreeMap::from([(field.to_string(), vec![message.to_string()])]),
-        },
+        message: "invalid input".into(),
+        fields: vec![(field.to_string(), message.to_string())],
     }
 }
 
