@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Fails when the dashboard's built wasm (dist/, from scripts/frontend.sh) is over its size budget:
-# 250 KiB (256000 bytes) after `gzip -9`. Prints the figure either way. See docs/dashboard.md.
+# 270 KiB (276480 bytes) after `gzip -9`. Prints the figure either way. See docs/dashboard.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUDGET=$((250 * 1024))
+BUDGET=$((270 * 1024))
 
 shopt -s nullglob
 wasm=(dist/*.wasm)
