@@ -110,6 +110,16 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
             "target",
             json!({ "maxLength": rules::MAX_MOUNT_TARGET_LEN }),
         ),
+        (
+            "CreateWebhook",
+            "secret",
+            json!({ "minLength": 16, "maxLength": 256 }),
+        ),
+        (
+            "CreateWebhook",
+            "url",
+            json!({ "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://" }),
+        ),
         ("EnvVar", "key", json!({ "pattern": patterns::env_key() })),
         ("BuildArg", "key", json!({ "pattern": patterns::env_key() })),
         (

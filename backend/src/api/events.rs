@@ -99,8 +99,8 @@ async fn events(
             match rx.recv().await {
                 // Samples go only to those who watch that app.
                 Ok((_, event))
-                    if matches!(&*event, Event::Stats(s)
-                    if !watch.as_ref().is_some_and(|(target, _)| target.covers(&s.app))) => {}
+                    if matches!(&*event, Event::Stats { app, .. }
+                    if !watch.as_ref().is_some_and(|(target, _)| target.covers(app))) => {}
                 Ok(event) => break event,
                 // Fell behind: say so rather than pretend nothing was lost.
                 Err(RecvError::Lagged(_)) => break (0, std::sync::Arc::new(Event::Resync)),

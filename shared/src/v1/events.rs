@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AppStats, AppStatus, DeploymentStatus};
+use super::{AppStatus, DeploymentStatus, ServiceStats};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -34,7 +34,11 @@ pub enum Event {
     /// An app's resource use (one entry per container of its current version), sampled about
     /// every 2 s, only while a client asked for it (`GET /events?stats=<app>`, or `stats=*` for
     /// every running app); told only to those clients, and not kept for `Last-Event-ID`.
-    Stats(AppStats),
+    Stats {
+        app: String,
+        /// One entry per container of its current version.
+        services: Vec<ServiceStats>,
+    },
     /// A managed volume was created or deleted.
     Volumes,
     /// The settings changed.
@@ -73,7 +77,7 @@ impl Event {
             Self::AppDeleted { .. } => "app_deleted",
             Self::Deployment { .. } => "deployment",
             Self::Log { .. } => "log",
-            Self::Stats(_) => "stats",
+            Self::Stats { .. } => "stats",
             Self::Volumes => "volumes",
             Self::Settings => "settings",
             Self::Resync => "resync",

@@ -108,7 +108,10 @@ impl Platform {
                     async move {
                         // An app that does not run now has nothing to sample.
                         if let Ok(stats) = this.app_stats(&app).await {
-                            this.tell_transient(Event::Stats(stats));
+                            this.tell_transient(Event::Stats {
+                                app: stats.app,
+                                services: stats.services,
+                            });
                         }
                     }
                 })

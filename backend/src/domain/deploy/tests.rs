@@ -719,8 +719,11 @@ async fn stats_are_sampled_while_watched_and_only_then() {
     );
     let stats = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
-            if let shared::v1::Event::Stats(stats) = &*events.recv().await.unwrap().1 {
-                return stats.clone();
+            if let shared::v1::Event::Stats { app, services } = &*events.recv().await.unwrap().1 {
+                return shared::v1::AppStats {
+                    app: app.clone(),
+                    services: services.clone(),
+                };
             }
         }
     })
