@@ -12,6 +12,7 @@ use crate::{
     domain::{
         DomainResult, Platform,
         deploy::{pick_port, plan},
+        releases::{KeptReleases, build_of},
     },
     runtime::labels,
 };
@@ -57,19 +58,17 @@ impl Platform {
             .map(|d| d.id)
             .collect();
         wanted.extend(apps.values().filter_map(|a| a.current_deployment_id));
-        let mut previous: HashMap<i64, i64> = HashMap::new();
-        for d in deployments
-            .iter()
-            .filter(|d| d.status == Status::Superseded)
-        {
-            let entry = previous.entry(d.app_id).or_insert(d.id);
-            *entry = (*entry).max(d.id);
+        // Images: those of the releases a rollback can reach, and of anything current or in
+        // flight (a configuration release runs the image of the build it names).
+        let mut by_app: HashMap<i64, Vec<deployment::Model>> = HashMap::new();
+        for d in &deployments {
+            by_app.entry(d.app_id).or_default().push(d.clone());
         }
-        let keep_images: HashSet<i64> = wanted
-            .iter()
-            .copied()
-            .chain(previous.into_values())
-            .collect();
+        let mut keep_images: HashSet<i64> = HashSet::new();
+        for deps in by_app.values() {
+            keep_images.extend(KeptReleases::of(deps, self.config.keep_releases).builds());
+            keep_images.extend(deps.iter().filter(|d| wanted.contains(&d.id)).map(build_of));
+        }
         let current_containers: HashSet<i64> = wanted;
 
         let instance = [(labels::INSTANCE, self.names.instance())];

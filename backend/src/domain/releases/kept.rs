@@ -64,6 +64,11 @@ impl KeptReleases {
         ran(dep) && self.keeps_build(build_of(dep))
     }
 
+    /// The builds whose images are kept.
+    pub fn builds(&self) -> impl Iterator<Item = i64> + '_ {
+        self.builds.iter().copied()
+    }
+
     /// The releases counted, for messages.
     pub fn releases(&self) -> &[i64] {
         &self.releases

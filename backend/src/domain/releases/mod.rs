@@ -19,7 +19,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use shared::v1::Deployment;
 
-pub use kept::KeptReleases;
+pub use kept::{KeptReleases, build_of};
 pub use snapshot::{Snapshot, StoredVar};
 
 use super::{DomainError, DomainResult, Platform, convert};

@@ -6,7 +6,7 @@ use shared::v1::{AppEnv, AppPatch, BuildArg, DeploymentStatus, EnvVar, ReleaseTr
 use crate::{
     domain::{
         DomainError,
-        deploy::tests::{DOCKERFILE, create, deploy_new, redeploy, running, settled},
+        deploy::tests::{DOCKERFILE, create, deploy_new, journaled, redeploy, running, settled},
         testing::TestPlatform,
     },
     runtime::fake::Behaviour,
@@ -215,6 +215,8 @@ async fn only_the_newest_releases_keep_their_images_and_a_pruned_one_answers_a_c
     let first = deploy_new(&t, "blog").await;
     redeploy(&t, "blog", &[("Dockerfile", "FROM scratch\nEXPOSE 9001\n")]).await;
     let third = redeploy(&t, "blog", &[("Dockerfile", "FROM scratch\nEXPOSE 9002\n")]).await;
+    // The switchover prunes after the new release reads as running.
+    journaled(&t.runtime, "remove image test/blog:1").await;
     let images = t.runtime.image_tags();
     assert!(
         !images.contains(&first.image.clone().unwrap()),
@@ -496,4 +498,33 @@ async fn domains_are_patched_with_the_rest_checked_first_and_listed_among_the_ch
         panic!("{taken:?}")
     };
     assert!(fields["domains"][0].contains("`blog`"), "{fields:?}");
+}
+
+#[tokio::test]
+async fn reconciliation_keeps_the_images_that_releases_run_and_can_roll_back_to() {
+    let t = TestPlatform::new().await;
+    let first = deploy_new(&t, "blog").await;
+    let second = redeploy(&t, "blog", &[("Dockerfile", DOCKERFILE)]).await;
+    for value in ["a", "b"] {
+        let queued = t
+            .platform
+            .put_app_env("blog", env(vec![var("V", Some(value), false)]))
+            .await
+            .unwrap();
+        settled(&t.platform, queued.id).await;
+    }
+    t.platform.reconcile(false).await.unwrap();
+    let images = t.runtime.image_tags();
+    for kept in [&first, &second] {
+        assert!(
+            images.contains(kept.image.as_ref().unwrap()),
+            "{images:?} lacks {:?}: the running release and a rollback need it",
+            kept.image
+        );
+    }
+    let back = t.platform.rollback("blog", first.id).await.unwrap();
+    assert_eq!(
+        settled(&t.platform, back.id).await.status,
+        DeploymentStatus::Running
+    );
 }
