@@ -36,7 +36,42 @@ pub fn apply(doc: &mut Value) {
                 constrain_parameters(operation);
                 mark_json_parts(operation);
                 add_shared_answers(method, operation);
+                describe_event_streams(operation);
             }
+        }
+    }
+}
+
+/// A `text/event-stream` answer is a sequence of events, each with a name and a `data` string
+/// holding JSON: the schema describes the event, and its `data` by `contentMediaType` and
+/// `contentSchema` (what the annotation gives is the schema of that JSON).
+fn describe_event_streams(operation: &mut Value) {
+    let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for response in responses.values_mut() {
+        if let Some(media) = response.pointer_mut("/content/text~1event-stream")
+            && let Some(payload) = media.get("schema").cloned()
+            && payload
+                .get("properties")
+                .and_then(|p| p.get("data"))
+                .is_none()
+        {
+            media["schema"] = json!({
+                "type": "object",
+                "required": ["data"],
+                "properties": {
+                    "event": { "type": "string" },
+                    "data": {
+                        "type": "string",
+                        "contentMediaType": "application/json",
+                        "contentSchema": payload,
+                    },
+                },
+            });
         }
     }
 }
