@@ -802,23 +802,6 @@ async fn variables_secrets_and_rollback_in_the_dashboard() {
     b.click("[data-confirm=yes]").await;
     b.wait_text("li[data-trigger=rollback]", "current", DEPLOY)
         .await;
-    for _ in 0..3 {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        eprintln!(
-            "DEBUG {} {}",
-            js(
-                &b,
-                "[...document.querySelectorAll('input')].map(i => i.name + '=' + i.value).join('|')"
-            )
-            .await,
-            server
-                .get("/api/v1/apps/conf/env")
-                .await
-                .text()
-                .await
-                .unwrap()
-        );
-    }
     b.wait_gone(&format!("{vars} [data-env]")).await;
     let env: shared::v1::AppEnv = server
         .get("/api/v1/apps/conf/env")
