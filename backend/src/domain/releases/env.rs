@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, SqlErr, TransactionTrait};
 use shared::v1::{AppEnv, BuildArg, Deployment, EnvVar};
 
 use super::{
-    NewRelease, changes,
+    NewRelease,
     snapshot::{Snapshot, StoredVar, seal_context},
 };
 use crate::{
@@ -102,13 +102,7 @@ impl Platform {
             .release_snapshot(&base, app)
             .await
             .map_err(|e| DomainError::Conflict(e.to_string()))?;
-        let mut lines = changes::between(&before, &next, |key, a, b| {
-            let context = seal_context(&app.name, key);
-            matches!(
-                (self.secrets.open(a, &context), self.secrets.open(b, &context)),
-                (Ok(x), Ok(y)) if x == y
-            )
-        });
+        let mut lines = self.release_changes(&app.name, &before, &next);
         let route = route.filter(|r| *r != app.route);
         if let Some(route) = &route {
             lines.push(format!("route: {} → {route}", app.route));

@@ -68,6 +68,23 @@ pub(in crate::domain) fn changes_between(before: &Snapshot, after: &Snapshot) ->
 }
 
 impl Platform {
+    /// What changed between two configurations of `app`, secrets compared by opening both
+    /// (sealing twice never gives the same text).
+    pub(in crate::domain) fn release_changes(
+        &self,
+        app: &str,
+        before: &Snapshot,
+        after: &Snapshot,
+    ) -> Vec<String> {
+        changes::between(before, after, |key, a, b| {
+            let context = snapshot::seal_context(app, key);
+            matches!(
+                (self.secrets.open(a, &context), self.secrets.open(b, &context)),
+                (Ok(x), Ok(y)) if x == y
+            )
+        })
+    }
+
     /// The app's variables in the clear for a compose file's `${VAR}` interpolation (they win
     /// over its `.env`).
     pub(in crate::domain) fn interpolation_vars(

@@ -7,9 +7,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Transacti
 use shared::v1::Deployment;
 
 use super::{
-    NewRelease, changes,
+    NewRelease,
     kept::{build_of, ran},
-    snapshot::seal_context,
 };
 use crate::{
     db::entities::{
@@ -47,13 +46,7 @@ impl Platform {
                 .release_snapshot(current, &app)
                 .await
                 .map_err(|e| DomainError::Conflict(e.to_string()))?;
-            lines.extend(changes::between(&before, &snapshot, |key, a, b| {
-                let context = seal_context(&app.name, key);
-                matches!(
-                    (self.secrets.open(a, &context), self.secrets.open(b, &context)),
-                    (Ok(x), Ok(y)) if x == y
-                )
-            }));
+            lines.extend(self.release_changes(&app.name, &before, &snapshot));
         }
         let txn = self.db.begin().await?;
         let mut row: app::ActiveModel = app.clone().into();
