@@ -11,6 +11,7 @@ mod m20261201_000006_releases;
 mod m20261201_000007_tokens_audit;
 mod m20261201_000008_domains;
 mod m20261201_000009_webhooks;
+mod m20261201_000010_certificates;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_tokens_audit::Migration),
             Box::new(m20261201_000008_domains::Migration),
             Box::new(m20261201_000009_webhooks::Migration),
+            Box::new(m20261201_000010_certificates::Migration),
         ]
     }
 }

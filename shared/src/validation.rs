@@ -163,6 +163,10 @@ pub fn host_name(input: &str) -> Result<String, String> {
 pub const MAX_DOMAINS: usize = 20;
 /// Longest host name (RFC 1123).
 pub const MAX_HOST_LEN: usize = 253;
+/// Largest uploaded certificate chain (PEM): a leaf and a few intermediates fit many times.
+pub const MAX_CERTIFICATE_CHAIN_LEN: usize = 64 * 1024;
+/// Largest uploaded private key (PEM): a 8192-bit RSA key is about 6.4 KB.
+pub const MAX_CERTIFICATE_KEY_LEN: usize = 16 * 1024;
 
 /// Validates an app's host names: each a fully qualified [`host_name`] (at least one dot: a
 /// certificate authority issues for nothing less) written as stored (lowercase, no spaces, no

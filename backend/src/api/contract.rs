@@ -155,6 +155,21 @@ fn schema_rules() -> Vec<(&'static str, &'static str, Value)> {
             "url",
             json!({ "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://" }),
         ),
+        (
+            "UploadCertificate",
+            "chain",
+            json!({ "minLength": 1, "maxLength": rules::MAX_CERTIFICATE_CHAIN_LEN }),
+        ),
+        (
+            "UploadCertificate",
+            "key",
+            json!({ "minLength": 1, "maxLength": rules::MAX_CERTIFICATE_KEY_LEN }),
+        ),
+        (
+            "UploadCertificate",
+            "host",
+            json!({ "minLength": 1, "maxLength": rules::MAX_HOST_LEN }),
+        ),
         ("EnvVar", "key", json!({ "pattern": patterns::env_key() })),
         ("BuildArg", "key", json!({ "pattern": patterns::env_key() })),
         (

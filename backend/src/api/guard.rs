@@ -151,6 +151,20 @@ pub const RULES: &[(&str, &str, Need, &str)] = &[
         "webhook.delete",
     ),
     ("GET", "/api/v1/webhooks/{id}/deliveries", Scope(Admin), ""),
+    // Certificates come with private keys: the admin's business.
+    ("GET", "/api/v1/certificates", Scope(Admin), ""),
+    (
+        "POST",
+        "/api/v1/certificates",
+        Scope(Admin),
+        "certificate.upload",
+    ),
+    (
+        "DELETE",
+        "/api/v1/certificates/{host}",
+        Scope(Admin),
+        "certificate.delete",
+    ),
     ("GET", "/api/v1/tokens", Session, ""),
     ("POST", "/api/v1/tokens", Session, "token.create"),
     ("DELETE", "/api/v1/tokens/{id}", Session, "token.revoke"),

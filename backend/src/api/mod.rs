@@ -4,6 +4,7 @@ mod apps;
 mod audit;
 mod auth;
 mod backups;
+mod certificates;
 pub mod client_ip;
 mod contract;
 mod cookie;
@@ -52,6 +53,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::routes())
         .merge(apps::routes())
         .merge(domains::routes())
+        .merge(certificates::routes())
         .merge(deployments::routes())
         .merge(releases::routes())
         .merge(settings::routes())

@@ -20,6 +20,7 @@ use utoipa::{
         (name = "backups", description = "Backups of the database, volumes and images, and their restore"),
         (name = "public", description = "What anonymous visitors see"),
         (name = "tokens", description = "API tokens for scripts and CI, managed from the admin session"),
+        (name = "certificates", description = "Certificates uploaded for a host instead of an ACME order; keys go in, never out"),
         (name = "webhooks", description = "Outgoing webhooks: signed deployment and app events, with a delivery log"),
         (name = "audit", description = "Who did what, from where: logins and changes"),
     )

@@ -783,6 +783,10 @@ impl Archives for FakeRuntime {
 
     async fn download_archive(&self, id: &str, path: &str, target: &Path) -> Result<()> {
         self.call(format!("inspect download {id} {path}"))?;
+        // As Docker: a container that is not there has nothing to give.
+        if self.with(|s| Self::find(s, id)).is_none() {
+            return Err(RuntimeError::NotFound(format!("container {id}")));
+        }
         std::fs::write(target, b"").map_err(|e| RuntimeError::Failed(e.to_string()))
     }
 }

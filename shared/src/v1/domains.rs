@@ -28,6 +28,10 @@ pub struct Certificate {
     /// Why the last order failed, as the ACME server or Traefik put it (`failed` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Uploaded by the admin (`POST /api/v1/certificates`) rather than ordered from the ACME
+    /// server; renewing it is the admin's job.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub uploaded: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +54,7 @@ impl Certificate {
             state,
             not_after: None,
             reason: None,
+            uploaded: false,
         }
     }
 
@@ -70,4 +75,33 @@ impl Certificate {
 pub struct DomainsUpdate {
     /// Fully qualified host names, e.g. `["blog.example.com"]`; empty removes them all.
     pub domains: Vec<String>,
+}
+
+/// The body of `POST /api/v1/certificates`: a certificate for one host, used instead of an
+/// ACME order. Checked before it is kept: the key belongs to the chain's first certificate,
+/// that certificate covers `host`, and it is valid now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadCertificate {
+    /// An app's host name or the dashboard's (`MILKCRATE_ADMIN_HOST`).
+    pub host: String,
+    /// PEM: the host's certificate first, then the intermediates.
+    pub chain: String,
+    /// PEM: the unencrypted private key (PKCS#8, PKCS#1 or SEC1). Kept sealed, never sent
+    /// back.
+    pub key: String,
+}
+
+/// An uploaded certificate, as listed (never its key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadedCertificate {
+    pub host: String,
+    /// The DNS names the certificate covers.
+    pub names: Vec<String>,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    /// How many certificates the chain holds (the host's own included).
+    pub chain_length: u32,
+    pub uploaded_at: DateTime<Utc>,
 }

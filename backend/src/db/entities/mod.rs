@@ -5,6 +5,7 @@ pub mod app;
 pub mod app_domain;
 pub mod app_mount;
 pub mod audit;
+pub mod certificate;
 pub mod deployment;
 pub mod setting;
 pub mod volume;

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use super::restore_checks;
 use crate::db::{
     self,
-    entities::{app, app_mount, deployment, setting, volume},
+    entities::{app, app_domain, app_mount, certificate, deployment, setting, volume},
 };
 use crate::domain::{DomainError, DomainResult, Platform};
 
@@ -42,6 +42,20 @@ pub struct Manifest {
     pub database: Stored,
     pub volumes: Vec<StoredVolume>,
     pub images: Vec<StoredImages>,
+    /// The managed proxy's ACME store (`acme.json`: its account and certificates), when HTTPS
+    /// is on; absent from backups made without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acme_store: Option<Stored>,
+}
+
+impl Manifest {
+    /// Every file the archive holds besides the manifest.
+    fn files(&self) -> impl Iterator<Item = &Stored> {
+        std::iter::once(&self.database)
+            .chain(self.volumes.iter().map(|v| &v.file))
+            .chain(self.images.iter().map(|i| &i.file))
+            .chain(self.acme_store.iter())
+    }
 }
 
 /// A file of the archive with its checksum.
@@ -139,6 +153,7 @@ impl Platform {
             database,
             volumes: stored_volumes,
             images: stored_images,
+            acme_store: self.backup_acme_store(dir).await?,
         };
         let (dir, out, m) = (dir.to_path_buf(), target.to_path_buf(), manifest.clone());
         tokio::task::spawn_blocking(move || write_archive(&dir, &m, &out))
@@ -265,7 +280,17 @@ impl Platform {
         for row in rows {
             row.into_active_model().reset_all().insert(&txn).await?;
         }
+        for row in app_domain::Entity::find().all(&restored).await? {
+            row.into_active_model().reset_all().insert(&txn).await?;
+        }
+        for row in certificate::Entity::find().all(&restored).await? {
+            row.into_active_model().reset_all().insert(&txn).await?;
+        }
         txn.commit().await?;
+        if let Some(store) = &manifest.acme_store {
+            self.restore_acme_store(&work.path().join(&store.path))
+                .await?;
+        }
         restored.close().await?;
         self.revive_apps().await?;
         tracing::info!(
@@ -311,6 +336,14 @@ impl Platform {
                 .all(restored)
                 .await
                 .map_err(unreadable)?,
+            domains: app_domain::Entity::find()
+                .all(restored)
+                .await
+                .map_err(unreadable)?,
+            certificates: certificate::Entity::find()
+                .all(restored)
+                .await
+                .map_err(unreadable)?,
         };
         let mut problems = restore_checks::row_problems(&rows, &self.names, &self.config.limits);
         let app_names = rows.apps.iter().map(|a| a.name.clone()).collect();
@@ -326,7 +359,15 @@ impl Platform {
                 &app_names,
             ));
         }
-        if let Some(problem) = self.unopenable_secrets(&rows.apps, &rows.deployments) {
+        if let Some(problem) =
+            self.unopenable_secrets(&rows.apps, &rows.deployments, &rows.certificates)
+        {
+            problems.push(problem);
+        }
+        if let Some(store) = &manifest.acme_store
+            && let Err(problem) =
+                super::backup_certificates::check_acme_store(&dir.join(&store.path))
+        {
             problems.push(problem);
         }
         // Only what the database lists is restored: a volume the manifest adds is refused.
@@ -376,7 +417,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Hashes a file off the async runtime (volumes and images can be gigabytes).
-async fn stored(local: &Path, path: &str) -> DomainResult<Stored> {
+pub(super) async fn stored(local: &Path, path: &str) -> DomainResult<Stored> {
     let file = local.to_path_buf();
     let (bytes, sha256) = tokio::task::spawn_blocking(move || sha256_of(&file))
         .await
@@ -402,10 +443,7 @@ fn write_archive(dir: &Path, manifest: &Manifest, target: &Path) -> std::io::Res
     header.set_mtime(manifest.created_at.timestamp() as u64);
     header.set_cksum();
     tar.append_data(&mut header, MANIFEST, &json[..])?;
-    let files = std::iter::once(&manifest.database)
-        .chain(manifest.volumes.iter().map(|v| &v.file))
-        .chain(manifest.images.iter().map(|i| &i.file));
-    for stored in files {
+    for stored in manifest.files() {
         tar.append_path_with_name(dir.join(&stored.path), &stored.path)?;
     }
     let mut out = tar.into_inner()?.finish()?;
@@ -460,10 +498,7 @@ fn unpack_checked(archive: &Path, dir: &Path) -> DomainResult<Manifest> {
             manifest.version
         )));
     }
-    let expected: Vec<&Stored> = std::iter::once(&manifest.database)
-        .chain(manifest.volumes.iter().map(|v| &v.file))
-        .chain(manifest.images.iter().map(|i| &i.file))
-        .collect();
+    let expected: Vec<&Stored> = manifest.files().collect();
     for v in &manifest.volumes {
         shared::validation::volume_name(&v.name)
             .map_err(|e| refused(format!("volume name `{}` {e}", v.name)))?;

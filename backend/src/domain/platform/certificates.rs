@@ -33,7 +33,7 @@ pub struct Known {
 }
 
 impl Platform {
-    fn https_managed(&self) -> bool {
+    pub(super) fn https_managed(&self) -> bool {
         self.config.proxy.https() && self.config.proxy.mode == ProxyMode::Managed
     }
 
@@ -41,6 +41,9 @@ impl Platform {
     pub(in crate::domain) fn certificate_of(&self, host: &str) -> Certificate {
         if !self.config.proxy.https() {
             return Certificate::new(CertificateState::Off);
+        }
+        if let Some(pair) = self.routes.uploaded().get(host) {
+            return uploaded_state(pair.not_after);
         }
         let known = self.routes.certificates();
         if let Some(not_after) = known.issued.get(host) {
@@ -61,12 +64,20 @@ impl Platform {
     /// Hosts whose certificate is valid now: the edge sends HSTS on them.
     pub(in crate::domain) fn secure_hosts(&self) -> HashSet<String> {
         let now = Utc::now();
-        self.routes
-            .certificates()
+        let uploaded = self.routes.uploaded();
+        let known = self.routes.certificates();
+        // An uploaded certificate is served instead of an ACME one: it alone counts.
+        let ordered = known
             .issued
-            .into_iter()
+            .iter()
+            .filter(|(host, _)| !uploaded.contains_key(*host))
+            .map(|(host, not_after)| (host, *not_after));
+        uploaded
+            .iter()
+            .map(|(host, pair)| (host, pair.not_after))
+            .chain(ordered)
             .filter(|(_, not_after)| *not_after > now)
-            .map(|(host, _)| host)
+            .map(|(host, _)| host.clone())
             .collect()
     }
 
@@ -121,8 +132,27 @@ impl Platform {
     }
 }
 
+/// An uploaded certificate's state: issued until it expires; then failed, saying what to do
+/// (Milkcrate does not renew what it did not order).
+fn uploaded_state(not_after: DateTime<Utc>) -> Certificate {
+    let mut certificate = if not_after > Utc::now() {
+        Certificate::new(CertificateState::Issued)
+    } else {
+        Certificate {
+            reason: Some(format!(
+                "the uploaded certificate expired on {}: upload a new one, or delete it to have one ordered",
+                not_after.to_rfc3339()
+            )),
+            ..Certificate::new(CertificateState::Failed)
+        }
+    };
+    certificate.not_after = Some(not_after);
+    certificate.uploaded = true;
+    certificate
+}
+
 /// The one file of a tar the archive API gave.
-fn read_tar_file(tar: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+pub(super) fn read_tar_file(tar: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     let mut archive = tar::Archive::new(std::fs::File::open(tar)?);
     let mut entry = archive
         .entries()?
@@ -233,8 +263,14 @@ fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
 }
 
-/// A certificate's `notAfter` (RFC 5280: Certificate → TBSCertificate → validity).
+/// A certificate's `notAfter`.
 pub fn not_after(der: &[u8]) -> Option<DateTime<Utc>> {
+    validity(der).map(|(_, not_after)| not_after)
+}
+
+/// A certificate's `notBefore` and `notAfter` (RFC 5280: Certificate → TBSCertificate →
+/// validity).
+pub fn validity(der: &[u8]) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let (_, certificate, _) = tlv(der)?;
     let (_, tbs, _) = tlv(certificate)?;
     let mut rest = tbs;
@@ -246,9 +282,10 @@ pub fn not_after(der: &[u8]) -> Option<DateTime<Utc>> {
         rest = tlv(rest)?.2; // serial number, signature algorithm, issuer
     }
     let (_, validity, _) = tlv(rest)?;
-    let (_, after) = tlv(validity).map(|(_, _, after)| ((), after))?;
+    let (tag, time, after) = tlv(validity)?;
+    let not_before = der_time(tag, std::str::from_utf8(time).ok()?)?;
     let (tag, time, _) = tlv(after)?;
-    der_time(tag, std::str::from_utf8(time).ok()?)
+    Some((not_before, der_time(tag, std::str::from_utf8(time).ok()?)?))
 }
 
 /// UTCTime (`YYMMDDHHMMSSZ`) or GeneralizedTime (`YYYYMMDDHHMMSSZ`).

@@ -23,7 +23,7 @@ use tokio::{
 use super::{
     certificates::Known,
     traefik::{self, API_PORT, AppRoute, TOKEN_HEADER},
-    traefik_hosts::Https,
+    traefik_hosts::{Https, UploadedPair},
 };
 use crate::{
     config::ProxyMode,
@@ -56,6 +56,8 @@ struct Table {
     domains: BTreeMap<String, Vec<String>>,
     /// Apps whose entry a switchover steers: derivation leaves them alone.
     pinned: HashSet<String>,
+    /// Certificates uploaded for hosts, opened (from the database, with the host names).
+    uploaded: BTreeMap<String, UploadedPair>,
 }
 
 impl Routes {
@@ -72,6 +74,11 @@ impl Routes {
 
     pub(super) fn set_certificates(&self, known: Known) {
         *self.certificates.write().unwrap_or_else(|p| p.into_inner()) = known;
+    }
+
+    /// The uploaded certificates, by host.
+    pub(super) fn uploaded(&self) -> BTreeMap<String, UploadedPair> {
+        self.with(|t| t.uploaded.clone())
     }
 
     /// The host names routed now (of apps that have a server).
@@ -170,6 +177,7 @@ impl Platform {
         };
         let token = self.proxy_token();
         let secure = self.secure_hosts();
+        let uploaded = self.routes.uploaded();
         traefik::dynamic_config(
             &apps,
             &traefik::Edge {
@@ -177,7 +185,10 @@ impl Platform {
                 dashboard: &dashboard,
                 admin_host: self.config.proxy.admin_host.as_deref(),
                 token: &token,
-                https: https.then_some(Https { secure: &secure }),
+                https: https.then_some(Https {
+                    secure: &secure,
+                    uploaded: &uploaded,
+                }),
             },
         )
     }
@@ -384,10 +395,14 @@ impl Platform {
         self.refresh_domains().await
     }
 
-    /// Reads every app's host names into the table.
+    /// Reads every app's host names and the uploaded certificates into the table.
     pub(in crate::domain) async fn refresh_domains(&self) -> DomainResult<()> {
         let domains = self.domains_by_app_name().await?;
-        self.routes.with(|t| t.domains = domains);
+        let uploaded = self.open_uploaded_certificates().await?;
+        self.routes.with(|t| {
+            t.domains = domains;
+            t.uploaded = uploaded;
+        });
         Ok(())
     }
 

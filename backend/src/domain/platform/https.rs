@@ -77,7 +77,7 @@ impl Platform {
         let (mut env, mut files, mut fingerprint) = (Vec::new(), Vec::new(), args.join(" "));
         if let Some(bundle) = bundle {
             env.push(format!("LEGO_CA_CERTIFICATES=/{CA_FILE}"));
-            files = tar_of(CA_FILE, &bundle)?;
+            files = tar_of(CA_FILE, &bundle, 0o444)?;
             fingerprint.push_str(&super::proxy::digest_bytes(&bundle));
         }
         args.sort();
@@ -96,16 +96,17 @@ impl Platform {
     }
 }
 
-fn tar_of(path: &str, bytes: &[u8]) -> DomainResult<Vec<u8>> {
+/// A tar of one file at `path`.
+pub(super) fn tar_of(path: &str, bytes: &[u8], mode: u32) -> DomainResult<Vec<u8>> {
     let mut builder = tar::Builder::new(Vec::new());
     let mut header = tar::Header::new_gnu();
     header.set_size(bytes.len() as u64);
-    header.set_mode(0o444);
+    header.set_mode(mode);
     header.set_cksum();
     builder
         .append_data(&mut header, path, bytes)
-        .map_err(|e| anyhow::anyhow!("packing the CA bundle: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("packing {path}: {e}"))?;
     Ok(builder
         .into_inner()
-        .map_err(|e| anyhow::anyhow!("packing the CA bundle: {e}"))?)
+        .map_err(|e| anyhow::anyhow!("packing {path}: {e}"))?)
 }

@@ -2,6 +2,8 @@
 //! and settings.
 
 pub mod backup;
+mod backup_certificates;
+mod certificate_check;
 pub mod certificates;
 pub mod edge;
 mod https;
@@ -11,3 +13,6 @@ mod restore_checks;
 pub mod settings;
 pub mod traefik;
 pub mod traefik_hosts;
+mod uploaded_certificates;
+
+pub(in crate::domain) use uploaded_certificates::seal_context as certificate_seal_context;

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::{
     config::LimitsConfig,
-    db::entities::{app, app_mount, deployment, setting, volume},
+    db::entities::{app, app_domain, app_mount, certificate, deployment, setting, volume},
     domain::{Names, deploy::images::parse_tag},
     runtime::{ArchivedImage, labels},
 };
@@ -28,6 +28,8 @@ pub struct Rows {
     pub mounts: Vec<app_mount::Model>,
     pub volumes: Vec<volume::Model>,
     pub settings: Vec<setting::Model>,
+    pub domains: Vec<app_domain::Model>,
+    pub certificates: Vec<certificate::Model>,
 }
 
 /// Every rule a row breaks, as `what: why`.
@@ -110,6 +112,27 @@ pub fn row_problems(rows: &Rows, names: &Names, limits: &LimitsConfig) -> Vec<St
             ));
         }
     }
+    let is_host = |host: &str| {
+        shared::validation::domains(&[host.to_string()], None).is_ok_and(|h| h == [host])
+    };
+    for d in &rows.domains {
+        if !apps_by_id.contains_key(&d.app_id) {
+            problems.push(format!("domain `{}`: belongs to no app", d.host));
+        }
+        if !is_host(&d.host) {
+            problems.push(format!("domain `{}`: not a valid host name", d.host));
+        }
+    }
+    for c in &rows.certificates {
+        if !is_host(&c.host) {
+            problems.push(format!("certificate `{}`: not a valid host name", c.host));
+        } else if !super::certificate_check::covers(&c.host, &c.chain) {
+            problems.push(format!(
+                "certificate `{}`: its chain does not cover the host",
+                c.host
+            ));
+        }
+    }
     for s in &rows.settings {
         if !KNOWN_SETTINGS.contains(&s.key.as_str()) {
             problems.push(format!("setting `{}`: unknown", s.key));
@@ -180,6 +203,8 @@ mod tests {
             mounts: Vec::new(),
             volumes: Vec::new(),
             settings: Vec::new(),
+            domains: Vec::new(),
+            certificates: Vec::new(),
         }
     }
 

@@ -193,7 +193,12 @@ pub fn dynamic_config(apps: &[AppRoute], edge: &Edge<'_>) -> Value {
         }
         services.insert(r, json!({ "loadBalancer": balancer }));
     }
-    json!({ "http": { "routers": routers, "middlewares": middlewares, "services": services } })
+    let mut config =
+        json!({ "http": { "routers": routers, "middlewares": middlewares, "services": services } });
+    if let Some(tls) = traefik_hosts::tls(edge.https.as_ref()) {
+        config["tls"] = tls;
+    }
+    config
 }
 
 #[cfg(test)]

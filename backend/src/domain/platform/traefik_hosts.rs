@@ -6,8 +6,9 @@
 //! method and body of any request. (Traefik answers ACME's HTTP-01 challenges before any
 //! router.)
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 /// Host routers outrank every path route (an app owns its host names whole) and stay below the
@@ -27,6 +28,37 @@ const HSTS: &str = "milkcrate-hsts";
 pub struct Https<'a> {
     /// Hosts whose certificate is valid now: they get HSTS.
     pub secure: &'a HashSet<String>,
+    /// Certificates the admin uploaded, by host: those hosts are served with them, and never
+    /// ordered from the ACME server.
+    pub uploaded: &'a BTreeMap<String, UploadedPair>,
+}
+
+/// An uploaded certificate as Traefik takes it: PEM text inline (its `certFile`/`keyFile` take
+/// a file's content as well as a path), served to the proxy only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UploadedPair {
+    pub chain: String,
+    pub key: String,
+    pub not_after: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for UploadedPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadedPair")
+            .field("not_after", &self.not_after)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `tls` section of the dynamic configuration: the uploaded certificates.
+pub fn tls(https: Option<&Https<'_>>) -> Option<Value> {
+    let https = https.filter(|h| !h.uploaded.is_empty())?;
+    let certificates: Vec<Value> = https
+        .uploaded
+        .values()
+        .map(|pair| json!({ "certFile": pair.chain, "keyFile": pair.key }))
+        .collect();
+    Some(json!({ "certificates": certificates }))
 }
 
 /// Routers and middlewares of one set of hosts going to `service`: `name` is the router's,
@@ -74,7 +106,11 @@ pub fn add(
                 "priority": route.priority,
                 "middlewares": secure_middlewares,
                 "service": route.service,
-                "tls": { "certResolver": RESOLVER },
+                "tls": if https.uploaded.contains_key(host) {
+                    json!({})
+                } else {
+                    json!({ "certResolver": RESOLVER })
+                },
             }),
         );
         routers.insert(
@@ -141,7 +177,11 @@ mod tests {
     #[test]
     fn with_https_plain_http_redirects_and_hsts_waits_for_a_valid_certificate() {
         let secure = HashSet::from(["www.example.com".to_string()]);
-        let (routers, middlewares) = render(Some(&Https { secure: &secure }));
+        let uploaded = BTreeMap::new();
+        let (routers, middlewares) = render(Some(&Https {
+            secure: &secure,
+            uploaded: &uploaded,
+        }));
         let pending = &routers["app-blog-host-0"];
         assert_eq!(pending["entryPoints"], json!(["websecure"]));
         assert_eq!(pending["tls"]["certResolver"], "milkcrate");
@@ -164,5 +204,43 @@ mod tests {
                 .unwrap()
                 >= 31_536_000
         );
+    }
+
+    #[test]
+    fn an_uploaded_certificate_replaces_the_acme_order_for_its_host_only() {
+        let secure = HashSet::new();
+        let uploaded = BTreeMap::from([(
+            "www.example.com".to_string(),
+            UploadedPair {
+                chain: "CHAIN".into(),
+                key: "KEY".into(),
+                not_after: Utc::now(),
+            },
+        )]);
+        let https = Https {
+            secure: &secure,
+            uploaded: &uploaded,
+        };
+        let (routers, _) = render(Some(&https));
+        assert_eq!(
+            routers["app-blog-host-0"]["tls"]["certResolver"],
+            "milkcrate"
+        );
+        assert_eq!(routers["app-blog-host-1"]["tls"], json!({}));
+        let tls = tls(Some(&https)).unwrap();
+        assert_eq!(
+            tls["certificates"],
+            json!([{ "certFile": "CHAIN", "keyFile": "KEY" }])
+        );
+        assert!(!format!("{:?}", uploaded["www.example.com"]).contains("KEY"));
+        let none = BTreeMap::new();
+        assert!(tls_of_nothing(&secure, &none).is_none());
+    }
+
+    fn tls_of_nothing(
+        secure: &HashSet<String>,
+        uploaded: &BTreeMap<String, UploadedPair>,
+    ) -> Option<Value> {
+        tls(Some(&Https { secure, uploaded }))
     }
 }

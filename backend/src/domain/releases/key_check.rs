@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, sea_qu
 
 use super::snapshot::{Snapshot, StoredVar, seal_context};
 use crate::{
-    db::entities::{app, deployment, setting},
+    db::entities::{app, certificate, deployment, setting, webhook},
     domain::Platform,
     secrets::{CHECK_CONTEXT, CHECK_PLAINTEXT},
 };
@@ -44,7 +44,8 @@ impl Platform {
         Ok(())
     }
 
-    /// Whether any sealed value is stored (an app's variables or a release's snapshot).
+    /// Whether any sealed value is stored (an app's variables, a release's snapshot, a
+    /// webhook's secret or an uploaded certificate's key).
     async fn holds_secrets(&self) -> anyhow::Result<bool> {
         let pattern = "%\"sealed\"%";
         let apps = app::Entity::find()
@@ -55,7 +56,9 @@ impl Platform {
             .filter(deployment::Column::Config.like(pattern))
             .count(&self.db)
             .await?;
-        Ok(apps + releases > 0)
+        let others = webhook::Entity::find().count(&self.db).await?
+            + certificate::Entity::find().count(&self.db).await?;
+        Ok(apps + releases + others > 0)
     }
 }
 
@@ -66,7 +69,21 @@ impl Platform {
         &self,
         apps: &[app::Model],
         deployments: &[deployment::Model],
+        certificates: &[certificate::Model],
     ) -> Option<String> {
+        if let Some(c) = certificates.iter().find(|c| {
+            self.secrets
+                .open(
+                    &c.key_sealed,
+                    &crate::domain::platform::certificate_seal_context(&c.host),
+                )
+                .is_err()
+        }) {
+            return Some(format!(
+                "the key of the certificate uploaded for `{}` does not open with this instance's secrets key: restore needs the key that sealed it (MILKCRATE_SECRETS_KEY, or SECRET_KEY when that is unset, of the instance that made the backup)",
+                c.host
+            ));
+        }
         let app_name = |id: i64| apps.iter().find(|a| a.id == id).map(|a| a.name.as_str());
         let app_vars = apps
             .iter()

@@ -1,0 +1,91 @@
+//! The managed proxy's ACME store in backups: its account and every certificate it was issued,
+//! so a restored instance serves them without new orders (and without meeting the CA's rate
+//! limits). Read from the running proxy as the certificates' state is; written back into its
+//! volume before the proxy is restarted to load it. (Uploaded certificates are rows of the
+//! database and travel with it.)
+
+use std::path::Path;
+
+use super::{
+    backup::Stored,
+    certificates::{ACME_STORE, read_tar_file},
+    https::tar_of,
+};
+use crate::domain::{DomainResult, Platform};
+
+/// Where the store sits in a backup.
+const IN_BACKUP: &str = "certificates/acme.json";
+/// A store larger than this is not Traefik's (one certificate is a few KB).
+const MAX_STORE: u64 = 16 * 1024 * 1024;
+
+impl Platform {
+    /// Copies the proxy's ACME store into `dir`, when HTTPS is on and the store exists.
+    pub(super) async fn backup_acme_store(&self, dir: &Path) -> DomainResult<Option<Stored>> {
+        if !self.https_managed() {
+            return Ok(None);
+        }
+        let tar = dir.join("acme.tar");
+        match self
+            .runtime
+            .download_archive(&self.config.proxy.container_name, ACME_STORE, &tar)
+            .await
+        {
+            Ok(()) => {}
+            // No store yet: nothing was ever ordered.
+            Err(crate::runtime::RuntimeError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        }
+        let store = tokio::task::spawn_blocking(move || read_tar_file(&tar))
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the ACME store: {e}"))??;
+        let target = dir.join(IN_BACKUP);
+        tokio::fs::create_dir_all(dir.join("certificates"))
+            .await
+            .map_err(|e| anyhow::anyhow!("backup folder: {e}"))?;
+        tokio::fs::write(&target, &store)
+            .await
+            .map_err(|e| anyhow::anyhow!("writing the ACME store: {e}"))?;
+        Ok(Some(super::backup::stored(&target, IN_BACKUP).await?))
+    }
+
+    /// Puts a backup's ACME store into the proxy's volume and restarts the proxy to load it.
+    /// Without HTTPS on this instance there is no store to fill: it is left out, saying so.
+    pub(super) async fn restore_acme_store(&self, file: &Path) -> DomainResult<()> {
+        if !self.https_managed() {
+            tracing::warn!(
+                "the backup holds the proxy's certificates, but HTTPS is off here (no MILKCRATE_ACME_EMAIL): they are not restored"
+            );
+            return Ok(());
+        }
+        let store = tokio::fs::read(file)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the backup's ACME store: {e}"))?;
+        let proxy = &self.config.proxy.container_name;
+        let path = ACME_STORE.trim_start_matches('/');
+        // Traefik refuses a store anyone but its owner may read.
+        self.runtime
+            .upload_tar(proxy, tar_of(path, &store, 0o600)?)
+            .await?;
+        self.runtime.stop_container(proxy, 5).await?;
+        self.ensure_proxy().await?;
+        tracing::info!("restored the proxy's ACME store; the proxy was restarted to load it");
+        Ok(())
+    }
+}
+
+/// A backup's ACME store must be a JSON object of a sane size (Traefik's format: resolvers by
+/// name); the problem otherwise.
+pub fn check_acme_store(file: &Path) -> Result<(), String> {
+    let refused = |why: &str| format!("{IN_BACKUP}: {why}");
+    let size = std::fs::metadata(file)
+        .map_err(|e| refused(&e.to_string()))?
+        .len();
+    if size > MAX_STORE {
+        return Err(refused("larger than any ACME store"));
+    }
+    let bytes = std::fs::read(file).map_err(|e| refused(&e.to_string()))?;
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        _ => Err(refused("not an ACME store (a JSON object)")),
+    }
+}
