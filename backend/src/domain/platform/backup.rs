@@ -293,6 +293,7 @@ impl Platform {
         }
         restored.close().await?;
         self.revive_apps().await?;
+        self.refresh_domains().await?;
         tracing::info!(
             "restored a backup of {}: {} volumes, {} images",
             manifest.created_at,
