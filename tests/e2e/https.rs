@@ -220,3 +220,181 @@ async fn a_domain_gets_a_verified_certificate_from_the_acme_server_and_keeps_it_
     assert_eq!(served_certificate(https_port, HOST), certificate);
     assert_eq!(pebble.issued(), orders, "a new order after the restart");
 }
+
+/// A certificate made with openssl for these tests (a test CA's, for `shop.example.com` and
+/// `*.shop.example.com`), its key, another key, and the test CA that signed it.
+const UPLOADED_CHAIN: &str =
+    include_str!("../../backend/src/domain/platform/testdata/uploaded/shop.pem");
+const UPLOADED_KEY: &str =
+    include_str!("../../backend/src/domain/platform/testdata/uploaded/shop.key");
+const OTHER_KEY: &str =
+    include_str!("../../backend/src/domain/platform/testdata/uploaded/other.key");
+const UPLOADED_HOST: &str = "shop.example.com";
+const ORDERED_HOST: &str = "news.milkcrate.test";
+
+async fn upload_certificate(server: &Server, key: &str) -> reqwest::Response {
+    server
+        .request(reqwest::Method::POST, "/api/v1/certificates")
+        .json(&serde_json::json!({ "host": UPLOADED_HOST, "chain": UPLOADED_CHAIN, "key": key }))
+        .send()
+        .await
+        .expect("upload")
+}
+
+async fn restore(server: &Server, archive: Vec<u8>) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(archive).file_name("b.tar.gz"),
+    );
+    server
+        .request(reqwest::Method::POST, "/api/v1/backups/restore")
+        .multipart(form)
+        .send()
+        .await
+        .expect("restore")
+}
+
+#[tokio::test]
+async fn an_uploaded_certificate_is_served_and_a_restore_brings_back_every_certificate() {
+    // Uploaded keys are sealed: the restoring instance needs the same secrets key.
+    let secrets_key = (
+        "MILKCRATE_SECRETS_KEY".to_string(),
+        "uploaded-certificates-test-secrets-key-0123456789".to_string(),
+    );
+    let (pebble, mut server, https_port) = Pebble::with_server(ServerOptions {
+        extra_env: vec![secrets_key.clone()],
+        ..ServerOptions::default()
+    })
+    .await;
+    let instance = server.instance.clone();
+    let created: CreatedApp = server
+        .create_app("shop", "/shop", apps::web_app("UPLOADED"))
+        .await
+        .json()
+        .await
+        .expect("created");
+    let deployment = server.wait_deployment(created.deployment.id).await;
+    assert_eq!(deployment.status, DeploymentStatus::Running);
+    let response = server
+        .request(reqwest::Method::PUT, "/api/v1/apps/shop/domains")
+        .json(&serde_json::json!({ "domains": [UPLOADED_HOST, ORDERED_HOST] }))
+        .send()
+        .await
+        .expect("set domains");
+    assert_eq!(response.status(), 200);
+
+    // Another certificate's key: refused, naming the field.
+    let refused = upload_certificate(&server, OTHER_KEY).await;
+    assert_eq!(refused.status(), 422);
+    let body: serde_json::Value = refused.json().await.expect("error body");
+    assert!(
+        body["fields"]["key"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("does not belong")),
+        "{body}"
+    );
+    let uploaded = upload_certificate(&server, UPLOADED_KEY).await;
+    assert_eq!(uploaded.status(), 201);
+    let listed = server
+        .get("/api/v1/certificates")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        listed.contains(UPLOADED_HOST) && !listed.contains("PRIVATE"),
+        "{listed}"
+    );
+
+    // The uploaded chain is served (verified against the test CA); the other host gets
+    // Pebble's, and Pebble is asked for that one only.
+    let dir = tempfile::tempdir().unwrap();
+    let test_ca = dir.path().join("test-ca.pem");
+    let second = UPLOADED_CHAIN
+        .match_indices("-----BEGIN CERTIFICATE-----")
+        .nth(1);
+    std::fs::write(&test_ca, &UPLOADED_CHAIN[second.unwrap().0..]).unwrap();
+    let answer = eventually(
+        Duration::from_secs(30),
+        "the uploaded certificate served",
+        || {
+            let answer =
+                https(https_port, UPLOADED_HOST, &test_ca, "/").filter(|a| a.contains("UPLOADED"));
+            async move { answer }
+        },
+    )
+    .await;
+    assert!(answer.contains("UPLOADED"));
+    let root = pebble.root();
+    eventually(
+        Duration::from_secs(60),
+        "Pebble's certificate served",
+        || {
+            let answer =
+                https(https_port, ORDERED_HOST, &root, "/").filter(|a| a.contains("UPLOADED"));
+            async move { answer }
+        },
+    )
+    .await;
+    let view = eventually(
+        Duration::from_secs(30),
+        "both certificates issued",
+        || async {
+            let view = app(&server, "shop").await;
+            view.domains
+                .iter()
+                .all(|d| d.certificate.state == CertificateState::Issued)
+                .then_some(view)
+        },
+    )
+    .await;
+    let uploaded_domain = view.domains.iter().find(|d| d.host == UPLOADED_HOST);
+    assert!(uploaded_domain.unwrap().certificate.uploaded, "{view:?}");
+    assert_eq!(pebble.issued(), 1, "{}", pebble.log());
+    let ordered = served_certificate(https_port, ORDERED_HOST);
+
+    // A backup; then the instance is wiped (its containers, the proxy's certificate store, its
+    // images, its data folder) and a fresh one restores it: both certificates are served
+    // again, and Pebble issues nothing new.
+    let backup = server
+        .request(reqwest::Method::POST, "/api/v1/backups")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    server.terminate().await;
+    let label = format!("milkcrate.instance={instance}");
+    for c in docker::containers_with(&[&label]) {
+        docker::docker(&["rm", "-f", &c]);
+    }
+    for image in docker::app_images(&instance) {
+        docker::docker(&["rmi", "-f", &image]);
+    }
+    docker::docker(&["volume", "rm", &format!("{instance}_certificates")]);
+    let fresh = integration_tests::Server::start(ServerOptions {
+        instance: Some(instance.clone()),
+        extra_env: [pebble.server_env(https_port), vec![secrets_key]].concat(),
+        ..ServerOptions::default()
+    })
+    .await;
+    let response = restore(&fresh, backup).await;
+    let status = response.status();
+    assert_eq!(status, 200, "{}", response.text().await.unwrap());
+    eventually(
+        Duration::from_secs(60),
+        "the restored certificates served",
+        || {
+            let ordered_again =
+                https(https_port, ORDERED_HOST, &root, "/").filter(|a| a.contains("UPLOADED"));
+            let uploaded_again =
+                https(https_port, UPLOADED_HOST, &test_ca, "/").filter(|a| a.contains("UPLOADED"));
+            async move { ordered_again.and(uploaded_again) }
+        },
+    )
+    .await;
+    assert_eq!(served_certificate(https_port, ORDERED_HOST), ordered);
+    assert_eq!(pebble.issued(), 1, "a new order after the restore");
+}

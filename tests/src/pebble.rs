@@ -96,19 +96,7 @@ impl Pebble {
         let gateway = docker::inspect(&network, "{{(index .IPAM.Config 0).Gateway}}");
         let pebble = Pebble::start(&gateway).await;
         let https_port = free_port();
-        let mut extra_env: Vec<(String, String)> = [
-            ("MILKCRATE_HTTPS_PORT", https_port.to_string()),
-            ("MILKCRATE_HTTPS_BIND", "127.0.0.1".to_string()),
-            ("MILKCRATE_ACME_EMAIL", "admin@milkcrate.test".to_string()),
-            ("MILKCRATE_ACME_CA_URL", pebble.directory.clone()),
-            (
-                "MILKCRATE_ACME_CA_CERTS",
-                pebble.tls_certificate().display().to_string(),
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+        let mut extra_env = pebble.server_env(https_port);
         extra_env.extend(options.extra_env.iter().cloned());
         let server = Server::start(ServerOptions {
             instance: Some(instance),
@@ -117,6 +105,23 @@ impl Pebble {
         })
         .await;
         (pebble, server, https_port)
+    }
+
+    /// The settings that point a Milkcrate at this Pebble, with HTTPS on `https_port`.
+    pub fn server_env(&self, https_port: u16) -> Vec<(String, String)> {
+        [
+            ("MILKCRATE_HTTPS_PORT", https_port.to_string()),
+            ("MILKCRATE_HTTPS_BIND", "127.0.0.1".to_string()),
+            ("MILKCRATE_ACME_EMAIL", "admin@milkcrate.test".to_string()),
+            ("MILKCRATE_ACME_CA_URL", self.directory.clone()),
+            (
+                "MILKCRATE_ACME_CA_CERTS",
+                self.tls_certificate().display().to_string(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
     }
 
     /// Pebble's own TLS certificate: what the proxy must trust to reach it.

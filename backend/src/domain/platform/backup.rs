@@ -293,7 +293,9 @@ impl Platform {
         }
         restored.close().await?;
         self.revive_apps().await?;
-        self.refresh_domains().await?;
+        // Routed at once (with their host names and certificates), not at the next
+        // reconciliation.
+        self.refresh_routes().await?;
         tracing::info!(
             "restored a backup of {}: {} volumes, {} images",
             manifest.created_at,

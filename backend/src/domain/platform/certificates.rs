@@ -96,12 +96,16 @@ impl Platform {
                 .served_hosts()
                 .iter()
                 .any(|h| !issued.contains_key(h));
-            tokio::time::sleep(if waiting {
+            let pause = tokio::time::sleep(if waiting {
                 WHILE_PENDING
             } else {
                 WHILE_SETTLED
-            })
-            .await;
+            });
+            // A host added (or a proxy restarted) while settled is looked at without delay.
+            tokio::select! {
+                () = pause => {}
+                () = self.routes.hosts_changed() => {}
+            }
         }
     }
 

@@ -47,6 +47,8 @@ pub struct Routes {
     token: std::sync::OnceLock<String>,
     /// The certificates the proxy holds, as last read.
     certificates: RwLock<Known>,
+    /// Told when the host names or uploaded certificates are read anew.
+    hosts_changed: tokio::sync::Notify,
 }
 
 #[derive(Default)]
@@ -74,6 +76,11 @@ impl Routes {
 
     pub(super) fn set_certificates(&self, known: Known) {
         *self.certificates.write().unwrap_or_else(|p| p.into_inner()) = known;
+    }
+
+    /// Resolves at the next change of the host names (or of the uploaded certificates).
+    pub(super) async fn hosts_changed(&self) {
+        self.hosts_changed.notified().await;
     }
 
     /// The uploaded certificates, by host.
@@ -403,6 +410,7 @@ impl Platform {
             t.domains = domains;
             t.uploaded = uploaded;
         });
+        self.routes.hosts_changed.notify_one();
         Ok(())
     }
 
