@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod certificates;
 pub mod edge;
+mod external_certificates;
 mod https;
 pub mod proxy;
 mod reconcile;
