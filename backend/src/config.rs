@@ -95,6 +95,9 @@ pub struct ProxyConfig {
     /// A PEM bundle Traefik trusts for the ACME server (private CAs, tests); the host's bundle
     /// when unset.
     pub acme_ca_certs: Option<PathBuf>,
+    /// With an external proxy: where Milkcrate can read that Traefik's `acme.json` (its store
+    /// volume mounted read-only), to show certificate states; unset, they stay `pending`.
+    pub acme_store: Option<PathBuf>,
 }
 
 /// Let's Encrypt's production directory.
@@ -185,6 +188,7 @@ impl Default for ProxyConfig {
             acme_email: None,
             acme_ca_url: LETS_ENCRYPT.into(),
             acme_ca_certs: None,
+            acme_store: None,
         }
     }
 }
@@ -338,6 +342,9 @@ impl Config {
         }
         if let Some(v) = get("MILKCRATE_ACME_CA_CERTS") {
             self.proxy.acme_ca_certs = Some(v.into());
+        }
+        if let Some(v) = get("MILKCRATE_ACME_STORE") {
+            self.proxy.acme_store = Some(v.into());
         }
         parse_into(&get, "MILKCRATE_LISTEN", &mut self.listen)?;
         parse_into(&get, "MILKCRATE_SESSION_HOURS", &mut self.session_hours)?;

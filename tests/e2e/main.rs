@@ -5,6 +5,7 @@ mod auth;
 mod backups;
 mod clients;
 mod compose;
+mod compose_setup;
 mod contract;
 mod deploy;
 mod disk_full;

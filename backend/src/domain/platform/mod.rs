@@ -6,6 +6,7 @@ mod backup_certificates;
 mod certificate_check;
 pub mod certificates;
 pub mod edge;
+mod external_certificates;
 mod https;
 pub mod proxy;
 mod reconcile;
