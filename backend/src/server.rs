@@ -39,7 +39,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let upkeep = tokio::spawn(upkeep(platform.clone()));
     let follower = tokio::spawn(platform.clone().follow_runtime());
     let certificates = tokio::spawn(platform.clone().watch_certificates());
-    let external_certificates = tokio::spawn(platform.clone().watch_external_certificates());
     let webhooks = tokio::spawn(platform.clone().follow_webhooks());
     let pruner = tokio::spawn(prune_audit(platform.clone()));
     tracing::info!("listening on http://{}", config.listen);
@@ -48,7 +47,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     upkeep.abort();
     follower.abort();
     certificates.abort();
-    external_certificates.abort();
     webhooks.abort();
     pruner.abort();
     platform.shutdown().await;

@@ -306,8 +306,8 @@ async fn an_uploaded_certificate_is_served_and_a_restore_brings_back_every_certi
         "{listed}"
     );
 
-    // The uploaded chain is served (verified against the test CA); the other host gets
-    // Pebble's, and Pebble is asked for that one only.
+    // The uploaded chain is served (verified against the test CA, so not Pebble's); the other
+    // host gets Pebble's.
     let dir = tempfile::tempdir().unwrap();
     let test_ca = dir.path().join("test-ca.pem");
     let second = UPLOADED_CHAIN
@@ -350,7 +350,10 @@ async fn an_uploaded_certificate_is_served_and_a_restore_brings_back_every_certi
     .await;
     let uploaded_domain = view.domains.iter().find(|d| d.host == UPLOADED_HOST);
     assert!(uploaded_domain.unwrap().certificate.uploaded, "{view:?}");
-    assert_eq!(pebble.issued(), 1, "{}", pebble.log());
+    // (Traefik may have ordered one for the uploaded host too in the instant between adding
+    // the domain and uploading; from then on it orders nothing for it.)
+    let orders = pebble.issued();
+    assert!((1..=2).contains(&orders), "{}", pebble.log());
     let ordered = served_certificate(https_port, ORDERED_HOST);
 
     // A backup; then the instance is wiped (its containers, the proxy's certificate store, its
@@ -396,5 +399,5 @@ async fn an_uploaded_certificate_is_served_and_a_restore_brings_back_every_certi
     )
     .await;
     assert_eq!(served_certificate(https_port, ORDERED_HOST), ordered);
-    assert_eq!(pebble.issued(), 1, "a new order after the restore");
+    assert_eq!(pebble.issued(), orders, "a new order after the restore");
 }

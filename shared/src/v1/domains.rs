@@ -61,6 +61,7 @@ impl Certificate {
     /// A short word for the dashboard.
     pub fn label(&self) -> &'static str {
         match self.state {
+            CertificateState::Issued if self.uploaded => "uploaded",
             CertificateState::Off => "HTTP only",
             CertificateState::Pending => "pending",
             CertificateState::Issued => "issued",

@@ -81,10 +81,16 @@ impl Platform {
             .collect()
     }
 
-    /// Keeps the certificates' state current while the server runs.
+    /// Keeps the certificates' state current while the server runs with HTTPS on.
     pub async fn watch_certificates(self: Arc<Self>) {
-        if !self.https_managed() {
+        if !self.config.proxy.https() {
             return;
+        }
+        if self.config.proxy.mode == ProxyMode::External && self.config.proxy.acme_store.is_none() {
+            tracing::info!(
+                "MILKCRATE_ACME_STORE is not set: certificate states stay `pending` (mount the \
+                 external Traefik's ACME store read-only and name its acme.json there)"
+            );
         }
         loop {
             if let Err(e) = self.read_certificates().await {
@@ -109,30 +115,54 @@ impl Platform {
         }
     }
 
-    /// Reads the proxy's ACME store and log once.
+    /// Reads the proxy's ACME store and log once: the managed proxy's through the runtime, an
+    /// external one's from `MILKCRATE_ACME_STORE` and, when it runs on this daemon under
+    /// `MILKCRATE_TRAEFIK_CONTAINER`, its log.
     pub(in crate::domain) async fn read_certificates(&self) -> anyhow::Result<()> {
-        let proxy = &self.config.proxy.container_name;
-        let work = tempfile::Builder::new()
-            .prefix("acme-")
-            .tempdir_in(self.paths.tmp())?;
-        let tar = work.path().join("acme.tar");
-        let issued = match self.runtime.download_archive(proxy, ACME_STORE, &tar).await {
-            Ok(()) => {
-                let store = tokio::task::spawn_blocking(move || read_tar_file(&tar)).await??;
-                parse_store(&store)
+        let proxy = &self.config.proxy;
+        let store = match proxy.mode {
+            ProxyMode::Managed => self.managed_store().await?,
+            ProxyMode::External => self.external_store().await?,
+        };
+        let issued = store.map(|s| parse_store(&s)).unwrap_or_default();
+        let failed = match self
+            .runtime
+            .container_logs(&proxy.container_name, LOG_TAIL)
+            .await
+        {
+            Ok(log) => failures(&log),
+            // An external Traefik runs elsewhere or under another name: no reasons to show.
+            Err(crate::runtime::RuntimeError::NotFound(_)) if proxy.mode == ProxyMode::External => {
+                HashMap::new()
             }
-            // No store yet: Traefik writes it with the first account.
-            Err(crate::runtime::RuntimeError::NotFound(_)) => HashMap::new(),
             Err(e) => return Err(e.into()),
         };
-        let log = self.runtime.container_logs(proxy, LOG_TAIL).await?;
-        let failed = failures(&log);
         let known = Known { issued, failed };
         if self.routes.certificates() != known {
             self.routes.set_certificates(known);
             self.app_list.forget();
         }
         Ok(())
+    }
+
+    /// The managed proxy's `acme.json`, through the runtime's archive API; `None` before
+    /// Traefik writes it (with the first account).
+    async fn managed_store(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        let work = tempfile::Builder::new()
+            .prefix("acme-")
+            .tempdir_in(self.paths.tmp())?;
+        let tar = work.path().join("acme.tar");
+        match self
+            .runtime
+            .download_archive(&self.config.proxy.container_name, ACME_STORE, &tar)
+            .await
+        {
+            Ok(()) => Ok(Some(
+                tokio::task::spawn_blocking(move || read_tar_file(&tar)).await??,
+            )),
+            Err(crate::runtime::RuntimeError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

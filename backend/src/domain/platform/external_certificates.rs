@@ -6,78 +6,20 @@
 //! order stays `pending`, and Traefik tries again). Parsed as in managed mode
 //! (`certificates.rs`): host names and dates only, the keys are never logged or served.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
-
-use super::certificates::{Known, failures, parse_store};
-use crate::{config::ProxyMode, domain::Platform, runtime::RuntimeError};
-
-/// Lines of the proxy's log searched for failed orders.
-const LOG_TAIL: usize = 400;
-const WHILE_PENDING: Duration = Duration::from_secs(1);
-const WHILE_SETTLED: Duration = Duration::from_secs(30);
+use crate::domain::Platform;
 
 impl Platform {
-    /// Keeps the certificates' state current while the server runs, with an external proxy and
-    /// HTTPS on (the managed proxy's are watched by `watch_certificates`).
-    pub async fn watch_external_certificates(self: Arc<Self>) {
-        let proxy = &self.config.proxy;
-        if proxy.mode != ProxyMode::External || !proxy.https() {
-            return;
-        }
-        if proxy.acme_store.is_none() {
-            tracing::info!(
-                "MILKCRATE_ACME_STORE is not set: certificate states stay `pending` (mount the \
-                 external Traefik's ACME store read-only and name its acme.json there)"
-            );
-        }
-        // Checked every second, read when a served host has no certificate yet (a domain just
-        // added is seen within a second) or every 30 s otherwise (renewals).
-        let mut last_read: Option<tokio::time::Instant> = None;
-        loop {
-            let issued = self.routes.certificates().issued;
-            let waiting = self
-                .routes
-                .served_hosts()
-                .iter()
-                .any(|h| !issued.contains_key(h));
-            if waiting || last_read.is_none_or(|t| t.elapsed() >= WHILE_SETTLED) {
-                if let Err(e) = self.read_external_certificates().await {
-                    tracing::debug!("cannot read the external proxy's certificates yet: {e}");
-                }
-                last_read = Some(tokio::time::Instant::now());
-            }
-            tokio::time::sleep(WHILE_PENDING).await;
-        }
-    }
-
-    /// Reads the external proxy's ACME store and (when reachable) its log once.
-    pub(in crate::domain) async fn read_external_certificates(&self) -> anyhow::Result<()> {
-        let proxy = &self.config.proxy;
-        let issued = match &proxy.acme_store {
-            Some(path) => match tokio::fs::read(path).await {
-                Ok(store) => parse_store(&store),
-                // No store yet: Traefik writes it with the first account.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => HashMap::new(),
-                Err(e) => anyhow::bail!("reading {}: {e}", path.display()),
-            },
-            None => HashMap::new(),
+    /// An external Traefik's `acme.json`, from the file `MILKCRATE_ACME_STORE` names; `None`
+    /// without the setting or before Traefik writes it (with the first account).
+    pub(super) async fn external_store(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        let Some(path) = &self.config.proxy.acme_store else {
+            return Ok(None);
         };
-        let failed = match self
-            .runtime
-            .container_logs(&proxy.container_name, LOG_TAIL)
-            .await
-        {
-            Ok(log) => failures(&log),
-            // Traefik runs elsewhere, or under another name: no reasons to show.
-            Err(RuntimeError::NotFound(_)) => HashMap::new(),
-            Err(e) => return Err(e.into()),
-        };
-        let known = Known { issued, failed };
-        if self.routes.certificates() != known {
-            self.routes.set_certificates(known);
-            self.app_list.forget();
+        match tokio::fs::read(path).await {
+            Ok(store) => Ok(Some(store)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => anyhow::bail!("reading {}: {e}", path.display()),
         }
-        Ok(())
     }
 }
 
@@ -104,7 +46,7 @@ mod tests {
         let platform = &test.platform;
 
         // No file yet (Traefik has not written its account), no proxy container: pending.
-        platform.read_external_certificates().await.unwrap();
+        platform.read_certificates().await.unwrap();
         assert_eq!(
             platform.certificate_of("blog.example.com").state,
             CertificateState::Pending
@@ -115,7 +57,7 @@ mod tests {
             { "domain": { "main": "blog.example.com" }, "certificate": b64, "key": "secret" }
         ]}});
         std::fs::write(&store, json.to_string()).unwrap();
-        platform.read_external_certificates().await.unwrap();
+        platform.read_certificates().await.unwrap();
         let certificate = platform.certificate_of("blog.example.com");
         assert_eq!(certificate.state, CertificateState::Issued);
         assert_eq!(

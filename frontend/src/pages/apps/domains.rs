@@ -13,7 +13,8 @@ use crate::{
 /// The app's `domains` as JSON text, as `ApiClient::app_domains` reads it.
 pub type Rows = RwSignal<Option<String>>;
 
-/// Each host name with its certificate's state and detail (the day it expires, or why it failed).
+/// Each host name with its certificate's state and detail (the day it expires, and whether the
+/// admin uploaded it, or why it failed).
 fn parse(rows: Option<String>) -> Vec<(String, String, String)> {
     let get = |v: &wasm_bindgen::JsValue, k: &str| {
         js_sys::Reflect::get(v, &k.into())
@@ -27,7 +28,12 @@ fn parse(rows: Option<String>) -> Vec<(String, String, String)> {
         .map(|d| {
             let c = js_sys::Reflect::get(&d, &"certificate".into()).unwrap_or_default();
             let until = get(&c, "not_after");
+            let uploaded = js_sys::Reflect::get(&c, &"uploaded".into())
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
             let detail = match until.get(..10) {
+                Some(day) if uploaded => format!("{day} (uploaded)"),
                 Some(day) => day.to_string(),
                 None => get(&c, "reason"),
             };
