@@ -3,7 +3,7 @@
 
 use integration_tests::{Refusal, TestApp, apps, typed};
 use reqwest::{StatusCode, multipart};
-use shared::v1::{App, CertificateState, CreatedApp};
+use shared::v1::{App, CertificateState, CreatedApp, UploadedCertificate};
 
 async fn create(app: &TestApp, name: &str, domains: &str) -> reqwest::Response {
     let form = multipart::Form::new()
@@ -124,4 +124,115 @@ async fn plain_http_on_a_secured_host_is_sent_to_https_and_other_hosts_are_not()
     let theirs = sent("evil.example.com").await.unwrap();
     assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
     assert!(theirs.headers().get("location").is_none());
+}
+
+async fn upload(app: &TestApp, body: serde_json::Value) -> reqwest::Response {
+    app.http
+        .post(app.url("/api/v1/certificates"))
+        .bearer_auth(app.token())
+        .json(&body)
+        .send()
+        .await
+        .expect("upload")
+}
+
+#[tokio::test]
+async fn an_uploaded_certificate_is_checked_field_by_field_and_its_key_never_comes_back() {
+    const CHAIN: &str =
+        include_str!("../../backend/src/domain/platform/testdata/uploaded/shop.pem");
+    const KEY: &str = include_str!("../../backend/src/domain/platform/testdata/uploaded/shop.key");
+    let app = TestApp::with_env(&[
+        ("MILKCRATE_PROXY", "external"),
+        ("MILKCRATE_ACME_EMAIL", "ops@example.com"),
+    ])
+    .await;
+    typed::<CreatedApp>(create(&app, "shop", r#"["shop.example.com"]"#).await)
+        .await
+        .expect("created");
+
+    let refused = typed::<UploadedCertificate>(
+        upload(
+            &app,
+            serde_json::json!({ "host": "shop.example.com", "chain": "hello", "key": "world" }),
+        )
+        .await,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.fields["chain"][0].contains("BEGIN CERTIFICATE"));
+    assert!(refused.body.fields["key"][0].contains("PEM private key"));
+    let elsewhere = typed::<UploadedCertificate>(
+        upload(
+            &app,
+            serde_json::json!({ "host": "blog.example.com", "chain": CHAIN, "key": KEY }),
+        )
+        .await,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        elsewhere.body.fields["host"][0].contains("no app is served at `blog.example.com`"),
+        "{elsewhere:?}"
+    );
+    let malformed = upload(&app, serde_json::json!({ "host": "shop.example.com" })).await;
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        app.fetch::<Vec<UploadedCertificate>>("/api/v1/certificates")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let uploaded: UploadedCertificate = typed(
+        upload(
+            &app,
+            serde_json::json!({ "host": "shop.example.com", "chain": CHAIN, "key": KEY }),
+        )
+        .await,
+    )
+    .await
+    .expect("uploaded");
+    assert_eq!(uploaded.chain_length, 2);
+    let listed = app
+        .http
+        .get(app.url("/api/v1/certificates"))
+        .bearer_auth(app.token())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        listed.contains("shop.example.com") && !listed.contains("PRIVATE"),
+        "{listed}"
+    );
+    let view: App = app.fetch("/api/v1/apps/shop").await.unwrap();
+    assert_eq!(view.domains[0].certificate.state, CertificateState::Issued);
+    assert!(view.domains[0].certificate.uploaded);
+
+    let deleted = app
+        .http
+        .delete(app.url("/api/v1/certificates/shop.example.com"))
+        .bearer_auth(app.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let view: App = app.fetch("/api/v1/apps/shop").await.unwrap();
+    assert_eq!(view.domains[0].certificate.state, CertificateState::Pending);
+}
+
+#[tokio::test]
+async fn without_https_there_is_nothing_to_upload_a_certificate_for() {
+    let app = TestApp::with_env(&[("MILKCRATE_PROXY", "external")]).await;
+    let off = upload(
+        &app,
+        serde_json::json!({ "host": "shop.example.com", "chain": "x", "key": "y" }),
+    )
+    .await;
+    assert_eq!(off.status(), StatusCode::CONFLICT);
+    let body: serde_json::Value = off.json().await.unwrap();
+    assert!(body.to_string().contains("MILKCRATE_ACME_EMAIL"), "{body}");
 }
