@@ -60,21 +60,7 @@ fn app_folder(marker: &str, broken: bool) -> tempfile::TempDir {
 
 /// Runs `milkcrate ARGS` as a client of `server` with `token`; its exit status and output.
 async fn cli(server: &Server, token: &str, home: &Path, args: &[&str]) -> (bool, String) {
-    let output = tokio::process::Command::new(binary())
-        .args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("MILKCRATE_URL", server.url(""))
-        .env("MILKCRATE_TOKEN", token)
-        .output()
-        .await
-        .expect("milkcrate runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    server.client_cli(token, home, args).await
 }
 
 #[tokio::test]

@@ -190,6 +190,31 @@ impl Server {
         (output.status.success(), text)
     }
 
+    /// Runs `milkcrate ARGS` as a client of this server with `token` (nothing else of this
+    /// environment, `home` as its home); returns the exit status and everything it printed.
+    pub async fn client_cli(
+        &self,
+        token: &str,
+        home: &std::path::Path,
+        args: &[&str],
+    ) -> (bool, String) {
+        let output = tokio::process::Command::new(binary())
+            .args(args)
+            .env_clear()
+            .env("HOME", home)
+            .env("MILKCRATE_URL", self.url(""))
+            .env("MILKCRATE_TOKEN", token)
+            .output()
+            .await
+            .expect("milkcrate runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), text)
+    }
+
     async fn spawn(&mut self) {
         let log = std::fs::OpenOptions::new()
             .create(true)

@@ -1,7 +1,8 @@
-//! `milkcrate` as a client of a Milkcrate server: `login`, `deploy`, `apps`, `logs`, `rollback`
-//! through the HTTP API with an API token; and `password`, which works on the data folder of the
-//! host it runs on (the recovery path). The server commands live in `main.rs`.
+//! `milkcrate` as a client of a Milkcrate server: `login`, `deploy`, `apps`, `logs`, `rollback`,
+//! `certificate` through the HTTP API with an API token; and `password`, which works on the data
+//! folder of the host it runs on (the recovery path). The server commands live in `main.rs`.
 
+mod certificate;
 mod client;
 mod deploy;
 mod dockerignore;
@@ -68,6 +69,20 @@ pub enum ClientCommand {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// Serve a host with your own certificate instead of one from the ACME server (the host must
+    /// be an app's domain or the dashboard's; needs a token with the admin scope).
+    Certificate {
+        /// The host name, e.g. `shop.example.com`.
+        host: String,
+        /// The PEM chain: the host's certificate first, then the intermediates.
+        #[arg(long)]
+        chain: PathBuf,
+        /// The PEM private key (unencrypted).
+        #[arg(long)]
+        key: PathBuf,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// Go back to an earlier deployment of an app (see the ids with the dashboard or the API).
     Rollback {
         name: String,
@@ -100,6 +115,15 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
             client::Client::connect(server)?
                 .print_logs(&name, follow)
                 .await
+        }
+        ClientCommand::Certificate {
+            host,
+            chain,
+            key,
+            server,
+        } => {
+            let client = client::Client::connect(server)?;
+            certificate::upload(&client, &host, &chain, &key).await
         }
         ClientCommand::Rollback {
             name,

@@ -6,12 +6,13 @@
 
 use std::path::Path;
 
-use super::{
-    backup::Stored,
-    certificates::{ACME_STORE, read_tar_file},
-    https::tar_of,
+use sea_orm::EntityTrait;
+
+use super::{acme_store::without_hosts, backup::Stored};
+use crate::{
+    db::entities::certificate,
+    domain::{DomainResult, Platform},
 };
-use crate::domain::{DomainResult, Platform};
 
 /// Where the store sits in a backup.
 const IN_BACKUP: &str = "certificates/acme.json";
@@ -24,20 +25,9 @@ impl Platform {
         if !self.https_managed() {
             return Ok(None);
         }
-        let tar = dir.join("acme.tar");
-        match self
-            .runtime
-            .download_archive(&self.config.proxy.container_name, ACME_STORE, &tar)
-            .await
-        {
-            Ok(()) => {}
-            // No store yet: nothing was ever ordered.
-            Err(crate::runtime::RuntimeError::NotFound(_)) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        }
-        let store = tokio::task::spawn_blocking(move || read_tar_file(&tar))
-            .await
-            .map_err(|e| anyhow::anyhow!("reading the ACME store: {e}"))??;
+        let Some(store) = self.read_acme_store().await? else {
+            return Ok(None);
+        };
         let target = dir.join(IN_BACKUP);
         tokio::fs::create_dir_all(dir.join("certificates"))
             .await
@@ -48,8 +38,9 @@ impl Platform {
         Ok(Some(super::backup::stored(&target, IN_BACKUP).await?))
     }
 
-    /// Puts a backup's ACME store into the proxy's volume and restarts the proxy to load it.
-    /// Without HTTPS on this instance there is no store to fill: it is left out, saying so.
+    /// Puts a backup's ACME store into the proxy's volume (without the ordered certificates of
+    /// hosts that have an uploaded one) and restarts the proxy to load it. Without HTTPS on this
+    /// instance there is no store to fill: it is left out, saying so.
     pub(super) async fn restore_acme_store(&self, file: &Path) -> DomainResult<()> {
         if !self.https_managed() {
             tracing::warn!(
@@ -60,14 +51,14 @@ impl Platform {
         let store = tokio::fs::read(file)
             .await
             .map_err(|e| anyhow::anyhow!("reading the backup's ACME store: {e}"))?;
-        let proxy = &self.config.proxy.container_name;
-        let path = ACME_STORE.trim_start_matches('/');
-        // Traefik refuses a store anyone but its owner may read.
-        self.runtime
-            .upload_tar(proxy, tar_of(path, &store, 0o600)?)
-            .await?;
-        self.runtime.stop_container(proxy, 5).await?;
-        self.ensure_proxy().await?;
+        let uploaded: Vec<String> = certificate::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|c| c.host)
+            .collect();
+        let store = without_hosts(&store, &uploaded).unwrap_or(store);
+        self.replace_acme_store(&store).await?;
         tracing::info!("restored the proxy's ACME store; the proxy was restarted to load it");
         Ok(())
     }

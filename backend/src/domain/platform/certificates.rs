@@ -121,7 +121,7 @@ impl Platform {
     pub(in crate::domain) async fn read_certificates(&self) -> anyhow::Result<()> {
         let proxy = &self.config.proxy;
         let store = match proxy.mode {
-            ProxyMode::Managed => self.managed_store().await?,
+            ProxyMode::Managed => self.read_acme_store().await?,
             ProxyMode::External => self.external_store().await?,
         };
         let issued = store.map(|s| parse_store(&s)).unwrap_or_default();
@@ -143,26 +143,6 @@ impl Platform {
             self.app_list.forget();
         }
         Ok(())
-    }
-
-    /// The managed proxy's `acme.json`, through the runtime's archive API; `None` before
-    /// Traefik writes it (with the first account).
-    async fn managed_store(&self) -> anyhow::Result<Option<Vec<u8>>> {
-        let work = tempfile::Builder::new()
-            .prefix("acme-")
-            .tempdir_in(self.paths.tmp())?;
-        let tar = work.path().join("acme.tar");
-        match self
-            .runtime
-            .download_archive(&self.config.proxy.container_name, ACME_STORE, &tar)
-            .await
-        {
-            Ok(()) => Ok(Some(
-                tokio::task::spawn_blocking(move || read_tar_file(&tar)).await??,
-            )),
-            Err(crate::runtime::RuntimeError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
     }
 }
 

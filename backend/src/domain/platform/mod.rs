@@ -1,6 +1,7 @@
 //! The platform's own upkeep: its proxy and what it routes (the edge), keeping the database and the runtime in step, backups,
 //! and settings.
 
+mod acme_store;
 pub mod backup;
 mod backup_certificates;
 mod certificate_check;

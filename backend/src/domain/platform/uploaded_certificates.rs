@@ -61,6 +61,10 @@ impl Platform {
         txn.commit().await?;
         self.refresh_domains().await?;
         self.app_list.forget();
+        // Routed with the upload from now on; an ordered certificate for the host must go, or
+        // Traefik would serve either of the two.
+        self.drop_ordered_certificates(std::slice::from_ref(&host))
+            .await?;
         tracing::info!(host, "certificate uploaded, valid until {}", row.not_after);
         Ok(to_wire(row, checked.names))
     }
