@@ -1103,7 +1103,9 @@ async fn a_hostile_app_cannot_act_as_the_admin() {
 
 /// Issue #14: a domain added on the app's page gets its certificate from a real ACME server
 /// (Pebble), and the page shows its state change to issued without a reload; a bad name is
-/// refused next to the field.
+/// refused next to the field. Then one's own certificate for a second domain: a wrong key is
+/// refused under the key field, the right one is uploaded, the list marks it, the key is gone
+/// from the page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_domain_added_in_the_dashboard_gets_its_certificate() {
     let (_pebble, server, _) = integration_tests::pebble::Pebble::with_server(ServerOptions {
@@ -1143,5 +1145,86 @@ async fn a_domain_added_in_the_dashboard_gets_its_certificate() {
         .await;
     assert!(issued.contains("issued 20"), "{issued}");
     b.screenshot("14-domains").await;
+
+    // Issue #14: one's own certificate for a second domain, uploaded in the same card.
+    const CHAIN: &str =
+        include_str!("../../backend/src/domain/platform/testdata/uploaded/shop.pem");
+    const KEY: &str = include_str!("../../backend/src/domain/platform/testdata/uploaded/shop.key");
+    const OTHER_KEY: &str =
+        include_str!("../../backend/src/domain/platform/testdata/uploaded/other.key");
+    b.type_into("#domains", "shop.example.com").await;
+    b.click("#domains-title ~ form button[type=submit]").await;
+    b.wait_text("ul.domains li", "shop.example.com", STEP).await;
+    b.type_into("#certificate-host", "shop.example.com").await;
+    fill(&b, "#certificate-chain", CHAIN).await;
+    fill(&b, "#certificate-key", OTHER_KEY).await;
+    b.click("#certificate-form button[type=submit]").await;
+    // Whatever the refusal, it is shown; it must be the key's.
+    b.wait_text("#certificate-form .field-error", "", STEP)
+        .await;
+    let form = js(&b, "document.querySelector('#certificate-form').innerText").await;
+    let refusal = js(
+        &b,
+        "document.querySelector('#certificate-key-error')?.innerText ?? ''",
+    )
+    .await;
+    assert!(
+        refusal
+            .as_str()
+            .is_some_and(|r| r.contains("does not belong")),
+        "the form shows: {form}"
+    );
+    let invalid = js(
+        &b,
+        "document.querySelector('#certificate-key').getAttribute('aria-invalid')",
+    )
+    .await;
+    assert_eq!(invalid, "true");
+
+    fill(&b, "#certificate-key", KEY).await;
+    b.click("#certificate-form button[type=submit]").await;
+    b.wait_text("#certificate-form [role=status]", "uploaded", STEP)
+        .await;
+    b.wait_gone("#certificate-key-error").await;
+    let uploaded = b
+        .wait_text(
+            "ul.domains li[data-certificate=issued]",
+            "(uploaded)",
+            Duration::from_secs(30),
+        )
+        .await;
+    assert!(
+        uploaded.starts_with("shop.example.com: issued 20"),
+        "{uploaded}"
+    );
+    // Both fields are cleared, and the key is nowhere in the page.
+    let fields = js(
+        &b,
+        "[document.querySelector('#certificate-chain').value, document.querySelector('#certificate-key').value]",
+    )
+    .await;
+    assert_eq!(fields, serde_json::json!(["", ""]));
+    let html = js(&b, "document.documentElement.outerHTML").await;
+    let html = html.as_str().expect("html");
+    let key_line = KEY.lines().nth(1).expect("a line of the key");
+    assert!(!html.contains(key_line), "the key is in the page");
+    let other_line = OTHER_KEY.lines().nth(1).expect("a line of the other key");
+    assert!(!html.contains(other_line), "the refused key is in the page");
+    assert!(!html.contains("PRIVATE KEY"), "the key is in the page");
+    b.screenshot("14-domains-uploaded").await;
+
     b.close().await;
+}
+
+/// Sets a field's text as typing would (an `input` event), faster than typing a PEM file.
+async fn fill(b: &Browser, css: &str, text: &str) {
+    b.find(css).await;
+    b.client
+        .execute(
+            "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+             e.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![css.into(), text.into()],
+        )
+        .await
+        .expect("fill");
 }

@@ -5,6 +5,7 @@
 mod access;
 mod apps;
 mod auth;
+mod certificates;
 mod deployments;
 mod releases;
 mod settings;
@@ -19,6 +20,7 @@ use crate::state::{Events, Session};
 
 pub use access::{AUDIT_FIELDS, TOKEN_FIELDS, rows};
 pub use apps::{AppAction, usage_of};
+pub use certificates::{CHAIN, HOST, KEY};
 pub use stream::{EventStream, keep_open};
 pub use upload::Progress;
 

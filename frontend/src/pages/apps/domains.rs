@@ -1,4 +1,5 @@
-//! An app's host names with their certificates' state, and a field to add one (removing is the
+//! An app's host names with their certificates' state, a field to add one, and a form to use
+//! one's own certificate for one of them (removing a host, or an uploaded certificate, is the
 //! API's: the dashboard's size budget has little room). The app page reads them again with its
 //! CPU and memory figures (`detail.rs`): a certificate's state changes without an event.
 
@@ -6,8 +7,8 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use shared::v1::fields;
 
 use crate::{
-    api::ApiClient,
-    components::{TextField, failure, write},
+    api::{ApiClient, CHAIN, HOST, KEY},
+    components::{Notice, NoticeKind, TextField, failure, write},
 };
 
 /// The app's `domains` as JSON text, as `ApiClient::app_domains` reads it.
@@ -42,6 +43,39 @@ fn parse(rows: Option<String>) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// A labelled textarea for PEM text, with the server's objection under it. Its text lives in
+/// the element's value only (never in the page's HTML).
+fn pem_field(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let described = error_id.clone();
+    view! {
+        <div class="field" class:field-invalid=move || error.get().is_some()>
+            <label for=id>{label}</label>
+            <textarea
+                id=id
+                rows="4"
+                spellcheck="false"
+                autocomplete="off"
+                placeholder="-----BEGIN …"
+                prop:value=move || value.get()
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=move || error.get().map(|_| described.clone())
+                on:input=move |ev| value.set(event_target_value(&ev))
+            ></textarea>
+            {move || {
+                error
+                    .get()
+                    .map(|e| view! { <p class="field-error" id=error_id.clone()>{e}</p> })
+            }}
+        </div>
+    }
+}
+
 #[component]
 pub fn Domains(name: String, rows: Rows) -> impl IntoView {
     let api = expect_context::<ApiClient>();
@@ -68,6 +102,50 @@ pub fn Domains(name: String, rows: Rows) -> impl IntoView {
         ev.prevent_default();
         save.dispatch(());
     };
+
+    // No host can have a certificate (none, or HTTPS off): no form.
+    let none = move || {
+        parse(rows.get())
+            .iter()
+            .all(|(_, state, ..)| state == "off")
+    };
+    let (host, chain, key) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let upload = write(move || {
+        let h = host.get_untracked();
+        let (c, k) = (chain.get_untracked(), key.get_untracked());
+        async move {
+            api.upload_certificate(&h, &c, &k).await?;
+            // The key is not kept in the page once the server has it.
+            chain.set(String::new());
+            key.set(String::new());
+            Ok(())
+        }
+    });
+    let problem = move |field: &'static str| {
+        Signal::derive(move || failure(upload).and_then(|e| e.field(field)))
+    };
+    // Under the host (typed: a select of the hosts cost 1.2 KB of gzip): its own objection, or
+    // any that names neither PEM field (HTTPS off, ...).
+    let host_error = Signal::derive(move || {
+        failure(upload).and_then(|e| {
+            e.field(HOST)
+                .or_else(|| (!e.is_only_about(&[CHAIN, KEY])).then(|| e.message()))
+        })
+    });
+    let uploaded = move || {
+        upload.value().with(|v| matches!(v, Some(Ok(())))).then(|| {
+            view! { <Notice kind=NoticeKind::Success message="Certificate uploaded." /> }
+        })
+    };
+    let send = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        upload.dispatch(());
+    };
+
     let list = move || {
         parse(rows.get())
             .into_iter()
@@ -90,6 +168,28 @@ pub fn Domains(name: String, rows: Rows) -> impl IntoView {
                 />
                 <button type="submit" class="btn btn-secondary">
                     "Add domain"
+                </button>
+            </form>
+            <form
+                id="certificate-form"
+                on:submit=send
+                novalidate=true
+                hidden=none
+                aria-labelledby="certificate-title"
+            >
+                <h3 id="certificate-title">"Your own certificate"</h3>
+                {uploaded}
+                <TextField
+                    id="certificate-host"
+                    label="Domain"
+                    value=host
+                    error=host_error
+                    placeholder="one of the domains above"
+                />
+                {pem_field("certificate-chain", "Certificate chain (PEM, the domain's first)", chain, problem(CHAIN))}
+                {pem_field("certificate-key", "Private key (PEM, never shown again)", key, problem(KEY))}
+                <button type="submit" class="btn btn-secondary" disabled=move || upload.pending().get()>
+                    "Upload certificate"
                 </button>
             </form>
         </section>
