@@ -8,7 +8,7 @@ use std::path::Path;
 
 use sea_orm::EntityTrait;
 
-use super::{acme_store::without_hosts, backup::Stored};
+use super::{acme_store::without_hosts, backup::Stored, traefik_hosts::RESOLVER};
 use crate::{
     db::entities::certificate,
     domain::{DomainResult, Platform},
@@ -64,8 +64,10 @@ impl Platform {
     }
 }
 
-/// A backup's ACME store must be a JSON object of a sane size (Traefik's format: resolvers by
-/// name); the problem otherwise.
+/// A backup's ACME store must be what Milkcrate's proxy writes: a JSON object holding only the
+/// `milkcrate` resolver, whose certificates each name a main domain and carry a certificate and
+/// a key as text (a store Traefik cannot read would keep the proxy, and every app, down); the
+/// problem otherwise.
 pub fn check_acme_store(file: &Path) -> Result<(), String> {
     let refused = |why: &str| format!("{IN_BACKUP}: {why}");
     let size = std::fs::metadata(file)
@@ -75,8 +77,64 @@ pub fn check_acme_store(file: &Path) -> Result<(), String> {
         return Err(refused("larger than any ACME store"));
     }
     let bytes = std::fs::read(file).map_err(|e| refused(&e.to_string()))?;
-    match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(serde_json::Value::Object(_)) => Ok(()),
-        _ => Err(refused("not an ACME store (a JSON object)")),
+    let store: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|_| refused("not an ACME store (a JSON object)"))?;
+    let resolvers = store
+        .as_object()
+        .ok_or_else(|| refused("not an ACME store (a JSON object)"))?;
+    if let Some(other) = resolvers.keys().find(|k| k.as_str() != RESOLVER) {
+        return Err(refused(&format!(
+            "the resolver `{other}` is not Milkcrate's (`{RESOLVER}`)"
+        )));
+    }
+    let certificates = resolvers
+        .get(RESOLVER)
+        .and_then(|r| r.get("Certificates"))
+        .filter(|c| !c.is_null());
+    let Some(certificates) = certificates else {
+        return Ok(());
+    };
+    let well_formed = certificates.as_array().is_some_and(|list| {
+        list.iter().all(|c| {
+            c["domain"]["main"].is_string() && c["certificate"].is_string() && c["key"].is_string()
+        })
+    });
+    if well_formed {
+        Ok(())
+    } else {
+        Err(refused(
+            "its certificates are not Traefik's (each a domain, a certificate and a key)",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checked(store: serde_json::Value) -> Result<(), String> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("acme.json");
+        std::fs::write(&file, store.to_string()).unwrap();
+        check_acme_store(&file)
+    }
+
+    #[test]
+    fn only_a_store_of_milkcrates_resolver_in_traefiks_shape_is_restored() {
+        let good = serde_json::json!({ "milkcrate": {
+            "Account": { "Email": "a@example.com" },
+            "Certificates": [{ "domain": { "main": "a.example.com" }, "certificate": "c", "key": "k" }]
+        }});
+        assert_eq!(checked(good), Ok(()));
+        assert_eq!(
+            checked(serde_json::json!({ "milkcrate": { "Certificates": null } })),
+            Ok(())
+        );
+        let other = checked(serde_json::json!({ "evil": {} })).unwrap_err();
+        assert!(other.contains("`evil` is not Milkcrate's"), "{other}");
+        let odd =
+            checked(serde_json::json!({ "milkcrate": { "Certificates": [{ "domain": 1 }] } }));
+        assert!(odd.unwrap_err().contains("not Traefik's"));
+        assert!(checked(serde_json::json!([1, 2])).is_err());
     }
 }
