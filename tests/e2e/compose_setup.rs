@@ -10,7 +10,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use integration_tests::{apps, docker, eventually, free_port, pebble::Pebble, tools::tool};
+use integration_tests::{
+    apps, curl::verified_get, docker, eventually, free_port, pebble::Pebble, tools::tool,
+};
 use reqwest::{StatusCode, multipart};
 use shared::v1::{App, CertificateState, CreatedApp, Deployment, DeploymentStatus, LoginResponse};
 
@@ -200,23 +202,6 @@ impl Drop for Stack {
     }
 }
 
-/// An HTTPS request with `curl --resolve` to the published port, verifying the chain against
-/// `root`: status, headers and body, or `None` when the handshake or verification fails.
-fn https(port: u16, host: &str, root: &Path, path: &str) -> Option<String> {
-    let output = Command::new("curl")
-        .args(["-s", "-i", "--max-time", "5", "--resolve"])
-        .arg(format!("{host}:{port}:127.0.0.1"))
-        .arg("--cacert")
-        .arg(root)
-        .arg(format!("https://{host}:{port}{path}"))
-        .output()
-        .expect("curl runs");
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
 /// Plain HTTP to the published apps' port for `host`: (status, redirect location).
 fn plain(port: u16, host: &str, path: &str) -> (String, String) {
     let output = Command::new("curl")
@@ -319,7 +304,7 @@ async fn the_compose_setup_deploys_an_app_over_https_and_down_leaves_nothing() {
         "a verified HTTPS answer from the app",
         || {
             let answer =
-                https(stack.https_port, HOST, &root, "/").filter(|a| a.contains("COMPOSED"));
+                verified_get(stack.https_port, HOST, &root, "/").filter(|a| a.contains("COMPOSED"));
             async move { answer }
         },
     )

@@ -8,28 +8,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use integration_tests::{Server, ServerOptions, apps, docker, eventually, pebble::Pebble};
+use integration_tests::{
+    Server, ServerOptions, apps, curl::verified_get, docker, eventually, pebble::Pebble,
+};
 use shared::v1::{App, CertificateState, CreatedApp, DeploymentStatus};
 
 const HOST: &str = "blog.milkcrate.test";
 const ADMIN_HOST: &str = "admin.milkcrate.test";
-
-/// An HTTPS request through the proxy with `curl --resolve`, verifying the chain against
-/// `root`: (status, headers and body), or `None` when the handshake or verification fails.
-fn https(port: u16, host: &str, root: &std::path::Path, path: &str) -> Option<String> {
-    let output = Command::new("curl")
-        .args(["-s", "-i", "--max-time", "5", "--resolve"])
-        .arg(format!("{host}:{port}:127.0.0.1"))
-        .arg("--cacert")
-        .arg(root)
-        .arg(format!("https://{host}:{port}{path}"))
-        .output()
-        .expect("curl runs");
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-}
 
 /// The leaf certificate the proxy serves for `host` (PEM), verified or not.
 fn served_certificate(port: u16, host: &str) -> String {
@@ -121,7 +106,8 @@ async fn a_domain_gets_a_verified_certificate_from_the_acme_server_and_keeps_it_
         Duration::from_secs(60),
         "a verified HTTPS answer from the app",
         || {
-            let answer = https(https_port, HOST, &root, "/").filter(|a| a.contains("SECURE"));
+            let answer =
+                verified_get(https_port, HOST, &root, "/").filter(|a| a.contains("SECURE"));
             async move { answer }
         },
     )
@@ -136,7 +122,7 @@ async fn a_domain_gets_a_verified_certificate_from_the_acme_server_and_keeps_it_
         "{answer}"
     );
     // Served at the root of its host: no prefix, deep paths as they are.
-    let deep = https(https_port, HOST, &root, "/sub/path/").expect("deep path");
+    let deep = verified_get(https_port, HOST, &root, "/sub/path/").expect("deep path");
     assert!(deep.contains("deep SECURE"), "{deep}");
 
     // The API tells the certificate is issued, and from then on HSTS is sent.
@@ -156,7 +142,7 @@ async fn a_domain_gets_a_verified_certificate_from_the_acme_server_and_keeps_it_
         "{issued}"
     );
     eventually(Duration::from_secs(10), "HSTS on the app's host", || {
-        let answer = https(https_port, HOST, &root, "/").unwrap_or_default();
+        let answer = verified_get(https_port, HOST, &root, "/").unwrap_or_default();
         async move {
             answer
                 .to_ascii_lowercase()
@@ -174,7 +160,7 @@ async fn a_domain_gets_a_verified_certificate_from_the_acme_server_and_keeps_it_
     assert_eq!((status.as_str(), body.contains("SECURE")), ("200", true));
 
     // Another host name reaches neither the app nor a certificate for it.
-    assert!(https(https_port, "other.milkcrate.test", &root, "/").is_none());
+    assert!(verified_get(https_port, "other.milkcrate.test", &root, "/").is_none());
     let (status, _, body) = plain(&server, "other.milkcrate.test", "/");
     assert!(!body.contains("SECURE"), "{status}: {body}");
 
@@ -183,8 +169,8 @@ async fn a_domain_gets_a_verified_certificate_from_the_acme_server_and_keeps_it_
         Duration::from_secs(60),
         "the dashboard's host over HTTPS",
         || {
-            let answer =
-                https(https_port, ADMIN_HOST, &root, "/healthz").filter(|a| a.contains("ok"));
+            let answer = verified_get(https_port, ADMIN_HOST, &root, "/healthz")
+                .filter(|a| a.contains("ok"));
             async move { answer }
         },
     )
@@ -212,7 +198,7 @@ async fn a_domain_gets_a_verified_certificate_from_the_acme_server_and_keeps_it_
     docker::docker(&["rm", "-f", &format!("{instance}-traefik")]);
     server.restart().await;
     let again = eventually(Duration::from_secs(60), "HTTPS after the restart", || {
-        let answer = https(https_port, HOST, &root, "/").filter(|a| a.contains("SECURE"));
+        let answer = verified_get(https_port, HOST, &root, "/").filter(|a| a.contains("SECURE"));
         async move { answer }
     })
     .await;
@@ -346,8 +332,8 @@ async fn an_uploaded_certificate_is_served_and_a_restore_brings_back_every_certi
         Duration::from_secs(30),
         "the uploaded certificate served",
         || {
-            let answer =
-                https(https_port, UPLOADED_HOST, &test_ca, "/").filter(|a| a.contains("UPLOADED"));
+            let answer = verified_get(https_port, UPLOADED_HOST, &test_ca, "/")
+                .filter(|a| a.contains("UPLOADED"));
             async move { answer }
         },
     )
@@ -355,15 +341,15 @@ async fn an_uploaded_certificate_is_served_and_a_restore_brings_back_every_certi
     assert!(answer.contains("UPLOADED"));
     // And only it, from then on (each a new TLS connection).
     for _ in 0..5 {
-        assert!(https(https_port, UPLOADED_HOST, &test_ca, "/").is_some());
+        assert!(verified_get(https_port, UPLOADED_HOST, &test_ca, "/").is_some());
     }
     let root = pebble.root();
     eventually(
         Duration::from_secs(60),
         "Pebble's certificate served",
         || {
-            let answer =
-                https(https_port, ORDERED_HOST, &root, "/").filter(|a| a.contains("UPLOADED"));
+            let answer = verified_get(https_port, ORDERED_HOST, &root, "/")
+                .filter(|a| a.contains("UPLOADED"));
             async move { answer }
         },
     )
@@ -408,10 +394,10 @@ async fn an_uploaded_certificate_is_served_and_a_restore_brings_back_every_certi
         Duration::from_secs(60),
         "the restored certificates served",
         || {
-            let ordered_again =
-                https(https_port, ORDERED_HOST, &root, "/").filter(|a| a.contains("UPLOADED"));
-            let uploaded_again =
-                https(https_port, UPLOADED_HOST, &test_ca, "/").filter(|a| a.contains("UPLOADED"));
+            let ordered_again = verified_get(https_port, ORDERED_HOST, &root, "/")
+                .filter(|a| a.contains("UPLOADED"));
+            let uploaded_again = verified_get(https_port, UPLOADED_HOST, &test_ca, "/")
+                .filter(|a| a.contains("UPLOADED"));
             async move { ordered_again.and(uploaded_again) }
         },
     )

@@ -3,6 +3,7 @@
 //! API-contract tests that need no Docker, `TestApp` serves Milkcrate in-process.
 
 pub mod apps;
+pub mod curl;
 pub mod docker;
 pub mod pebble;
 mod server;

@@ -182,12 +182,7 @@ impl Server {
             .env("RUST_BACKTRACE", "0")
             .output()
             .expect("milkcrate runs");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        (output.status.success(), text)
+        printed(&output)
     }
 
     /// Runs `milkcrate ARGS` as a client of this server with `token` (nothing else of this
@@ -207,12 +202,7 @@ impl Server {
             .output()
             .await
             .expect("milkcrate runs");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        (output.status.success(), text)
+        printed(&output)
     }
 
     async fn spawn(&mut self) {
@@ -557,4 +547,14 @@ impl Drop for Server {
                 .status();
         }
     }
+}
+
+/// A finished command's exit status and everything it printed (standard output, then error).
+fn printed(output: &std::process::Output) -> (bool, String) {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
 }
