@@ -367,11 +367,14 @@ impl Platform {
         {
             problems.push(problem);
         }
-        if let Some(store) = &manifest.acme_store
-            && let Err(problem) =
-                super::backup_certificates::check_acme_store(&dir.join(&store.path))
-        {
-            problems.push(problem);
+        if let Some(store) = &manifest.acme_store {
+            let file = dir.join(&store.path);
+            let checked = tokio::task::spawn_blocking(move || {
+                super::backup_certificates::check_acme_store(&file)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("checking the ACME store: {e}"))?;
+            problems.extend(checked.err());
         }
         // Only what the database lists is restored: a volume the manifest adds is refused.
         for v in &manifest.volumes {

@@ -42,8 +42,8 @@ impl Platform {
         if !self.config.proxy.https() {
             return Certificate::new(CertificateState::Off);
         }
-        if let Some(pair) = self.routes.uploaded().get(host) {
-            return uploaded_state(pair.not_after);
+        if let Some(not_after) = self.routes.uploaded_expiries().get(host) {
+            return uploaded_state(*not_after);
         }
         let known = self.routes.certificates();
         if let Some(not_after) = known.issued.get(host) {
@@ -64,7 +64,7 @@ impl Platform {
     /// Hosts whose certificate is valid now: the edge sends HSTS on them.
     pub(in crate::domain) fn secure_hosts(&self) -> HashSet<String> {
         let now = Utc::now();
-        let uploaded = self.routes.uploaded();
+        let uploaded = self.routes.uploaded_expiries();
         let known = self.routes.certificates();
         // An uploaded certificate is served instead of an ACME one: it alone counts.
         let ordered = known
@@ -74,7 +74,7 @@ impl Platform {
             .map(|(host, not_after)| (host, *not_after));
         uploaded
             .iter()
-            .map(|(host, pair)| (host, pair.not_after))
+            .map(|(host, not_after)| (host, *not_after))
             .chain(ordered)
             .filter(|(_, not_after)| *not_after > now)
             .map(|(host, _)| host.clone())

@@ -83,9 +83,19 @@ impl Routes {
         self.hosts_changed.notified().await;
     }
 
-    /// The uploaded certificates, by host.
+    /// The uploaded certificates, by host (with their keys: for the proxy's configuration).
     pub(super) fn uploaded(&self) -> BTreeMap<String, UploadedPair> {
         self.with(|t| t.uploaded.clone())
+    }
+
+    /// When each uploaded certificate expires, by host (no PEM copied).
+    pub(super) fn uploaded_expiries(&self) -> BTreeMap<String, chrono::DateTime<chrono::Utc>> {
+        self.with(|t| {
+            t.uploaded
+                .iter()
+                .map(|(host, pair)| (host.clone(), pair.not_after))
+                .collect()
+        })
     }
 
     /// The host names routed now (of apps that have a server).
