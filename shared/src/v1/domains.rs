@@ -57,17 +57,6 @@ impl Certificate {
             uploaded: false,
         }
     }
-
-    /// A short word for the dashboard.
-    pub fn label(&self) -> &'static str {
-        match self.state {
-            CertificateState::Issued if self.uploaded => "uploaded",
-            CertificateState::Off => "HTTP only",
-            CertificateState::Pending => "pending",
-            CertificateState::Issued => "issued",
-            CertificateState::Failed => "failed",
-        }
-    }
 }
 
 /// The body of `PUT /api/v1/apps/{name}/domains`: the app's host names, all of them.
